@@ -1,0 +1,3 @@
+import { buildProgram, runCli } from './program.js';
+
+await runCli(buildProgram(), process.argv);
