@@ -1,0 +1,56 @@
+// Public surface of model/: endpoint types, the schema, names and phases. Pure, no I/O.
+export type { Endpoint, ParseResult } from './endpoint.js';
+export {
+  effectiveImage,
+  parseEndpointItem,
+  parseSpec,
+  parseSpecOrThrow,
+  unknownSpecKeys,
+  withImage,
+} from './endpoint.js';
+export type { SpecIssue } from './errors.js';
+export { formatIssue, InvalidSpecError } from './errors.js';
+export * from './names.js';
+export type {
+  AggregateOptions,
+  AggregatePhase,
+  AggregateStatus,
+  Condition,
+  ConditionStatus,
+  RegionState,
+  RegionStatus,
+  RegionSummary,
+} from './phases.js';
+export {
+  AGGREGATE_PHASES,
+  aggregatePhase,
+  assertStatusInvariants,
+  conditionOf,
+  REGION_STATES,
+  removeCondition,
+  setCondition,
+  statusInvariantViolations,
+} from './phases.js';
+export type { Quantity } from './quantity.js';
+export { compareQuantities, isQuantity, parseQuantity, quantitiesEqual } from './quantity.js';
+export { ConditionType, Reason } from './reasons.js';
+export type {
+  Accelerator,
+  AutoscalingSpec,
+  CanarySpec,
+  DesiredState,
+  EndpointItem,
+  EndpointSpec,
+  EndpointSpecInput,
+} from './schema.js';
+export {
+  ACCELERATORS,
+  CAPACITY_TYPES,
+  DEFAULT_LIMITS,
+  DEFAULT_REQUESTS,
+  DESIRED_STATES,
+  EndpointItemSchema,
+  EndpointSpecSchema,
+  METRIC_TYPES,
+  s3UriProblem,
+} from './schema.js';

@@ -1,0 +1,32 @@
+// Condition types and PascalCase reasons written into status items, events and logs.
+
+export const ConditionType = {
+  Ready: 'Ready',
+  /** Abnormal-true: work in progress. */
+  Reconciling: 'Reconciling',
+  /** Abnormal-true: cannot progress until the spec changes. */
+  Stalled: 'Stalled',
+  CanaryReady: 'CanaryReady',
+  WatchdogTripped: 'WatchdogTripped',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+export const Reason = {
+  Succeeded: 'Succeeded',
+  Progressing: 'Progressing',
+  WaitingForReplicas: 'WaitingForReplicas',
+  CanaryNotReady: 'CanaryNotReady',
+  CanaryReady: 'CanaryReady',
+  InvalidSpec: 'InvalidSpec',
+  NamespaceNotAllowed: 'NamespaceNotAllowed',
+  ApplyFailed: 'ApplyFailed',
+  DeleteFailed: 'DeleteFailed',
+  ReadFailed: 'ReadFailed',
+  Unready: 'Unready',
+  WatchdogTripped: 'WatchdogTripped',
+  WatchdogArmed: 'WatchdogArmed',
+  Stopped: 'Stopped',
+  Deleted: 'Deleted',
+  RegionRemoved: 'RegionRemoved',
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];

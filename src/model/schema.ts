@@ -1,0 +1,297 @@
+// The one schema for an endpoint's spec and its stored item. The CLI validates with it before
+// writing; the monitor validates every item it reads and reports a failure as that endpoint's
+// error status. Types are inferred from it. Messages name the rule and the offending value; the
+// path is added by formatIssue (errors.ts).
+import { z } from 'zod';
+import { DEFAULT_NAMESPACE, endpointNameProblem, isDns1123Label, isLabelKey, isLabelValue } from './names.js';
+import { compareQuantities, isQuantity } from './quantity.js';
+
+export const ACCELERATORS = ['nvidia', 'neuron'] as const;
+export const CAPACITY_TYPES = ['spot', 'on-demand'] as const;
+export const DESIRED_STATES = ['deploying', 'running', 'stopped', 'deleted'] as const;
+export const METRIC_TYPES = ['cpu', 'memory'] as const;
+
+export const DEFAULT_REQUESTS: Readonly<Record<string, string>> = { cpu: '1', memory: '4Gi' };
+export const DEFAULT_LIMITS: Readonly<Record<string, string>> = { cpu: '4', memory: '16Gi' };
+
+/** Short, printable rendering of a rejected value for messages. */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') {
+    const s = JSON.stringify(v);
+    return s.length > 60 ? `${s.slice(0, 57)}…"` : s;
+  }
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is the one byte no env value may hold.
+const NUL = /\u0000/;
+
+const intBetween = (min: number, max: number) => {
+  const rule = (i: { input?: unknown }) =>
+    `must be an integer between ${min} and ${max}, got ${showValue(i.input)}`;
+  return z.number({ error: rule }).int({ error: rule }).min(min, { error: rule }).max(max, { error: rule });
+};
+
+const pattern = (re: RegExp, rule: string, max = 1024) =>
+  z
+    .string()
+    .max(max, { error: (i) => `must be at most ${max} characters, got ${String(i.input).length}` })
+    .refine((s) => re.test(s), { error: (i) => `${rule}, got ${showValue(i.input)}` });
+
+/**
+ * A container image reference: `[registry[:port]/]path[:tag][@digest]`. No whitespace, control
+ * characters or shell metacharacters; never starts with `-`.
+ */
+export const imageRef = pattern(
+  /^[A-Za-z0-9][A-Za-z0-9._\-/:@+]*$/,
+  'must be an image reference (letters, digits and ._-/:@+, starting with a letter or digit)',
+  512,
+);
+
+const absPath = (what: string) =>
+  pattern(
+    /^\/[A-Za-z0-9._\-/~%]*$/,
+    `must be an absolute ${what} starting with "/" (letters, digits and ._-/~%)`,
+    256,
+  ).refine((s) => !s.split('/').includes('..'), { error: 'must not contain ".." segments' });
+
+/**
+ * `s3://bucket[/prefix]`. Bucket per the S3 naming rules; the prefix is limited to characters no
+ * shell and no `aws s3 sync` option parser would interpret. It is passed to `aws s3 sync` as one
+ * argument without a shell, but a strict alphabet keeps it safe wherever it is echoed later.
+ */
+export const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[A-Za-z0-9._=+\-/]*)?$/;
+
+export function s3UriProblem(uri: string): string | undefined {
+  const m = S3_URI.exec(uri);
+  if (!m) {
+    return 'bucket: 3-63 of a-z 0-9 . -; prefix: letters, digits and ._=+-/';
+  }
+  const bucket = m[1] ?? '';
+  const prefix = m[2] ?? '';
+  if (bucket.includes('..') || bucket.includes('.-') || bucket.includes('-.')) {
+    return 'bucket must not contain "..", ".-" or "-."';
+  }
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'bucket must not look like an IP address';
+  if (bucket.startsWith('xn--') || bucket.endsWith('-s3alias') || bucket.endsWith('--ol-s3')) {
+    return 'bucket uses a reserved prefix or suffix';
+  }
+  if (prefix.includes('//')) return 'prefix must not contain "//"';
+  if (prefix.split('/').some((seg) => seg === '..' || seg === '.'))
+    return 'prefix must not contain "." or ".." segments';
+  return undefined;
+}
+
+const s3Uri = z.string().superRefine((s, ctx) => {
+  const problem = s.startsWith('-') ? 'must not start with "-"' : s3UriProblem(s);
+  if (problem)
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be s3://bucket[/prefix] (${problem}), got ${showValue(s)}`,
+    });
+});
+
+/** Arguments reach the process as an argv list (no shell), so only control characters are refused. */
+const argString = z
+  .string()
+  .max(4096, { error: 'must be at most 4096 characters' })
+  .refine((s) => !CONTROL_CHARS.test(s), {
+    error: (i) => `must not contain control characters (newline, NUL…), got ${showValue(i.input)}`,
+  });
+const argList = z.array(argString).max(256, { error: 'must have at most 256 items' });
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const envValue = z
+  .union([z.string(), z.number(), z.boolean()], {
+    error: (i) => `must be a string, got ${showValue(i.input)}`,
+  })
+  .transform((v) => String(v))
+  .refine((s) => !NUL.test(s), { error: 'must not contain NUL' });
+const envMap = z.record(
+  z.string().refine((k) => ENV_NAME.test(k) && k.length <= 256, {
+    error: (i) =>
+      `names must be letters, digits and "_", not starting with a digit, got ${showValue(i.input)}`,
+  }),
+  envValue,
+);
+
+const quantity = z
+  .union([z.string(), z.number()], {
+    error: (i) => `must be a quantity like "2" or "4Gi", got ${showValue(i.input)}`,
+  })
+  .transform((v) => String(v))
+  .refine((s) => isQuantity(s), {
+    error: (i) => `must be a quantity like "500m", "2" or "4Gi", got ${showValue(i.input)}`,
+  });
+
+const resourceName = z.string().refine((k) => isLabelKey(k), {
+  error: (i) => `resource names must look like "cpu" or "vendor.com/name", got ${showValue(i.input)}`,
+});
+const quantityMap = z.record(resourceName, quantity);
+
+const resources = z
+  .object({
+    requests: quantityMap.default({ ...DEFAULT_REQUESTS }),
+    limits: quantityMap.default({ ...DEFAULT_LIMITS }),
+  })
+  .superRefine((r, ctx) => {
+    for (const [key, req] of Object.entries(r.requests).sort(([a], [b]) => a.localeCompare(b))) {
+      const lim = r.limits[key];
+      if (lim !== undefined && (compareQuantities(req, lim) ?? 0) > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['requests', key],
+          message: `must not exceed limits.${key} (${lim}), got ${showValue(req)}`,
+        });
+      }
+    }
+  })
+  .prefault({});
+
+const nodeSelector = z
+  .record(
+    z
+      .string()
+      .refine(isLabelKey, { error: (i) => `keys must be valid label keys, got ${showValue(i.input)}` }),
+    z
+      .string()
+      .refine(isLabelValue, { error: (i) => `values must be valid label values, got ${showValue(i.input)}` }),
+  )
+  .refine((m) => Object.keys(m).length <= 32, { error: 'must have at most 32 entries' });
+
+const metric = z.object({
+  type: z
+    .enum(METRIC_TYPES, { error: (i) => `must be one of cpu|memory, got ${showValue(i.input)}` })
+    .default('cpu'),
+  target: intBetween(1, 1000).default(70),
+});
+
+const autoscaling = z
+  .object({
+    enabled: z.boolean({ error: (i) => `must be true or false, got ${showValue(i.input)}` }).default(false),
+    min_replicas: intBetween(1, 1000).default(1),
+    max_replicas: intBetween(1, 1000).default(10),
+    metrics: z
+      .array(metric)
+      .min(1, { error: 'must list at least one metric' })
+      .max(8, { error: 'must list at most 8 metrics' })
+      .default([{ type: 'cpu', target: 70 }]),
+  })
+  .superRefine((a, ctx) => {
+    if (a.min_replicas > a.max_replicas) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min_replicas'],
+        message: `must not exceed max_replicas (${a.max_replicas}), got ${a.min_replicas}`,
+      });
+    }
+  });
+
+const canary = z.object({
+  image: imageRef,
+  weight: intBetween(0, 100).default(10),
+  replicas: intBetween(0, 1000).default(1),
+});
+
+/**
+ * Whether the server is told `--root-path {ingress path}` (and probed under that prefix).
+ *
+ * - `true` / `false`: the spec says so; `true` appends the flag even with a custom `command`.
+ * - `'auto'` (default): only for vLLM images and only without a custom `command`. vLLM's OpenAI
+ *   server accepts `--root-path`. Hugging Face TGI does not: its launcher's argument list (clap,
+ *   `launcher/src/main.rs`) has no root-path option in the 1.x–3.x versions we checked, so clap
+ *   would exit on the unknown flag. The seed passed it to TGI images anyway; we don't. A TGI
+ *   endpoint is served at `/` and the ALB forwards the prefixed path, so put a path-rewriting
+ *   proxy in front or set `server_root_path: false` knowingly.
+ */
+const serverRootPath = z
+  .union([z.literal('auto'), z.boolean()], {
+    error: (i) => `must be true, false or "auto", got ${showValue(i.input)}`,
+  })
+  .default('auto');
+
+export const EndpointSpecSchema = z.object({
+  image: imageRef,
+  replicas: intBetween(0, 1000).default(1),
+  gpu_count: intBetween(0, 64).default(1),
+  accelerator: z
+    .enum(ACCELERATORS, { error: (i) => `must be one of nvidia|neuron, got ${showValue(i.input)}` })
+    .default('nvidia'),
+  port: intBetween(1, 65535).default(8000),
+  health_check_path: absPath('path').default('/health'),
+  env: envMap.default({}),
+  resources,
+  model_path: absPath('path').optional(),
+  model_source: s3Uri.optional(),
+  command: argList.optional(),
+  args: argList.optional(),
+  node_selector: nodeSelector.optional(),
+  capacity_type: z
+    .enum(CAPACITY_TYPES, { error: (i) => `must be one of spot|on-demand, got ${showValue(i.input)}` })
+    .optional(),
+  autoscaling: autoscaling.optional(),
+  canary: canary.optional(),
+  /** Per-region image override written by the seed's CLI; preferred over `image` when present. */
+  region_image_uris: z.record(z.string(), imageRef).optional(),
+  server_root_path: serverRootPath,
+});
+
+export type EndpointSpec = z.output<typeof EndpointSpecSchema>;
+/** What a user may write: every defaulted field optional. */
+export type EndpointSpecInput = z.input<typeof EndpointSpecSchema>;
+export type CanarySpec = NonNullable<EndpointSpec['canary']>;
+export type AutoscalingSpec = NonNullable<EndpointSpec['autoscaling']>;
+export type Accelerator = EndpointSpec['accelerator'];
+export type DesiredState = (typeof DESIRED_STATES)[number];
+
+export const SPEC_KEYS: readonly string[] = Object.keys(EndpointSpecSchema.shape).sort();
+
+const endpointName = z.string().superRefine((s, ctx) => {
+  const problem = endpointNameProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${problem}, got ${showValue(s)}` });
+});
+
+const namespace = z.string().refine(isDns1123Label, {
+  error: (i) => `must be a DNS-1123 label (lowercase letters, digits, "-", ≤ 63), got ${showValue(i.input)}`,
+});
+
+const regionName = z.string().refine((s) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) && s.length <= 63, {
+  error: (i) => `must be a region name like "us-east-1", got ${showValue(i.input)}`,
+});
+
+/** DynamoDB string sets arrive as a Set; lists as arrays. Either way: sorted and unique. */
+const regionList = z
+  .union([z.array(regionName), z.set(regionName)], {
+    error: (i) => `must be a list of regions, got ${showValue(i.input)}`,
+  })
+  .transform((v) => [...new Set(v)].sort());
+
+const timestamp = z.string().max(64).optional();
+
+/** The stored endpoint item (snake_case, as the seed wrote it). Unknown keys are dropped. */
+export const EndpointItemSchema = z.object({
+  endpoint_name: endpointName,
+  desired_state: z
+    .enum(DESIRED_STATES, {
+      error: (i) => `must be one of deploying|running|stopped|deleted, got ${showValue(i.input)}`,
+    })
+    .default('deploying'),
+  target_regions: regionList.default([]),
+  namespace: namespace.default(DEFAULT_NAMESPACE),
+  spec: EndpointSpecSchema,
+  ingress_path: absPath('URL path').optional(),
+  labels: z.record(z.string(), z.string()).default({}),
+  created_by: z.string().max(256).optional(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  generation: intBetween(0, Number.MAX_SAFE_INTEGER).default(0),
+  // A legacy `region_status` map embedded by the Python monitor is ignored (dropped as unknown).
+});
+
+export type EndpointItem = z.output<typeof EndpointItemSchema>;
