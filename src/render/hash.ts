@@ -1,0 +1,57 @@
+// Canonical JSON and the content hash stored on every object we render.
+import { createHash } from 'node:crypto';
+import { ANNOTATION_SPEC_HASH } from '../model/index.js';
+import type { KubeObject } from './types.js';
+
+/**
+ * JSON with object keys sorted at every level and `undefined` members dropped; arrays keep their
+ * order. Two equal values always give the same string.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : sortKeys(x)));
+  if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) out[k] = sortKeys(x);
+    }
+    return out;
+  }
+  return v;
+}
+
+/** sha256 (hex) of the object's canonical JSON, ignoring its own hash annotation. */
+export function hashObject(obj: KubeObject): string {
+  const { [ANNOTATION_SPEC_HASH]: _ignored, ...annotations } = obj.metadata.annotations;
+  const body = { ...obj, metadata: { ...obj.metadata, annotations } };
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+/** The object with its hash annotation set. */
+export function withHash(obj: KubeObject): KubeObject {
+  const hash = hashObject(obj);
+  return {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      annotations: sortedRecord({ ...obj.metadata.annotations, [ANNOTATION_SPEC_HASH]: hash }),
+    },
+  };
+}
+
+/** The hash annotation of a (possibly live) object. */
+export function hashOf(obj: {
+  readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> | undefined } | undefined;
+}): string | undefined {
+  return obj.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
+}
+
+export function sortedRecord<V>(m: Readonly<Record<string, V>>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const k of Object.keys(m).sort()) out[k] = m[k] as V;
+  return out;
+}
