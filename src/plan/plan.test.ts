@@ -6,7 +6,7 @@ import { type Action, describeAction, type ObservedObject, plan, planOrphans } f
 const REGION = 'us-east-1';
 const BASE: EndpointSpecInput = { image: 'nvcr.io/nvidia/tritonserver:24.08-py3', env: { A: '1' } };
 
-function endpoint(spec: EndpointSpecInput = {}, item: Record<string, unknown> = {}): Endpoint {
+function endpoint(spec: Partial<EndpointSpecInput> = {}, item: Record<string, unknown> = {}): Endpoint {
   const r = parseEndpointItem({
     endpoint_name: 'llama',
     target_regions: [REGION],
