@@ -1,0 +1,182 @@
+// The change feed: polls the endpoints table's DynamoDB Stream and yields the names of endpoints
+// that changed. Names only, no images or event types: the monitor re-reads the item (PRACTICES 1).
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  type Shard,
+  type ShardIteratorType,
+} from '@aws-sdk/client-dynamodb-streams';
+import { classifyError, StoreUnavailableError } from './errors.js';
+
+export interface ChangeFeedOptions {
+  readonly dynamodb: DynamoDBClient;
+  readonly streams: DynamoDBStreamsClient;
+  /** The endpoints table (its LatestStreamArn is looked up); or pass streamArn. */
+  readonly tableName: string;
+  readonly streamArn?: string;
+  /** Where to start in the shards open when the feed starts. New shards are always read from their start. */
+  readonly start?: 'LATEST' | 'TRIM_HORIZON';
+  /** Poll delay after an empty round, doubling up to maxPollMs. */
+  readonly minPollMs?: number;
+  readonly maxPollMs?: number;
+  /** How often the shard list is refreshed. */
+  readonly shardRefreshMs?: number;
+  readonly signal?: AbortSignal;
+  /** Called on a failed call before backing off (log it). */
+  readonly onError?: (err: unknown) => void;
+}
+
+interface ShardCursor {
+  iterator: string | undefined;
+  lastSequence: string | undefined;
+  done: boolean;
+}
+
+function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function latestStreamArn(dynamodb: DynamoDBClient, tableName: string): Promise<string> {
+  try {
+    const out = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    const arn = out.Table?.LatestStreamArn;
+    if (!arn) {
+      throw new StoreUnavailableError(`table ${tableName} has no stream; enable NEW_AND_OLD_IMAGES`, {
+        operation: 'DescribeTable',
+        table: tableName,
+      });
+    }
+    return arn;
+  } catch (err) {
+    throw classifyError(err, 'DescribeTable', tableName);
+  }
+}
+
+async function listShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
+  const shards: Shard[] = [];
+  let start: string | undefined;
+  do {
+    const out = await streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }),
+    );
+    shards.push(...(out.StreamDescription?.Shards ?? []));
+    start = out.StreamDescription?.LastEvaluatedShardId;
+  } while (start);
+  return shards;
+}
+
+/** Endpoint name of a stream record: from its keys, else from either image. */
+function recordName(record: {
+  dynamodb?: {
+    Keys?: Record<string, unknown>;
+    NewImage?: Record<string, unknown>;
+    OldImage?: Record<string, unknown>;
+  };
+}): string | undefined {
+  for (const m of [record.dynamodb?.Keys, record.dynamodb?.NewImage, record.dynamodb?.OldImage]) {
+    const v = m?.endpoint_name as { S?: string } | undefined;
+    if (v?.S) return v.S;
+  }
+  return undefined;
+}
+
+/**
+ * Yields endpoint names as they change, until the signal aborts. Errors are reported through
+ * onError and retried with backoff; the feed never ends on its own. Missed records (a gap while
+ * the monitor was down) are the periodic full resync's job.
+ */
+export async function* changeFeed(options: ChangeFeedOptions): AsyncGenerator<string, void, undefined> {
+  const { streams, signal } = options;
+  const minPoll = options.minPollMs ?? 250;
+  const maxPoll = options.maxPollMs ?? 5_000;
+  const refreshMs = options.shardRefreshMs ?? 10_000;
+  const cursors = new Map<string, ShardCursor>();
+  let streamArn = options.streamArn;
+  let firstListing = true;
+  let lastRefresh = 0;
+  let delay = minPoll;
+
+  const report = (err: unknown) => options.onError?.(err);
+
+  while (!signal?.aborted) {
+    let sawRecords = false;
+    try {
+      if (!streamArn) streamArn = await latestStreamArn(options.dynamodb, options.tableName);
+      if (
+        Date.now() - lastRefresh >= refreshMs ||
+        cursors.size === 0 ||
+        [...cursors.values()].every((c) => c.done)
+      ) {
+        const shards = await listShards(streams, streamArn);
+        for (const shard of shards) {
+          const id = shard.ShardId;
+          if (!id || cursors.has(id)) continue;
+          // Shards seen at start begin where asked; shards that appear later are read from the start.
+          const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
+          const type: ShardIteratorType = firstListing ? (options.start ?? 'LATEST') : 'TRIM_HORIZON';
+          if (firstListing && closed && type === 'LATEST') {
+            cursors.set(id, { iterator: undefined, lastSequence: undefined, done: true });
+            continue;
+          }
+          const it = await streams.send(
+            new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: id, ShardIteratorType: type }),
+          );
+          cursors.set(id, { iterator: it.ShardIterator, lastSequence: undefined, done: !it.ShardIterator });
+        }
+        firstListing = false;
+        lastRefresh = Date.now();
+      }
+      for (const [shardId, cursor] of cursors) {
+        if (cursor.done || !cursor.iterator || signal?.aborted) continue;
+        let out: GetRecordsCommandOutput;
+        try {
+          out = await streams.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: 1000 }));
+        } catch (err) {
+          if ((err as { name?: string }).name !== 'ExpiredIteratorException') throw err;
+          const it = await streams.send(
+            new GetShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: shardId,
+              ...(cursor.lastSequence
+                ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.lastSequence }
+                : { ShardIteratorType: 'TRIM_HORIZON' }),
+            }),
+          );
+          cursor.iterator = it.ShardIterator;
+          continue;
+        }
+        const names = new Set<string>();
+        for (const record of out.Records ?? []) {
+          const name = recordName(record as Parameters<typeof recordName>[0]);
+          if (name) names.add(name);
+          if (record.dynamodb?.SequenceNumber) cursor.lastSequence = record.dynamodb.SequenceNumber;
+        }
+        cursor.iterator = out.NextShardIterator;
+        if (!out.NextShardIterator) cursor.done = true;
+        for (const name of names) {
+          sawRecords = true;
+          yield name;
+        }
+      }
+      delay = sawRecords ? minPoll : Math.min(delay * 2, maxPoll);
+    } catch (err) {
+      report(classifyError(err, 'stream', options.tableName));
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') streamArn = options.streamArn;
+      delay = Math.min(Math.max(delay * 2, minPoll * 4), maxPoll);
+    }
+    if (!sawRecords) await abortableDelay(delay, signal);
+  }
+}

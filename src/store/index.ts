@@ -1,0 +1,41 @@
+// Public surface of store/: the two tables behind the Store interface, and the change feed.
+export type { ChangeFeedOptions } from './change-feed.js';
+export { changeFeed, latestStreamArn } from './change-feed.js';
+export type { StoreClients, StoreConfig, StoreConfigOverrides, TableNames } from './config.js';
+export {
+  clientConfig,
+  createClients,
+  DEFAULT_ENDPOINTS_TABLE,
+  DEFAULT_STATUS_TABLE,
+  storeConfigFromEnv,
+} from './config.js';
+export type { DynamoStoreOptions } from './dynamo-store.js';
+export { consistentImages, DEFAULT_HEARTBEAT_STALE_MS, DynamoStore } from './dynamo-store.js';
+export { ConflictError, classifyError, NotFoundError, StoreError, StoreUnavailableError } from './errors.js';
+export { HEARTBEAT_KEY, itemToStatus, statusToItem } from './status-codec.js';
+export type { EnsureResult } from './tables.js';
+export { ensureTables, tableDefinitions } from './tables.js';
+export type {
+  EndpointChange,
+  EndpointRecord,
+  ListFilter,
+  ListResult,
+  NewEndpoint,
+  ParseFailure,
+  PutStatusResult,
+  RegionHeartbeat,
+  Store,
+} from './types.js';
+
+import { createClients, type StoreClients, type StoreConfig } from './config.js';
+import type { DynamoStoreOptions } from './dynamo-store.js';
+import { DynamoStore } from './dynamo-store.js';
+
+/** A Store and its clients from a config; call `clients.destroy()` when done. */
+export function openStore(
+  config: StoreConfig,
+  options: Omit<DynamoStoreOptions, 'doc' | 'tables'> = {},
+): { store: DynamoStore; clients: StoreClients } {
+  const clients = createClients(config);
+  return { store: new DynamoStore({ ...options, doc: clients.doc, tables: config.tables }), clients };
+}

@@ -1,0 +1,95 @@
+// RegionStatus (camelCase, model/) ⇄ status table item (snake_case, the contract).
+import { type Condition, REGION_STATES, type RegionState, type RegionStatus } from '../model/index.js';
+
+/** The hash key of the per-region heartbeat items in the status table. */
+export const HEARTBEAT_KEY = '_region';
+
+export type StatusItem = Record<string, unknown>;
+
+export function statusToItem(s: RegionStatus): StatusItem {
+  const item: StatusItem = {
+    endpoint_name: s.endpointName,
+    region: s.region,
+    state: s.state,
+    replicas_ready: s.replicasReady,
+    replicas_desired: s.replicasDesired,
+    observed_generation: s.observedGeneration,
+    ingress_pulled: s.ingressPulled,
+    conditions: s.conditions.map((c) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      message: c.message,
+      last_transition_time: c.lastTransitionTime,
+    })),
+    last_sync: s.lastSync,
+    last_transition: s.lastTransition,
+  };
+  if (s.canaryReady !== undefined) item.canary_ready = s.canaryReady;
+  if (s.canaryWeight !== undefined) item.canary_weight = s.canaryWeight;
+  if (s.unreadySince !== undefined) item.unready_since = s.unreadySince;
+  if (s.error !== undefined) item.error = s.error;
+  return item;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Lenient: an item from an older or newer monitor still reads; unknown states read as `error`. */
+export function itemToStatus(item: StatusItem): RegionStatus {
+  const state = str(item.state);
+  const conditions: Condition[] = Array.isArray(item.conditions)
+    ? item.conditions.flatMap((c): Condition[] => {
+        if (!c || typeof c !== 'object') return [];
+        const o = c as Record<string, unknown>;
+        const status = str(o.status);
+        return [
+          {
+            type: str(o.type) ?? 'Unknown',
+            status: status === 'True' || status === 'False' ? status : 'Unknown',
+            reason: str(o.reason) ?? '',
+            message: str(o.message) ?? '',
+            lastTransitionTime: str(o.last_transition_time) ?? '',
+          },
+        ];
+      })
+    : [];
+  const known = (REGION_STATES as readonly string[]).includes(state ?? '');
+  const error = str(item.error) ?? (known ? undefined : `unknown state ${JSON.stringify(state ?? null)}`);
+  const canaryReady = num(item.canary_ready);
+  const canaryWeight = num(item.canary_weight);
+  const unreadySince = str(item.unready_since);
+  return {
+    endpointName: str(item.endpoint_name) ?? '',
+    region: str(item.region) ?? '',
+    state: known ? (state as RegionState) : 'error',
+    replicasReady: num(item.replicas_ready) ?? 0,
+    replicasDesired: num(item.replicas_desired) ?? 0,
+    observedGeneration: num(item.observed_generation) ?? 0,
+    ingressPulled: item.ingress_pulled === true,
+    conditions,
+    lastSync: str(item.last_sync) ?? '',
+    lastTransition: str(item.last_transition) ?? '',
+    ...(canaryReady !== undefined ? { canaryReady } : {}),
+    ...(canaryWeight !== undefined ? { canaryWeight } : {}),
+    ...(unreadySince !== undefined ? { unreadySince } : {}),
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+/** Canonical JSON of an item without `last_sync`: two items with the same key are "unchanged" iff equal. */
+export function statusContentKey(item: StatusItem): string {
+  const { last_sync: _ignored, ...rest } = item;
+  return canonical(rest);
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,78 @@
+// Foundation smoke test: the local DynamoDB server speaks enough of the API for the store —
+// tables with streams, conditional writes, paginated scans past 1 MB, stream records.
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expect, test } from 'vitest';
+import { useLocalEnv } from '../helpers/local-env.js';
+import { eventually, freshStore } from '../helpers/store.js';
+
+const handle = useLocalEnv({ regions: [] });
+
+test('table with a stream, conditional put, >1 MB scan paginates, stream record is read', async () => {
+  const { clients, tables } = await freshStore(handle.env.dynamodb.endpoint);
+  const { doc, dynamodb, streams } = clients;
+
+  const described = await dynamodb.send(new DescribeTableCommand({ TableName: tables.endpoints }));
+  expect(described.Table?.StreamSpecification).toMatchObject({
+    StreamEnabled: true,
+    StreamViewType: 'NEW_AND_OLD_IMAGES',
+  });
+  const streamArn = described.Table?.LatestStreamArn;
+  expect(streamArn).toBeTruthy();
+  const shards = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+  const shardId = shards.StreamDescription?.Shards?.[0]?.ShardId;
+  expect(shardId).toBeTruthy();
+  const iter = await streams.send(
+    new GetShardIteratorCommand({
+      StreamArn: streamArn,
+      ShardId: shardId,
+      ShardIteratorType: 'TRIM_HORIZON',
+    }),
+  );
+
+  await doc.send(new PutCommand({ TableName: tables.endpoints, Item: { endpoint_name: 'smoke', v: 1 } }));
+  await expect(
+    doc.send(
+      new PutCommand({
+        TableName: tables.endpoints,
+        Item: { endpoint_name: 'smoke', v: 2 },
+        ConditionExpression: 'attribute_not_exists(endpoint_name)',
+      }),
+    ),
+  ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+
+  const record = await eventually('a stream record for smoke', async () => {
+    const out = await streams.send(new GetRecordsCommand({ ShardIterator: iter.ShardIterator }));
+    return out.Records?.find((r) => r.dynamodb?.Keys?.endpoint_name?.S === 'smoke');
+  });
+  expect(record.eventName).toBe('INSERT');
+  expect(record.dynamodb?.NewImage?.v?.N).toBe('1');
+
+  // 150 items of ~10 KB: about 1.5 MB, more than one Scan page.
+  const blob = 'x'.repeat(10_000);
+  for (let i = 0; i < 150; i += 25) {
+    const batch = Array.from({ length: 25 }, (_, j) => ({
+      PutRequest: { Item: { endpoint_name: `big-${String(i + j).padStart(3, '0')}`, blob } },
+    }));
+    await doc.send(new BatchWriteCommand({ RequestItems: { [tables.endpoints]: batch } }));
+  }
+  let pages = 0;
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await doc.send(
+      new ScanCommand({ TableName: tables.endpoints, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+    );
+    pages++;
+    count += out.Items?.length ?? 0;
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  expect(pages).toBeGreaterThan(1);
+  expect(count).toBe(151);
+  clients.destroy();
+});

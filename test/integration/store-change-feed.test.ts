@@ -1,0 +1,45 @@
+// The change feed reads the endpoints table's stream from the real server.
+import { expect, test } from 'vitest';
+import { parseSpecOrThrow } from '../../src/model/index.js';
+import { changeFeed } from '../../src/store/index.js';
+import { useLocalEnv } from '../helpers/local-env.js';
+import { freshStore } from '../helpers/store.js';
+
+const handle = useLocalEnv({ regions: [] });
+
+test('the change feed yields the names of endpoints written after it started', async () => {
+  const t = await freshStore(handle.env.dynamodb.endpoint);
+  const spec = parseSpecOrThrow({ image: 'img:1' });
+  await t.store.createEndpoint({ name: 'before', spec, targetRegions: [], namespace: 'gco-inference' });
+
+  const ac = new AbortController();
+  const errors: unknown[] = [];
+  const feed = changeFeed({
+    dynamodb: t.clients.dynamodb,
+    streams: t.clients.streams,
+    tableName: t.tables.endpoints,
+    start: 'TRIM_HORIZON',
+    minPollMs: 20,
+    maxPollMs: 200,
+    signal: ac.signal,
+    onError: (e) => errors.push(e),
+  });
+  const seen: string[] = [];
+  const deadline = setTimeout(() => ac.abort(), 20_000);
+  for await (const name of feed) {
+    seen.push(name);
+    if (name === 'before') {
+      await t.store.createEndpoint({ name: 'after', spec, targetRegions: [], namespace: 'gco-inference' });
+    } else if (name === 'after' && seen.filter((n) => n === 'after').length === 1) {
+      // A later modification is seen as a separate change of the same name.
+      await t.store.setDesiredState('after', 1, 'stopped');
+    }
+    if (seen.filter((n) => n === 'after').length >= 2) break;
+  }
+  clearTimeout(deadline);
+  ac.abort();
+  expect(seen[0]).toBe('before');
+  expect(seen.filter((n) => n === 'after')).toHaveLength(2);
+  expect(errors).toEqual([]);
+  t.clients.destroy();
+});

@@ -1,0 +1,173 @@
+// The status table through the Store: put-if-changed, per-endpoint and full listings, heartbeats.
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { RegionStatus } from '../../src/model/index.js';
+import { DynamoStore, StoreError } from '../../src/store/index.js';
+import { useLocalEnv } from '../helpers/local-env.js';
+import { freshStore, type TestStore } from '../helpers/store.js';
+
+const handle = useLocalEnv({ regions: [] });
+let t: TestStore;
+beforeAll(async () => {
+  t = await freshStore(handle.env.dynamodb.endpoint);
+});
+afterAll(() => t?.clients.destroy());
+
+const status = (over: Partial<RegionStatus> = {}): RegionStatus => ({
+  endpointName: 'alpha',
+  region: 'us-east-1',
+  state: 'creating',
+  replicasReady: 0,
+  replicasDesired: 2,
+  observedGeneration: 1,
+  ingressPulled: false,
+  conditions: [
+    {
+      type: 'Ready',
+      status: 'False',
+      reason: 'Progressing',
+      message: '0/2 ready',
+      lastTransitionTime: '2025-01-01T00:00:00.000Z',
+    },
+  ],
+  lastSync: '2025-01-01T00:00:00.000Z',
+  lastTransition: '2025-01-01T00:00:00.000Z',
+  ...over,
+});
+
+const rawItem = async (name: string, region: string) =>
+  (
+    await t.clients.doc.send(
+      new GetCommand({
+        TableName: t.tables.status,
+        Key: { endpoint_name: name, region },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+
+describe('putStatusIfChanged', () => {
+  test('first put writes; an identical put (only last_sync differs) writes nothing', async () => {
+    expect(await t.store.putStatusIfChanged(status())).toEqual({ written: true });
+    const before = await rawItem('alpha', 'us-east-1');
+    expect(before).toMatchObject({
+      state: 'creating',
+      replicas_desired: 2,
+      observed_generation: 1,
+      ingress_pulled: false,
+    });
+    expect(await t.store.putStatusIfChanged(status({ lastSync: '2025-01-01T00:05:00.000Z' }))).toEqual({
+      written: false,
+    });
+    expect(await rawItem('alpha', 'us-east-1')).toEqual(before);
+
+    // A fresh process (a new leader) has no cache: it reads, compares, and still writes nothing.
+    const other = new DynamoStore({ doc: t.clients.doc, tables: t.tables, ownRegion: 'us-east-1' });
+    expect(await other.putStatusIfChanged(status({ lastSync: '2025-01-01T00:06:00.000Z' }))).toEqual({
+      written: false,
+    });
+    expect(await rawItem('alpha', 'us-east-1')).toEqual(before);
+
+    const changed = status({
+      state: 'running',
+      replicasReady: 2,
+      lastSync: '2025-01-01T00:07:00.000Z',
+      error: undefined,
+    });
+    expect(await other.putStatusIfChanged(changed)).toEqual({ written: true });
+    expect(await rawItem('alpha', 'us-east-1')).toMatchObject({
+      state: 'running',
+      replicas_ready: 2,
+      last_sync: '2025-01-01T00:07:00.000Z',
+    });
+    // The first store's cache is stale (it would skip the write); after a leadership change it is
+    // invalidated, so the store re-reads and writes its content.
+    t.store.invalidateStatusCache();
+    expect(await t.store.putStatusIfChanged(status({ lastSync: '2025-01-01T00:08:00.000Z' }))).toEqual({
+      written: true,
+    });
+    expect(await rawItem('alpha', 'us-east-1')).toMatchObject({ state: 'creating' });
+  });
+
+  test('a stale cache entry is caught by the compare-and-set on last_sync', async () => {
+    const a = new DynamoStore({ doc: t.clients.doc, tables: t.tables });
+    const b = new DynamoStore({ doc: t.clients.doc, tables: t.tables });
+    const s0 = status({ endpointName: 'cas' });
+    expect(await a.putStatusIfChanged(s0)).toEqual({ written: true });
+    expect(
+      await b.putStatusIfChanged({
+        ...s0,
+        state: 'running',
+        replicasReady: 2,
+        lastSync: '2025-01-01T00:01:00.000Z',
+      }),
+    ).toEqual({ written: true });
+    // a's cache says "creating @ 00:00"; its new content differs, the CAS fails, it re-reads and writes.
+    expect(
+      await a.putStatusIfChanged({ ...s0, state: 'updating', lastSync: '2025-01-01T00:02:00.000Z' }),
+    ).toEqual({ written: true });
+    expect(await rawItem('cas', 'us-east-1')).toMatchObject({
+      state: 'updating',
+      last_sync: '2025-01-01T00:02:00.000Z',
+    });
+  });
+
+  test("a monitor bound to one region may not write another region's item", async () => {
+    const east = new DynamoStore({ doc: t.clients.doc, tables: t.tables, ownRegion: 'us-east-1' });
+    await expect(east.putStatusIfChanged(status({ region: 'eu-west-1' }))).rejects.toBeInstanceOf(StoreError);
+    expect(await rawItem('alpha', 'eu-west-1')).toBeUndefined();
+  });
+
+  test('round-trips every field through snake_case', async () => {
+    const full = status({
+      endpointName: 'beta',
+      region: 'eu-west-1',
+      canaryReady: 1,
+      canaryWeight: 20,
+      unreadySince: '2025-01-01T00:01:00.000Z',
+      ingressPulled: true,
+      state: 'error',
+      error: 'spec.port: must be an integer',
+    });
+    await t.store.putStatusIfChanged(full);
+    expect(await rawItem('beta', 'eu-west-1')).toMatchObject({
+      canary_ready: 1,
+      canary_weight: 20,
+      unready_since: full.unreadySince,
+    });
+    expect(await t.store.listStatus('beta')).toEqual([full]);
+  });
+});
+
+describe('listing and heartbeats', () => {
+  test('listStatus per endpoint, listAllStatus without heartbeat items', async () => {
+    const s = await freshStore(handle.env.dynamodb.endpoint);
+    for (const region of ['us-east-1', 'us-west-2', 'eu-west-1']) {
+      await s.store.putStatusIfChanged(status({ region }));
+      await s.store.putStatusIfChanged(status({ endpointName: 'other', region }));
+      await s.store.putHeartbeat(region, `monitor-${region}`);
+    }
+    expect((await s.store.listStatus('alpha')).map((x) => x.region)).toEqual([
+      'eu-west-1',
+      'us-east-1',
+      'us-west-2',
+    ]);
+    const all = await s.store.listAllStatus();
+    expect(all).toHaveLength(6);
+    expect(all.every((x) => x.endpointName !== '_region')).toBe(true);
+    s.clients.destroy();
+  });
+
+  test('listRegions flags regions whose heartbeat is older than the limit as stale', async () => {
+    const s = await freshStore(handle.env.dynamodb.endpoint);
+    const now = new Date('2025-06-01T12:00:00.000Z');
+    await s.store.putHeartbeat('us-east-1', 'pod-a', new Date(now.getTime() - 30_000));
+    await s.store.putHeartbeat('eu-west-1', 'pod-b', new Date(now.getTime() - 600_000));
+    const regions = await s.store.listRegions({ now, staleAfterMs: 180_000 });
+    expect(regions).toEqual([
+      { region: 'eu-west-1', lastHeartbeat: '2025-06-01T11:50:00.000Z', identity: 'pod-b', alive: false },
+      { region: 'us-east-1', lastHeartbeat: '2025-06-01T11:59:30.000Z', identity: 'pod-a', alive: true },
+    ]);
+    s.clients.destroy();
+  });
+});
