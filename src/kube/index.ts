@@ -1,0 +1,18 @@
+// The Kubernetes edge of the monitor: watch caches, server-side apply/delete, the leader lease,
+// and the RBAC the monitor needs.
+export type { ApplyOptions, ApplyResult, WriteGuard } from './apply.js';
+export { KubeExecutor } from './apply.js';
+export type { RawRequest, RawResponse } from './client.js';
+export { KubeClient } from './client.js';
+export { KubeApiError, KubeTransportError, NotLeaderError } from './errors.js';
+export type { KubeMetadata, KubeObject, KubeRef, Outcome } from './types.js';
+export {
+  describeRef,
+  ENDPOINT_LABEL,
+  FIELD_MANAGER,
+  KIND_API_VERSIONS,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  MANAGED_SELECTOR,
+  refOf,
+} from './types.js';
