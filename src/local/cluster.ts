@@ -47,19 +47,24 @@ async function startEtcd(bin: string, dir: string): Promise<{ proc: Started; url
   for (let attempt = 0; ; attempt++) {
     const [client, peer] = [await freePort(), await freePort()];
     const url = `http://127.0.0.1:${client}`;
-    const proc = startDetached('etcd', join(bin, 'etcd'), [
-      `--name=default`,
-      `--data-dir=${join(dir, 'etcd-data')}`,
-      `--listen-client-urls=${url}`,
-      `--advertise-client-urls=${url}`,
-      `--listen-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-cluster=default=http://127.0.0.1:${peer}`,
-      // Throwaway test data: durability buys nothing here and fsync dominates on shared disks.
-      '--unsafe-no-fsync',
-      '--quota-backend-bytes=4294967296',
-      '--log-level=warn',
-    ], join(dir, 'etcd.log'));
+    const proc = startDetached(
+      'etcd',
+      join(bin, 'etcd'),
+      [
+        `--name=default`,
+        `--data-dir=${join(dir, 'etcd-data')}`,
+        `--listen-client-urls=${url}`,
+        `--advertise-client-urls=${url}`,
+        `--listen-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-cluster=default=http://127.0.0.1:${peer}`,
+        // Throwaway test data: durability buys nothing here and fsync dominates on shared disks.
+        '--unsafe-no-fsync',
+        '--quota-backend-bytes=4294967296',
+        '--log-level=warn',
+      ],
+      join(dir, 'etcd.log'),
+    );
     try {
       await waitUntilReady(proc, async () => (await fetch(`${url}/health`)).ok, 30_000);
       return { proc, url };
@@ -72,7 +77,12 @@ async function startEtcd(bin: string, dir: string): Promise<{ proc: Started; url
 }
 
 /** Starts etcd and kube-apiserver (and optionally the controller manager and scheduler) for one region. */
-export async function startRegion(region: string, bin: string, dir: string, options: RegionOptions): Promise<StartedRegion> {
+export async function startRegion(
+  region: string,
+  bin: string,
+  dir: string,
+  options: RegionOptions,
+): Promise<StartedRegion> {
   mkdirSync(dir, { recursive: true });
   const processes: Started[] = [];
   try {
@@ -80,7 +90,9 @@ export async function startRegion(region: string, bin: string, dir: string, opti
     processes.push(etcd.proc);
 
     const token = randomBytes(24).toString('hex');
-    writeFileSync(join(dir, 'tokens.csv'), `${token},inferctl-admin,inferctl-admin,"system:masters"\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'tokens.csv'), `${token},inferctl-admin,inferctl-admin,"system:masters"\n`, {
+      mode: 0o600,
+    });
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
@@ -92,28 +104,37 @@ export async function startRegion(region: string, bin: string, dir: string, opti
     for (let attempt = 0; !apiserver; attempt++) {
       const port = await freePort();
       server = `https://127.0.0.1:${port}`;
-      const proc = startDetached('kube-apiserver', join(bin, 'kube-apiserver'), [
-        `--etcd-servers=${etcd.url}`,
-        `--etcd-prefix=/registry`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${port}`,
-        `--cert-dir=${certDir}`,
-        `--token-auth-file=${join(dir, 'tokens.csv')}`,
-        '--authorization-mode=RBAC',
-        '--service-cluster-ip-range=10.96.0.0/16',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${join(dir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-        '--allow-privileged=true',
-        '--profiling=false',
-        // Loopback cannot be an Endpoints address; nothing in-cluster needs the kubernetes Service here.
-        '--endpoint-reconciler-type=none',
-        '--v=0',
-        ...(options.apiserverArgs ?? []),
-      ], join(dir, 'kube-apiserver.log'));
+      const proc = startDetached(
+        'kube-apiserver',
+        join(bin, 'kube-apiserver'),
+        [
+          `--etcd-servers=${etcd.url}`,
+          `--etcd-prefix=/registry`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${port}`,
+          `--cert-dir=${certDir}`,
+          `--token-auth-file=${join(dir, 'tokens.csv')}`,
+          '--authorization-mode=RBAC',
+          '--service-cluster-ip-range=10.96.0.0/16',
+          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+          `--service-account-key-file=${join(dir, 'sa.pub')}`,
+          `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+          '--allow-privileged=true',
+          '--profiling=false',
+          // Loopback cannot be an Endpoints address; nothing in-cluster needs the kubernetes Service here.
+          '--endpoint-reconciler-type=none',
+          '--v=0',
+          ...(options.apiserverArgs ?? []),
+        ],
+        join(dir, 'kube-apiserver.log'),
+      );
       try {
-        await waitUntilReady(proc, async () => (await httpsGet(`${server}/readyz`, token, caFile)).status === 200, 90_000);
+        await waitUntilReady(
+          proc,
+          async () => (await httpsGet(`${server}/readyz`, token, caFile)).status === 200,
+          90_000,
+        );
         apiserver = proc;
       } catch (err) {
         await stopProcess(proc.pid);
@@ -127,29 +148,39 @@ export async function startRegion(region: string, bin: string, dir: string, opti
     writeFileSync(kubeconfig, adminKubeconfig(region, server, token, caFile), { mode: 0o600 });
 
     if (options.controllers) {
-      const kcm = startDetached('kube-controller-manager', join(bin, 'kube-controller-manager'), [
-        `--kubeconfig=${kubeconfig}`,
-        '--leader-elect=false',
-        '--secure-port=0',
-        // Simulated nodes send no kubelet heartbeats; node lifecycle would taint and evict them.
-        '--controllers=*,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-node-ipam-controller',
-        `--service-account-private-key-file=${join(dir, 'sa.key')}`,
-        '--use-service-account-credentials=false',
-        '--concurrent-deployment-syncs=20',
-        '--concurrent-replicaset-syncs=20',
-        '--kube-api-qps=400',
-        '--kube-api-burst=800',
-        '--v=0',
-      ], join(dir, 'kube-controller-manager.log'));
+      const kcm = startDetached(
+        'kube-controller-manager',
+        join(bin, 'kube-controller-manager'),
+        [
+          `--kubeconfig=${kubeconfig}`,
+          '--leader-elect=false',
+          '--secure-port=0',
+          // Simulated nodes send no kubelet heartbeats; node lifecycle would taint and evict them.
+          '--controllers=*,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-node-ipam-controller',
+          `--service-account-private-key-file=${join(dir, 'sa.key')}`,
+          '--use-service-account-credentials=false',
+          '--concurrent-deployment-syncs=20',
+          '--concurrent-replicaset-syncs=20',
+          '--kube-api-qps=400',
+          '--kube-api-burst=800',
+          '--v=0',
+        ],
+        join(dir, 'kube-controller-manager.log'),
+      );
       processes.push(kcm);
-      const scheduler = startDetached('kube-scheduler', join(bin, 'kube-scheduler'), [
-        `--kubeconfig=${kubeconfig}`,
-        '--leader-elect=false',
-        '--secure-port=0',
-        '--kube-api-qps=400',
-        '--kube-api-burst=800',
-        '--v=0',
-      ], join(dir, 'kube-scheduler.log'));
+      const scheduler = startDetached(
+        'kube-scheduler',
+        join(bin, 'kube-scheduler'),
+        [
+          `--kubeconfig=${kubeconfig}`,
+          '--leader-elect=false',
+          '--secure-port=0',
+          '--kube-api-qps=400',
+          '--kube-api-burst=800',
+          '--v=0',
+        ],
+        join(dir, 'kube-scheduler.log'),
+      );
       processes.push(scheduler);
     }
     return { info: { kubeconfig, server, token, caFile }, processes };

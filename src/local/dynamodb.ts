@@ -2,11 +2,19 @@ import { join } from 'node:path';
 import { freePort, type Started, startDetached, stopProcess, waitUntilReady } from './processes.js';
 
 /** Starts the local DynamoDB-compatible server (in memory) on a free loopback port. */
-export async function startDynamo(motoServer: string, dir: string): Promise<{ proc: Started; endpoint: string }> {
+export async function startDynamo(
+  motoServer: string,
+  dir: string,
+): Promise<{ proc: Started; endpoint: string }> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const proc = startDetached('dynamodb', motoServer, ['-H', '127.0.0.1', '-p', String(port)], join(dir, 'dynamodb.log'));
+    const proc = startDetached(
+      'dynamodb',
+      motoServer,
+      ['-H', '127.0.0.1', '-p', String(port)],
+      join(dir, 'dynamodb.log'),
+    );
     try {
       // moto answers its own health path; any HTTP answer means the server is listening.
       await waitUntilReady(proc, async () => (await fetch(`${endpoint}/moto-api/`)).status < 500, 60_000);

@@ -34,14 +34,17 @@ export async function up(options: UpOptions): Promise<{ env: LocalEnv; envPath: 
   mkdirSync(options.dir, { recursive: true });
   const binaries = options.binaries ?? (await ensureBinaries({ kube: options.regions.length > 0 }));
   const processes: Started[] = [];
-  const save = (env: LocalEnv) => writeFileSync(stateFile(options.dir), JSON.stringify({ env, processes }, null, 2));
+  const save = (env: LocalEnv) =>
+    writeFileSync(stateFile(options.dir), JSON.stringify({ env, processes }, null, 2));
   save({ regions: {}, dynamodb: { endpoint: '' } });
   try {
     const dynamo = await startDynamo(binaries.motoServer, options.dir);
     processes.push(dynamo.proc);
     const regions: Record<string, RegionInfo> = {};
     for (const region of options.regions) {
-      const started = await startRegion(region, binaries.kubeBin, join(options.dir, region), { controllers: options.nodes });
+      const started = await startRegion(region, binaries.kubeBin, join(options.dir, region), {
+        controllers: options.nodes,
+      });
       processes.push(...started.processes);
       regions[region] = started.info;
       save({ regions, dynamodb: { endpoint: dynamo.endpoint } });
@@ -65,11 +68,24 @@ async function startSimulator(region: string, info: RegionInfo, dir: string): Pr
   const proc = startDetached(
     'node-simulator',
     process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'src', 'local', 'simulator-main.ts'), '--kubeconfig', info.kubeconfig, '--ready-file', readyFile],
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'src', 'local', 'simulator-main.ts'),
+      '--kubeconfig',
+      info.kubeconfig,
+      '--ready-file',
+      readyFile,
+    ],
     log,
     { NODE_NO_WARNINGS: '1' },
   );
-  await waitUntilReady(proc, async () => existsSync(readyFile), 60_000);
+  try {
+    await waitUntilReady(proc, async () => existsSync(readyFile), 60_000);
+  } catch (err) {
+    await stopProcess(proc.pid);
+    throw err;
+  }
   return proc;
 }
 
@@ -81,7 +97,9 @@ export async function down(dir: string): Promise<number> {
     try {
       state = JSON.parse(readFileSync(stateFile(dir), 'utf8')) as State;
     } catch {
-      throw new LocalEnvError(`cannot read ${stateFile(dir)}; stop its processes by hand, then remove ${dir}`);
+      throw new LocalEnvError(
+        `cannot read ${stateFile(dir)}; stop its processes by hand, then remove ${dir}`,
+      );
     }
     for (const p of [...state.processes].reverse()) {
       await stopProcess(p.pid);
@@ -93,6 +111,7 @@ export async function down(dir: string): Promise<number> {
 }
 
 export function readEnv(dir: string): LocalEnv {
-  if (!existsSync(envFile(dir))) throw new LocalEnvError(`no local environment in ${dir}: run \`npm run local -- up\` first`);
+  if (!existsSync(envFile(dir)))
+    throw new LocalEnvError(`no local environment in ${dir}: run \`npm run local -- up\` first`);
   return JSON.parse(readFileSync(envFile(dir), 'utf8')) as LocalEnv;
 }

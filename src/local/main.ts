@@ -13,10 +13,14 @@ program
   .option('--no-nodes', 'skip the controller manager, scheduler and simulated GPU nodes')
   .action(async (opts: { regions: string; nodes: boolean }) => {
     const dir = program.opts<{ dir: string }>().dir;
-    const regions = opts.regions.split(',').map((r) => r.trim()).filter(Boolean);
+    const regions = opts.regions
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
     const started = Date.now();
     const { env, envPath } = await up({ regions, dir, nodes: opts.nodes });
-    for (const [name, r] of Object.entries(env.regions)) console.error(`region ${name}: ${r.server}  (kubeconfig ${r.kubeconfig})`);
+    for (const [name, r] of Object.entries(env.regions))
+      console.error(`region ${name}: ${r.server}  (kubeconfig ${r.kubeconfig})`);
     console.error(`dynamodb: ${env.dynamodb.endpoint}`);
     console.error(`up in ${((Date.now() - started) / 1000).toFixed(1)} s; stop with: npm run local -- down`);
     console.log(envPath);

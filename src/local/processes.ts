@@ -30,7 +30,13 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts a detached child whose stdout and stderr go to `log`; it outlives this process. */
-export function startDetached(name: string, command: string, args: readonly string[], log: string, env?: NodeJS.ProcessEnv): Started {
+export function startDetached(
+  name: string,
+  command: string,
+  args: readonly string[],
+  log: string,
+  env?: NodeJS.ProcessEnv,
+): Started {
   const fd = openSync(log, 'a');
   try {
     const child = spawn(command, args, {
@@ -64,18 +70,26 @@ export function logTail(path: string, lines = 25): string {
  * Polls `ready` until it returns true. Fails early, with the tail of the process's log,
  * if the process dies; fails with the same tail at the deadline.
  */
-export async function waitUntilReady(proc: Started, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(
+  proc: Started,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let delay = 50;
   while (Date.now() < deadline) {
     if (!isAlive(proc.pid)) {
-      throw new LocalEnvError(`${proc.name} exited during start-up; last lines of ${proc.log}:\n${logTail(proc.log)}`);
+      throw new LocalEnvError(
+        `${proc.name} exited during start-up; last lines of ${proc.log}:\n${logTail(proc.log)}`,
+      );
     }
     if (await ready().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 500);
   }
-  throw new LocalEnvError(`${proc.name} was not ready after ${timeoutMs} ms; last lines of ${proc.log}:\n${logTail(proc.log)}`);
+  throw new LocalEnvError(
+    `${proc.name} was not ready after ${timeoutMs} ms; last lines of ${proc.log}:\n${logTail(proc.log)}`,
+  );
 }
 
 /** SIGTERM, then SIGKILL after a grace period; waits until the process is gone. */

@@ -18,7 +18,11 @@ export function useLocalEnv(options: { regions?: readonly string[]; nodes?: bool
   const handle = { env: undefined as unknown as LocalEnv, dir: '' };
   beforeAll(async () => {
     handle.dir = mkdtempSync(join(tmpdir(), 'inferctl-test-'));
-    const started = await up({ regions: options.regions ?? [], dir: handle.dir, nodes: options.nodes ?? false });
+    const started = await up({
+      regions: options.regions ?? [],
+      dir: handle.dir,
+      nodes: options.nodes ?? false,
+    });
     handle.env = started.env;
   }, 600_000);
   afterAll(async () => {

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { describe, expect, test } from 'vitest';
+import { down, type LocalEnv, up } from '../../src/local/env.js';
+import { isAlive } from '../../src/local/processes.js';
+import { useLocalEnv } from '../helpers/local-env.js';
+import { waitFor } from '../helpers/wait.js';
+
+const handle = useLocalEnv({ regions: ['sim-1'], nodes: true });
+
+function clients(env: LocalEnv) {
+  const kc = new KubeConfig();
+  kc.loadFromFile(env.regions['sim-1']!.kubeconfig);
+  return { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api) };
+}
+
+function gpuDeployment(name: string, replicas: number, image: string): V1Deployment {
+  return {
+    metadata: { name, namespace: 'gco-inference' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+          nodeSelector: {
+            'eks.amazonaws.com/instance-gpu-manufacturer': 'nvidia',
+            'karpenter.sh/capacity-type': 'spot',
+          },
+          volumes: [{ name: 'models', persistentVolumeClaim: { claimName: 'efs-claim' } }],
+          containers: [
+            {
+              name: 'inference',
+              image,
+              resources: { requests: { 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } },
+              volumeMounts: [{ name: 'models', mountPath: '/models' }],
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+describe('local environment with simulated GPU nodes', () => {
+  test('schedules GPU pods onto simulated nodes and reports them ready', async () => {
+    const { apps, core } = clients(handle.env);
+    await core.createNamespace({ body: { metadata: { name: 'gco-inference' } } });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: 'gco-inference',
+      body: {
+        metadata: { name: 'efs-claim' },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          storageClassName: '',
+          resources: { requests: { storage: '10Gi' } },
+        },
+      },
+    });
+    await apps.createNamespacedDeployment({
+      namespace: 'gco-inference',
+      body: gpuDeployment('llm', 2, 'vllm/vllm-openai:v0.9.0'),
+    });
+
+    const ready = await waitFor(async () => {
+      const d = await apps.readNamespacedDeployment({ name: 'llm', namespace: 'gco-inference' });
+      return d.status?.readyReplicas === 2 ? d : undefined;
+    }, 90_000);
+    expect(ready.status?.availableReplicas).toBe(2);
+    const pods = await core.listNamespacedPod({ namespace: 'gco-inference', labelSelector: 'app=llm' });
+    // The node selector asks for NVIDIA spot capacity; the real scheduler must have honoured it.
+    for (const pod of pods.items) expect(pod.spec?.nodeName).toMatch(/^sim-nvidia-spot-\d+$/);
+    expect(pods.items).toHaveLength(2);
+  });
+
+  test('scaling to zero removes the pods (graceful deletion is completed)', async () => {
+    const { apps, core } = clients(handle.env);
+    const d = await apps.readNamespacedDeployment({ name: 'llm', namespace: 'gco-inference' });
+    d.spec!.replicas = 0;
+    await apps.replaceNamespacedDeployment({ name: 'llm', namespace: 'gco-inference', body: d });
+    await waitFor(async () => {
+      const pods = await core.listNamespacedPod({ namespace: 'gco-inference', labelSelector: 'app=llm' });
+      return pods.items.length === 0 ? true : undefined;
+    }, 60_000);
+  });
+
+  test('pods of a never-ready image stay unready', async () => {
+    const { apps } = clients(handle.env);
+    await apps.createNamespacedDeployment({
+      namespace: 'gco-inference',
+      body: gpuDeployment('broken', 1, 'example/never-ready:1'),
+    });
+    const d = await waitFor(async () => {
+      const dep = await apps.readNamespacedDeployment({ name: 'broken', namespace: 'gco-inference' });
+      return (dep.status?.replicas ?? 0) === 1 && (dep.status?.unavailableReplicas ?? 0) === 1
+        ? dep
+        : undefined;
+    }, 60_000);
+    expect(d.status?.readyReplicas ?? 0).toBe(0);
+  });
+
+  test('up twice in one directory leaves no stray processes', async () => {
+    const dir = join(handle.dir, 'twice');
+    const first = await up({ regions: [], dir, nodes: false });
+    const firstPids = (
+      JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { processes: { pid: number }[] }
+    ).processes.map((p) => p.pid);
+    expect(first.env.dynamodb.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await up({ regions: [], dir, nodes: false });
+    for (const pid of firstPids) expect(isAlive(pid)).toBe(false);
+    await down(dir);
+  });
+});
