@@ -2,6 +2,8 @@
 // and the RBAC the monitor needs.
 export type { ApplyOptions, ApplyResult, WriteGuard } from './apply.js';
 export { KubeExecutor } from './apply.js';
+export type { CacheEvent, KubeCachesOptions, WatchedKind } from './caches.js';
+export { KubeCaches, WATCHED_KINDS } from './caches.js';
 export type { RawRequest, RawResponse } from './client.js';
 export { KubeClient } from './client.js';
 export { KubeApiError, KubeTransportError, NotLeaderError } from './errors.js';
