@@ -165,7 +165,10 @@ export class KubeCaches {
     }
     if (newEp !== undefined && newObj) {
       let m = this.index.get(newEp);
-      if (!m) this.index.set(newEp, (m = new Map()));
+      if (!m) {
+        m = new Map();
+        this.index.set(newEp, m);
+      }
       m.set(key, newObj);
     }
     for (const ep of new Set([oldEp, newEp])) {
