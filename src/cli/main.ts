@@ -1,3 +1,5 @@
-import { buildProgram, runCli } from './program.js';
+// The SDK warns on stderr that future releases need Node 22; the CLI promises one clear line.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { buildProgram, runCli } = await import('./program.js');
 
-await runCli(buildProgram(), process.argv);
+process.exitCode = await runCli(buildProgram(), process.argv);
