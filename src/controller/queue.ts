@@ -1,0 +1,161 @@
+/**
+ * A rate-limited work queue of endpoint names with controller-runtime's semantics:
+ * - a key waiting more than once is run once (merged);
+ * - a key never runs in two workers at once; added during its run, it runs once more afterwards;
+ * - failures back off per key exponentially (forgotten on success), under a global token bucket;
+ * - `addAfter` schedules a key (the watchdog's next deadline, a rollout re-check);
+ * - resync keys go in at low priority, so a user's change never waits behind a full pass.
+ */
+export type Priority = 'high' | 'low';
+
+export interface QueueObserver {
+  depth?(depth: number): void;
+  added?(): void;
+  latency?(seconds: number): void;
+  retry?(): void;
+}
+
+export interface BackoffOptions {
+  readonly baseMs: number;
+  readonly maxMs: number;
+  /** Global bucket for retries: sustained rate and burst. */
+  readonly ratePerSecond: number;
+  readonly burst: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 120_000, ratePerSecond: 50, burst: 200 };
+
+export class WorkQueue {
+  private readonly high = new Set<string>();
+  private readonly low = new Set<string>();
+  private readonly addedAt = new Map<string, number>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Map<string, Priority>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly waiters: (() => void)[] = [];
+  private tokens: number;
+  private tokensAt = Date.now();
+  private shuttingDown = false;
+
+  constructor(
+    private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+    private readonly observer: QueueObserver = {},
+  ) {
+    this.tokens = backoff.burst;
+  }
+
+  get depth(): number {
+    return this.high.size + this.low.size;
+  }
+
+  add(key: string, priority: Priority = 'high'): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      // Run again after the current run; keep the more urgent priority.
+      if (this.dirty.get(key) !== 'high') this.dirty.set(key, priority);
+      return;
+    }
+    if (this.high.has(key)) return;
+    if (this.low.has(key)) {
+      if (priority === 'low') return;
+      this.low.delete(key); // promote
+    }
+    (priority === 'high' ? this.high : this.low).add(key);
+    if (!this.addedAt.has(key)) this.addedAt.set(key, Date.now());
+    this.observer.added?.();
+    this.observer.depth?.(this.depth);
+    this.waiters.shift()?.();
+  }
+
+  /** Adds the key after `delayMs`; an earlier pending schedule for the same key wins. */
+  addAfter(key: string, delayMs: number, priority: Priority = 'high'): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) return this.add(key, priority);
+    const at = Date.now() + delayMs;
+    const existing = this.timers.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key, priority);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, { at, timer });
+  }
+
+  /** Re-adds a failed key after its per-key backoff (and the global bucket's delay). */
+  addRateLimited(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    const perKey = Math.min(this.backoff.baseMs * 2 ** n, this.backoff.maxMs);
+    const delay = Math.max(perKey, this.bucketDelay());
+    this.observer.retry?.();
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  retries(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  private bucketDelay(): number {
+    const now = Date.now();
+    this.tokens = Math.min(
+      this.backoff.burst,
+      this.tokens + ((now - this.tokensAt) / 1000) * this.backoff.ratePerSecond,
+    );
+    this.tokensAt = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.backoff.ratePerSecond) * 1000);
+  }
+
+  /** Waits for the next key; undefined once shut down. */
+  async get(): Promise<string | undefined> {
+    for (;;) {
+      if (this.shuttingDown) return undefined;
+      const key = first(this.high) ?? first(this.low);
+      if (key !== undefined) {
+        this.high.delete(key);
+        this.low.delete(key);
+        this.processing.add(key);
+        const since = this.addedAt.get(key);
+        this.addedAt.delete(key);
+        if (since !== undefined) this.observer.latency?.((Date.now() - since) / 1000);
+        this.observer.depth?.(this.depth);
+        return key;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  /** Marks a run finished; a key added during the run goes back in. */
+  done(key: string): void {
+    this.processing.delete(key);
+    const again = this.dirty.get(key);
+    if (again !== undefined) {
+      this.dirty.delete(key);
+      this.add(key, again);
+    }
+  }
+
+  isProcessing(key: string): boolean {
+    return this.processing.has(key);
+  }
+
+  shutdown(): void {
+    this.shuttingDown = true;
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+function first(set: Set<string>): string | undefined {
+  for (const value of set) return value;
+  return undefined;
+}
