@@ -7,6 +7,10 @@ export { KubeCaches, WATCHED_KINDS } from './caches.js';
 export type { RawRequest, RawResponse } from './client.js';
 export { KubeClient } from './client.js';
 export { KubeApiError, KubeTransportError, NotLeaderError } from './errors.js';
+export type { LeaderElectionOptions } from './lease.js';
+export { LEASE_NAME, LeaderElector } from './lease.js';
+export type { MonitorRbacOptions, Permission, Verb } from './permissions.js';
+export { LEASE_PERMISSIONS, NAMESPACED_PERMISSIONS, renderMonitorRbac } from './permissions.js';
 export type { KubeMetadata, KubeObject, KubeRef, Outcome } from './types.js';
 export {
   describeRef,

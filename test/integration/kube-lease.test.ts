@@ -1,0 +1,135 @@
+// Leader election on a real Lease: exactly one leader; when the leader can no longer renew (its
+// RBAC is revoked — a real failure, no fake server) it stops leading before the other takes over.
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  KubeClient,
+  KubeExecutor,
+  LEASE_NAME,
+  LeaderElector,
+  renderMonitorRbac,
+} from '../../src/kube/index.js';
+import { useLocalEnv } from '../helpers/local-env.js';
+import { createNamespace, kubeConfigAs, kubeConfigFor, until } from './kube-support.js';
+
+const handle = useLocalEnv({ regions: ['test-1'] });
+const ns = 'monitor';
+const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 400 };
+
+interface Mark {
+  who: string;
+  what: 'started' | 'stopped';
+  at: number;
+}
+
+describe('LeaderElector', () => {
+  let admin: KubeExecutor;
+  beforeAll(async () => {
+    const kc = kubeConfigFor(handle);
+    await createNamespace(kc, ns);
+    admin = new KubeExecutor(KubeClient.fromConfig(kc));
+    for (const sa of ['monitor-a', 'monitor-b', 'monitor-c', 'monitor-d']) {
+      for (const o of renderMonitorRbac({
+        namespace: ns,
+        allowedNamespaces: [],
+        serviceAccountName: sa,
+        name: sa,
+      })) {
+        await admin.apply(o);
+      }
+    }
+  });
+
+  async function elector(sa: string, marks: Mark[], name = LEASE_NAME, errors: unknown[] = []) {
+    const kc = await kubeConfigAs(kubeConfigFor(handle), ns, sa);
+    const e: LeaderElector = new LeaderElector({
+      client: KubeClient.fromConfig(kc),
+      namespace: ns,
+      name,
+      identity: sa,
+      ...timing,
+      onStartedLeading: () => marks.push({ who: sa, what: 'started', at: Date.now() }),
+      onStoppedLeading: () => marks.push({ who: sa, what: 'stopped', at: Date.now() }),
+      onError: (err) => errors.push(err),
+    });
+    return e;
+  }
+
+  it('elects exactly one leader; the other takes over only after the leader stopped leading', async () => {
+    const marks: Mark[] = [];
+    const a = await elector('monitor-a', marks);
+    const b = await elector('monitor-b', marks);
+    const leaders = () => [a, b].filter((e) => e.isLeader()).length;
+    let overlap = 0;
+    const probe = setInterval(() => {
+      if (leaders() > 1) overlap++;
+    }, 20);
+    try {
+      a.start();
+      await until('a leads', () => a.isLeader());
+      b.start();
+      await until('b sees a as the holder', () => b.leader() === 'monitor-a');
+      // Several renew periods later, still exactly one leader.
+      const deadline = Date.now() + 2 * timing.leaseDurationMs;
+      await until('two lease durations pass', () => Date.now() > deadline, 10_000);
+      expect(a.isLeader()).toBe(true);
+      expect(b.isLeader()).toBe(false);
+      expect(() => b.guard('apply', { kind: 'Deployment', namespace: 'x', name: 'y' })).toThrow(
+        /not the leader/,
+      );
+      expect(() => a.guard('apply', { kind: 'Deployment', namespace: 'x', name: 'y' })).not.toThrow();
+
+      // Partition a from the lease: revoke its RoleBinding. Its renewals now fail with 403.
+      const lostAt = Date.now();
+      await admin.delete({ kind: 'RoleBinding', namespace: ns, name: 'monitor-a-leader-election' });
+      await until('b takes over', () => b.isLeader(), 20_000);
+      const aStopped = marks.find((m) => m.who === 'monitor-a' && m.what === 'stopped');
+      const bStarted = marks.find((m) => m.who === 'monitor-b' && m.what === 'started');
+      expect(aStopped).toBeDefined();
+      expect(bStarted).toBeDefined();
+      // a stepped down within renewDeadline (+ one retry period of scheduling) of losing the lease…
+      expect(aStopped!.at - lostAt).toBeLessThanOrEqual(timing.renewDeadlineMs + timing.retryPeriodMs + 500);
+      // …and strictly before b could acquire, which needed a full leaseDuration after its last observation.
+      expect(aStopped!.at).toBeLessThan(bStarted!.at);
+      expect(bStarted!.at - aStopped!.at).toBeGreaterThanOrEqual(
+        timing.leaseDurationMs - timing.renewDeadlineMs - 200,
+      );
+      expect(a.isLeader()).toBe(false);
+      expect(overlap).toBe(0);
+      expect(marks.map((m) => `${m.who} ${m.what}`)).toEqual([
+        'monitor-a started',
+        'monitor-a stopped',
+        'monitor-b started',
+      ]);
+    } finally {
+      clearInterval(probe);
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('releases the lease on graceful stop so a successor acquires without waiting out the lease', async () => {
+    const marks: Mark[] = [];
+    const c = await elector('monitor-c', marks, 'release-test');
+    const d = await elector('monitor-d', marks, 'release-test');
+    try {
+      c.start();
+      await until('c leads', () => c.isLeader());
+      d.start();
+      await until('d sees c', () => d.leader() === 'monitor-c');
+      const stoppedAt = Date.now();
+      await c.stop();
+      expect(marks.at(-1)).toMatchObject({ who: 'monitor-c', what: 'stopped' });
+      await until('d leads', () => d.isLeader(), 10_000);
+      // Well under leaseDuration: the released lease (empty holder) is free at once.
+      expect(Date.now() - stoppedAt).toBeLessThan(timing.leaseDurationMs);
+      const lease = (await admin.read({ kind: 'Lease', namespace: ns, name: 'release-test' })) as {
+        spec?: { holderIdentity?: string; leaseTransitions?: number };
+      };
+      expect(lease.spec?.holderIdentity).toBe('monitor-d');
+      expect(lease.spec?.leaseTransitions).toBe(1);
+    } finally {
+      await c.stop();
+      await d.stop();
+    }
+  });
+});
