@@ -66,7 +66,6 @@ export class LeaderElector {
   private leading = false;
   /** When the last successful acquire/renew was sent. */
   private lastRenewSentAt = 0;
-  private lastResourceVersion: string | undefined;
   private observedKey = '';
   private observedAt = 0;
   private observedHolder: string | undefined;
@@ -259,7 +258,6 @@ export class LeaderElector {
   }
 
   private afterWrite(lease: Lease, sentAt: number): void {
-    this.lastResourceVersion = lease.metadata.resourceVersion;
     this.observe(lease, sentAt);
   }
 
