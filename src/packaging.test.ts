@@ -1,0 +1,110 @@
+// Checks on the committed packaging files that need no server: the generated RBAC is current,
+// the manifests keep the monitor's configuration contract, and (below) the infrastructure template
+// matches the table definitions the code creates. The API-server checks are in
+// test/integration/deploy-manifests.test.ts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEPLOY_RBAC_PATH, REPO_ROOT, renderDeployRbac } from '../scripts/gen-deploy-rbac.js';
+import { kustomizeBuild, type Manifest } from '../scripts/kustomize-lite.js';
+
+const BASE = join(REPO_ROOT, 'deploy', 'base');
+const OVERLAY = join(REPO_ROOT, 'deploy', 'overlays', 'us-east-1');
+
+/** The monitor's configuration contract: every env var (= flag of `inferctl monitor`). */
+const MONITOR_ENV = [
+  'CLUSTER_NAME',
+  'REGION',
+  'INFERENCE_ENDPOINTS_TABLE_NAME',
+  'INFERENCE_STATUS_TABLE_NAME',
+  'RECONCILE_INTERVAL_SECONDS',
+  'INFERENCE_NAMESPACE',
+  'ALLOWED_NAMESPACES',
+  'LEADER_ELECTION_NAMESPACE',
+  'DYNAMODB_REGION',
+  'DYNAMODB_ENDPOINT',
+  'K8S_API_TIMEOUT',
+  'INFERENCE_UNHEALTHY_THRESHOLD_SECONDS',
+  'HOSTNAME',
+  'METRICS_PORT',
+  'HEALTH_PORT',
+  'HEARTBEAT_INTERVAL_SECONDS',
+  'MODEL_SYNC_IMAGE',
+  'MONITOR_CONCURRENCY',
+  'LOG_LEVEL',
+  'KUBECONFIG',
+] as const;
+
+interface Container {
+  image: string;
+  envFrom: { configMapRef: { name: string } }[];
+  ports: { name: string; containerPort: number }[];
+  livenessProbe: { httpGet: unknown };
+  readinessProbe: { httpGet: unknown };
+  securityContext: Record<string, unknown>;
+}
+interface DeploymentSpec {
+  replicas: number;
+  template: { spec: { serviceAccountName: string; containers: Container[] } };
+}
+
+const find = (objects: Manifest[], kind: string) => objects.find((o) => o.kind === kind)!;
+const configData = (objects: Manifest[]) => find(objects, 'ConfigMap').data as Record<string, string>;
+
+describe('deploy/base/rbac.yaml', () => {
+  it('is exactly what scripts/gen-deploy-rbac.ts renders from src/kube/permissions.ts', () => {
+    // On failure: npx tsx scripts/gen-deploy-rbac.ts
+    expect(readFileSync(DEPLOY_RBAC_PATH, 'utf8')).toBe(renderDeployRbac());
+  });
+
+  it('grants no wildcard, no Secrets and nothing cluster-scoped', () => {
+    const rbac = kustomizeBuild(BASE).filter((o) => o.apiVersion.startsWith('rbac.'));
+    expect(rbac.map((o) => o.kind)).not.toContain('ClusterRole');
+    expect(rbac.map((o) => o.kind)).not.toContain('ClusterRoleBinding');
+    const text = JSON.stringify(rbac);
+    expect(text).not.toContain('"*"');
+    expect(text).not.toContain('secrets');
+  });
+});
+
+describe('deploy/ manifests', () => {
+  it('configure only variables of the monitor contract, and the overlay sets the required ones', () => {
+    const base = configData(kustomizeBuild(BASE));
+    const overlay = configData(kustomizeBuild(OVERLAY));
+    for (const key of Object.keys(overlay)) expect(MONITOR_ENV).toContain(key);
+    expect(base.REGION).toBeUndefined();
+    expect(overlay).toMatchObject({ REGION: 'us-east-1', CLUSTER_NAME: expect.any(String) });
+    // Pinned, never :latest (DESIGN §4.4).
+    expect(overlay.MODEL_SYNC_IMAGE).toMatch(/^[^:]+:\d[\w.-]*$/);
+  });
+
+  it('agree with each other on ports, probes, ServiceAccount and names', () => {
+    const objects = kustomizeBuild(OVERLAY);
+    const data = configData(objects);
+    const deployment = find(objects, 'Deployment') as Manifest & { spec: DeploymentSpec };
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0]!;
+    expect(deployment.spec.replicas).toBe(2);
+    expect(pod.serviceAccountName).toBe(find(objects, 'ServiceAccount').metadata.name);
+    expect(container.envFrom[0]?.configMapRef.name).toBe(find(objects, 'ConfigMap').metadata.name);
+    const ports = Object.fromEntries(container.ports.map((p) => [p.name, p.containerPort]));
+    expect(ports).toEqual({ metrics: Number(data.METRICS_PORT), health: Number(data.HEALTH_PORT) });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
+    expect(container.image).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/inferctl:0.1.0');
+    expect(find(objects, 'Service').spec).toMatchObject({ ports: [{ port: 9090, targetPort: 'metrics' }] });
+    expect(find(objects, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 1 });
+    // Every namespaced object lives where the monitor is configured to run.
+    for (const o of objects.filter((x) => x.kind !== 'Namespace'))
+      expect(o.metadata.namespace).toBe(data.INFERENCE_NAMESPACE);
+  });
+
+  it('never label the monitor itself as an object the monitor owns (it would prune itself)', () => {
+    for (const o of kustomizeBuild(OVERLAY).filter((x) => ['Deployment', 'Service'].includes(x.kind))) {
+      const labels = (o.metadata.labels ?? {}) as Record<string, string>;
+      expect(labels['app.kubernetes.io/managed-by']).not.toBe('inferctl');
+      expect(labels['gco.io/endpoint']).toBeUndefined();
+    }
+  });
+});
