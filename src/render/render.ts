@@ -230,9 +230,14 @@ function deployment(endpoint: Endpoint, p: DeploymentParams): KubeObject {
   }
   const usesModelVolume = spec.model_path !== undefined || spec.model_source !== undefined;
   const mounts = usesModelVolume ? [{ name: MODEL_VOLUME_NAME, mountPath: MODEL_MOUNT_PATH }] : undefined;
+  // An empty value is sent as no value: the API server drops `value: ""` (omitempty), so a live
+  // object would never carry it and the drift check would re-apply forever.
   const env: V1EnvVar[] = Object.keys(spec.env)
     .sort()
-    .map((k) => ({ name: k, value: spec.env[k] ?? '' }));
+    .map((k) => {
+      const value = spec.env[k] ?? '';
+      return value === '' ? { name: k } : { name: k, value };
+    });
   const probePath = healthPath(spec, p.server);
 
   const container: V1Container = {
