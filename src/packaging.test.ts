@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type Document, isMap, isScalar, isSeq, parseDocument, visit, YAMLMap } from 'yaml';
 import { DEPLOY_RBAC_PATH, REPO_ROOT, renderDeployRbac } from '../scripts/gen-deploy-rbac.js';
 import { kustomizeBuild, type Manifest } from '../scripts/kustomize-lite.js';
+import { DEFAULT_ENDPOINTS_TABLE, DEFAULT_STATUS_TABLE, tableDefinitions } from './store/index.js';
 
 const BASE = join(REPO_ROOT, 'deploy', 'base');
 const OVERLAY = join(REPO_ROOT, 'deploy', 'overlays', 'us-east-1');
@@ -33,6 +35,9 @@ const MONITOR_ENV = [
   'MONITOR_CONCURRENCY',
   'LOG_LEVEL',
   'KUBECONFIG',
+  'LEASE_DURATION_SECONDS',
+  'RENEW_DEADLINE_SECONDS',
+  'RETRY_PERIOD_SECONDS',
 ] as const;
 
 interface Container {
@@ -106,5 +111,130 @@ describe('deploy/ manifests', () => {
       expect(labels['app.kubernetes.io/managed-by']).not.toBe('inferctl');
       expect(labels['gco.io/endpoint']).toBeUndefined();
     }
+  });
+});
+
+/**
+ * Parses a CloudFormation YAML template with its short-form tags kept as plain data in their long
+ * form (`!Ref X` → `{ Ref: X }`, `!If [...]` → `{ 'Fn::If': [...] }`).
+ */
+function parseCloudFormation(text: string): Record<string, unknown> {
+  const doc: Document = parseDocument(text);
+  visit(doc, (_key, node) => {
+    if (!(isScalar(node) || isSeq(node) || isMap(node)) || !node.tag?.startsWith('!')) return undefined;
+    const tag = node.tag.slice(1);
+    node.tag = undefined;
+    const wrapped = new YAMLMap(doc.schema);
+    wrapped.set(tag === 'Ref' || tag === 'Condition' ? tag : `Fn::${tag}`, node);
+    return wrapped;
+  });
+  if (doc.errors.length > 0) throw doc.errors[0];
+  return doc.toJS() as Record<string, unknown>;
+}
+
+interface TemplateTable {
+  Type: string;
+  Properties: {
+    TableName: unknown;
+    BillingMode: string;
+    KeySchema: unknown;
+    AttributeDefinitions: unknown;
+    StreamSpecification?: { StreamViewType: string };
+    Replicas: unknown[];
+  };
+}
+
+describe('infra/tables.yaml', () => {
+  const template = parseCloudFormation(readFileSync(join(REPO_ROOT, 'infra', 'tables.yaml'), 'utf8')) as {
+    Parameters: Record<string, { Default: string }>;
+    Resources: Record<string, TemplateTable>;
+  };
+  const defs = tableDefinitions({ endpoints: DEFAULT_ENDPOINTS_TABLE, status: DEFAULT_STATUS_TABLE });
+
+  it.each([
+    ['EndpointsTable', 'EndpointsTableName', defs.endpoints],
+    ['StatusTable', 'StatusTableName', defs.status],
+  ] as const)(
+    'declares %s as a global table with the key schema of tableDefinitions()',
+    (resource, param, def) => {
+      const table = template.Resources[resource]!;
+      expect(table.Type).toBe('AWS::DynamoDB::GlobalTable');
+      expect(table.Properties.TableName).toEqual({ Ref: param });
+      expect(template.Parameters[param]!.Default).toBe(def.TableName);
+      expect(table.Properties.KeySchema).toEqual(def.KeySchema);
+      expect(table.Properties.AttributeDefinitions).toEqual(def.AttributeDefinitions);
+      expect(table.Properties.BillingMode).toBe(def.BillingMode);
+      if (def.StreamSpecification)
+        expect(table.Properties.StreamSpecification?.StreamViewType).toBe(
+          def.StreamSpecification.StreamViewType,
+        );
+    },
+  );
+
+  it('enables point-in-time recovery on every replica, the stack region first', () => {
+    for (const table of Object.values(template.Resources)) {
+      const replicas = table.Properties.Replicas;
+      expect(replicas[0]).toMatchObject({ Region: { Ref: 'AWS::Region' } });
+      expect(replicas.length).toBeGreaterThan(1);
+      for (const r of replicas) {
+        const spec = (r as { 'Fn::If'?: unknown[] })['Fn::If']?.[1] ?? r;
+        expect(spec).toMatchObject({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        });
+      }
+    }
+  });
+});
+
+describe('infra IAM policies', () => {
+  interface Statement {
+    Effect: string;
+    Action: string[];
+    Resource: string;
+  }
+  const policy = (file: string) =>
+    (JSON.parse(readFileSync(join(REPO_ROOT, 'infra', file), 'utf8')) as { Statement: Statement[] })
+      .Statement;
+  const endpointsArn = `arn:aws:dynamodb:*:ACCOUNT_ID:table/${DEFAULT_ENDPOINTS_TABLE}`;
+  const statusArn = `arn:aws:dynamodb:*:ACCOUNT_ID:table/${DEFAULT_STATUS_TABLE}`;
+  const grants = (statements: Statement[]) =>
+    Object.fromEntries(statements.map((s) => [s.Resource, [...s.Action].sort()]));
+
+  it('gives the monitor reads and the conditional purge on endpoints, the stream, and status writes', () => {
+    const statements = policy('iam-monitor-policy.json');
+    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+    expect(grants(statements)).toEqual({
+      [endpointsArn]: ['dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Scan'],
+      [`${endpointsArn}/stream/*`]: [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+      ],
+      [statusArn]: [
+        'dynamodb:DeleteItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+      ],
+    });
+  });
+
+  it('gives the CLI CRUD on endpoints and only reads on status', () => {
+    const statements = policy('iam-cli-policy.json');
+    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+    expect(grants(statements)).toEqual({
+      [endpointsArn]: [
+        'dynamodb:DeleteItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+      ],
+      [statusArn]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+    });
   });
 });
