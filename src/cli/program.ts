@@ -5,6 +5,7 @@ import * as del from './commands/delete.js';
 import * as deploy from './commands/deploy.js';
 import * as init from './commands/init.js';
 import * as list from './commands/list.js';
+import * as monitor from './commands/monitor.js';
 import * as promote from './commands/promote.js';
 import * as regions from './commands/regions.js';
 import * as render from './commands/render.js';
@@ -41,6 +42,7 @@ const VERBS = [
   regions,
   init,
   render,
+  monitor,
 ];
 
 export function buildProgram(deps: CliDeps = defaultDeps()): Command {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Binaries, ensureBinaries, repoRoot } from './binaries.js';
 import { type RegionInfo, startRegion } from './cluster.js';
 import { startDynamo } from './dynamodb.js';
+import { prepareRegion } from './prepare.js';
 import { LocalEnvError, type Started, startDetached, stopProcess, waitUntilReady } from './processes.js';
 
 /** What `local up` prints the path of: everything a client needs to reach the local servers. */
@@ -22,6 +23,8 @@ export interface UpOptions {
   /** Controller manager, scheduler and simulated GPU nodes, so pods get scheduled and become Ready. */
   readonly nodes: boolean;
   readonly binaries?: Binaries;
+  /** Namespaces created in every region (with the shared `efs-claim` volume claim). */
+  readonly namespaces?: readonly string[];
 }
 
 export const defaultDir = join(repoRoot, '.local');
@@ -48,6 +51,7 @@ export async function up(options: UpOptions): Promise<{ env: LocalEnv; envPath: 
       processes.push(...started.processes);
       regions[region] = started.info;
       save({ regions, dynamodb: { endpoint: dynamo.endpoint } });
+      await prepareRegion(started.info.kubeconfig, options.namespaces ?? ['gco-inference']);
       if (options.nodes) processes.push(await startSimulator(region, started.info, options.dir));
       save({ regions, dynamodb: { endpoint: dynamo.endpoint } });
     }

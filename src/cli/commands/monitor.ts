@@ -1,0 +1,77 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { loadMonitorConfig, Monitor, SETTINGS, type SettingKey } from '../../controller/index.js';
+import { createLogger, MonitorMetrics, startObservabilityServer } from '../../observability/index.js';
+import { openStore, storeConfigFromEnv } from '../../store/index.js';
+import type { CliDeps, GlobalOptions } from '../deps.js';
+
+// Settings that the program already takes as global options.
+const GLOBAL: Partial<Record<SettingKey, keyof GlobalOptions>> = {
+  dynamodbEndpoint: 'dynamodbEndpoint',
+  dynamodbRegion: 'dynamodbRegion',
+  endpointsTable: 'endpointsTable',
+  statusTable: 'statusTable',
+};
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export function register(program: Command, deps: CliDeps): void {
+  const cmd = program
+    .command('monitor')
+    .description('run the regional monitor: reconcile this cluster with the endpoints table until stopped')
+    .addHelpText('after', '\nEvery flag can also be set by the environment variable named in its help.\n');
+  for (const [key, s] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
+    if (GLOBAL[key]) continue;
+    cmd.option(`--${s.flag} <value>`, `${s.help} (env ${s.env}${s.default ? `, default ${s.default}` : ''})`);
+  }
+  cmd.action(async (flags: Record<string, string | undefined>, command: Command) => {
+    const globals = command.optsWithGlobals() as GlobalOptions & Record<string, string | undefined>;
+    const given: Partial<Record<SettingKey, string>> = {};
+    for (const [key, s] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
+      const globalKey = GLOBAL[key];
+      const value = globalKey ? (globals[globalKey] as string | undefined) : flags[camel(s.flag)];
+      if (value !== undefined) given[key] = value;
+    }
+    const config = loadMonitorConfig(deps.env, given);
+    const log = createLogger({ level: config.logLevel, region: config.region, identity: config.identity });
+    const metrics = new MonitorMetrics();
+    const kubeConfig = new KubeConfig();
+    if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+    else kubeConfig.loadFromCluster();
+    const { store, clients } = openStore(
+      storeConfigFromEnv(deps.env, {
+        endpoint: config.dynamodbEndpoint,
+        region: config.dynamodbRegion,
+        endpointsTable: config.endpointsTable,
+        statusTable: config.statusTable,
+      }),
+      { ownRegion: config.region },
+    );
+    const monitor = new Monitor(config, { store, storeClients: clients, kubeConfig, log, metrics });
+    const health = { live: () => true, ready: () => monitor.readiness() };
+    const servers = [
+      await startObservabilityServer({ port: config.metricsPort, registry: metrics.registry, health }),
+    ];
+    if (config.healthPort !== config.metricsPort) {
+      servers.push(
+        await startObservabilityServer({ port: config.healthPort, registry: metrics.registry, health }),
+      );
+    }
+    log.info(
+      { metricsPort: servers[0]?.port, healthPort: servers.at(-1)?.port },
+      'serving /metrics, /healthz, /readyz',
+    );
+    monitor.start();
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log.info({ signal }, 'shutting down');
+        resolve();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    await monitor.stop();
+    for (const { server } of servers) server.close();
+    clients.destroy();
+  });
+}

@@ -1,0 +1,102 @@
+// The desired state as last read from the endpoints table: primed by a full (paginated) scan each
+// resync period and kept current between scans by the change feed. Reconciles read it instead of
+// issuing a GetItem each, so a resync costs one Scan whatever the number of endpoints.
+
+import type { Endpoint, InvalidSpecError } from '../model/index.js';
+import { canonicalJson } from '../render/index.js';
+
+export type DesiredEntry =
+  | { readonly kind: 'endpoint'; readonly endpoint: Endpoint }
+  | {
+      readonly kind: 'invalid';
+      readonly name: string;
+      readonly generation: number;
+      readonly error: InvalidSpecError;
+    };
+
+export interface ScanInput {
+  readonly endpoints: readonly Endpoint[];
+  readonly failures: readonly {
+    readonly name: string | undefined;
+    readonly error: InvalidSpecError;
+    readonly raw: Readonly<Record<string, unknown>>;
+  }[];
+}
+
+function fingerprint(entry: DesiredEntry | undefined): string {
+  if (!entry) return '';
+  return entry.kind === 'endpoint'
+    ? canonicalJson(entry.endpoint)
+    : `invalid:${entry.generation}:${entry.error.message}`;
+}
+
+export function invalidEntry(
+  name: string,
+  raw: Readonly<Record<string, unknown>>,
+  error: InvalidSpecError,
+): DesiredEntry {
+  const generation = typeof raw.generation === 'number' ? raw.generation : Number(raw.generation ?? 0) || 0;
+  return { kind: 'invalid', name, generation, error };
+}
+
+export class DesiredCache {
+  private readonly entries = new Map<string, DesiredEntry>();
+  /** For each name, the sequence number of its last single-item refresh. */
+  private readonly refreshedAt = new Map<string, number>();
+  private sequence = 0;
+  private complete = false;
+
+  /** Marks the start of a scan; pass the token to replaceFromScan. */
+  beginScan(): number {
+    return ++this.sequence;
+  }
+
+  /** True once a full scan succeeded: only then may absence from the table delete anything. */
+  get scanComplete(): boolean {
+    return this.complete;
+  }
+
+  get(name: string): DesiredEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Replaces everything with a complete scan's result; returns the names whose entry changed. */
+  replaceFromScan(scan: ScanInput, token: number = this.beginScan()): string[] {
+    const next = new Map<string, DesiredEntry>();
+    for (const endpoint of scan.endpoints) next.set(endpoint.name, { kind: 'endpoint', endpoint });
+    for (const f of scan.failures) if (f.name) next.set(f.name, invalidEntry(f.name, f.raw, f.error));
+    // A change-feed refresh that landed after the scan began is newer than what the scan read.
+    for (const [name, at] of this.refreshedAt) {
+      if (at <= token) continue;
+      const current = this.entries.get(name);
+      if (current) next.set(name, current);
+      else next.delete(name);
+    }
+    this.refreshedAt.clear();
+    const changed: string[] = [];
+    for (const name of new Set([...this.entries.keys(), ...next.keys()])) {
+      if (fingerprint(this.entries.get(name)) !== fingerprint(next.get(name))) changed.push(name);
+    }
+    this.entries.clear();
+    for (const [k, v] of next) this.entries.set(k, v);
+    this.complete = true;
+    return changed;
+  }
+
+  /** One item re-read after a change-feed record: undefined means the read found no item. */
+  set(name: string, entry: DesiredEntry | undefined): boolean {
+    const before = fingerprint(this.entries.get(name));
+    this.refreshedAt.set(name, ++this.sequence);
+    if (entry) this.entries.set(name, entry);
+    else this.entries.delete(name);
+    return before !== fingerprint(entry);
+  }
+}

@@ -1,0 +1,329 @@
+// The regional monitor: joins the desired state (table + change feed), the observed state (watch
+// caches), the work queue and the lease. Only the leader reconciles and writes; a standby keeps
+// its caches warm so a takeover starts from synced caches.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import {
+  KubeCaches as Caches,
+  type KubeCaches,
+  KubeClient,
+  KubeExecutor,
+  LeaderElector,
+} from '../kube/index.js';
+import type { MonitorMetrics } from '../observability/index.js';
+import type { KubeObject } from '../render/index.js';
+import { changeFeed, type DynamoStore, type EndpointRecord, type StoreClients } from '../store/index.js';
+import type { MonitorConfig } from './config.js';
+import { DesiredCache, type DesiredEntry, invalidEntry } from './desired-cache.js';
+import { toQueueResult } from './errors.js';
+import { WorkQueue } from './queue.js';
+import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
+import { StatusBook } from './status-book.js';
+
+export interface MonitorDeps {
+  readonly store: DynamoStore;
+  readonly storeClients: StoreClients;
+  readonly kubeConfig: KubeConfig;
+  readonly log: Logger;
+  readonly metrics: MonitorMetrics;
+}
+
+function toEntry(name: string, record: EndpointRecord | undefined): DesiredEntry | undefined {
+  if (!record) return undefined;
+  return record.parsed.ok
+    ? { kind: 'endpoint', endpoint: record.parsed.value }
+    : invalidEntry(name, record.raw, record.parsed.error);
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+export class Monitor {
+  private readonly desired = new DesiredCache();
+  private readonly statuses = new StatusBook();
+  private readonly caches: KubeCaches;
+  private readonly elector: LeaderElector;
+  private readonly executor: KubeExecutor;
+  private term:
+    | { abort: AbortController; queue: WorkQueue; timers: NodeJS.Timeout[]; workers: Promise<void>[] }
+    | undefined;
+  private storeHealthy = false;
+  private storeProblem = 'store not contacted yet';
+  private stopped = false;
+  private resyncing = false;
+
+  constructor(
+    private readonly config: MonitorConfig,
+    private readonly deps: MonitorDeps,
+  ) {
+    const client = KubeClient.fromConfig(deps.kubeConfig);
+    this.caches = new Caches(client, deps.kubeConfig, { namespaces: config.allowedNamespaces });
+    this.caches.onChange((name) => this.term?.queue.add(name));
+    this.elector = new LeaderElector({
+      client,
+      namespace: config.leaseNamespace,
+      identity: config.identity,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+      onStartedLeading: () => void this.lead().catch((err) => deps.log.error({ err }, 'leading failed')),
+      onStoppedLeading: () => this.standDown(),
+      onNewLeader: (identity) => deps.log.info({ leader: identity }, 'leader observed'),
+      onError: (err) => deps.log.warn({ err: String(err) }, 'leader election attempt failed'),
+    });
+    this.executor = new KubeExecutor(client, this.elector.guard);
+  }
+
+  /** Starts the caches and the election; returns at once. */
+  start(): void {
+    this.deps.log.info(
+      {
+        region: this.config.region,
+        namespaces: this.config.allowedNamespaces,
+        identity: this.config.identity,
+      },
+      'monitor starting',
+    );
+    this.caches.start();
+    this.elector.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.standDown();
+    await this.elector.stop({ release: true });
+    await this.caches.stop();
+  }
+
+  isLeader(): boolean {
+    return this.elector.isLeader();
+  }
+
+  /** For /readyz: caches synced, store reachable, and campaigning (leader or standby). */
+  readiness(): { ok: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (!this.caches.hasSynced) reasons.push('watch caches not synced');
+    if (this.elector.isLeader() && !this.storeHealthy)
+      reasons.push(`store unavailable: ${this.storeProblem}`);
+    if (this.stopped) reasons.push('stopping');
+    return { ok: reasons.length === 0, reasons };
+  }
+
+  private async lead(): Promise<void> {
+    if (this.stopped) return;
+    const { log, metrics, store } = this.deps;
+    const abort = new AbortController();
+    const queue = new WorkQueue(undefined, {
+      depth: (d) => metrics.queueDepth.set(d),
+      added: () => metrics.queueAdds.inc(),
+      latency: (s) => metrics.queueLatency.observe(s),
+      retry: () => metrics.queueRetries.inc(),
+    });
+    const term = { abort, queue, timers: [] as NodeJS.Timeout[], workers: [] as Promise<void>[] };
+    this.term = term;
+    metrics.leader.set(1);
+    log.info({ identity: this.config.identity }, 'started leading');
+
+    // The previous leader's status items are our starting point (watchdog clocks included).
+    store.invalidateStatusCache();
+    for (let delay = 500; !abort.signal.aborted; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        const all = await store.listAllStatus();
+        this.statuses.replaceAll(all.filter((s) => s.region === this.config.region));
+        this.markStore(true);
+        break;
+      } catch (err) {
+        this.markStore(false, err);
+        await sleep(delay, abort.signal);
+      }
+    }
+    await this.caches.synced();
+    if (abort.signal.aborted) return;
+
+    void this.followChangeFeed(queue, abort.signal);
+    await this.resync(queue);
+    term.timers.push(setInterval(() => void this.resync(queue), this.config.resyncIntervalMs));
+    await this.heartbeat();
+    term.timers.push(setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs));
+    term.timers.push(setInterval(() => this.publishStateGauge(), 5_000));
+    for (let i = 0; i < this.config.concurrency; i++) term.workers.push(this.worker(queue));
+  }
+
+  private standDown(): void {
+    const term = this.term;
+    if (!term) return;
+    this.term = undefined;
+    term.abort.abort();
+    for (const t of term.timers) clearInterval(t);
+    term.queue.shutdown();
+    this.deps.metrics.leader.set(0);
+    this.deps.log.warn(
+      { identity: this.config.identity },
+      'stopped leading: no further writes from this replica',
+    );
+  }
+
+  private markStore(ok: boolean, err?: unknown): void {
+    this.storeHealthy = ok;
+    if (!ok) {
+      this.storeProblem = err instanceof Error ? err.message : String(err);
+      this.deps.log.warn({ err: this.storeProblem }, 'store unavailable');
+    }
+  }
+
+  /** One paginated scan: replaces the desired cache and enqueues every endpoint we know of. */
+  async resync(queue: WorkQueue): Promise<void> {
+    if (this.resyncing) return; // a slow scan is still running; the next tick tries again
+    this.resyncing = true;
+    const started = Date.now();
+    try {
+      const token = this.desired.beginScan();
+      const result = await this.deps.store.listEndpoints();
+      this.markStore(true);
+      const changed = new Set(this.desired.replaceFromScan(result, token));
+      const names = new Set([...this.desired.names(), ...this.caches.endpoints(), ...this.statuses.names()]);
+      for (const name of names) queue.add(name, changed.has(name) ? 'high' : 'low');
+      this.deps.log.debug(
+        { endpoints: names.size, changed: changed.size, pages: result.pages, ms: Date.now() - started },
+        'resync',
+      );
+    } catch (err) {
+      // A failed or partial read deletes nothing: the desired cache keeps its last complete scan.
+      this.markStore(false, err);
+    } finally {
+      this.resyncing = false;
+    }
+  }
+
+  private async followChangeFeed(queue: WorkQueue, signal: AbortSignal): Promise<void> {
+    const { storeClients, store, log } = this.deps;
+    for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        for await (const name of changeFeed({
+          dynamodb: storeClients.dynamodb,
+          streams: storeClients.streams,
+          tableName: this.config.endpointsTable,
+          start: 'LATEST',
+          signal,
+          onError: (err) => this.markStore(false, err),
+        })) {
+          delay = 500;
+          try {
+            const record = await store.getEndpoint(name);
+            this.markStore(true);
+            if (this.desired.set(name, toEntry(name, record))) queue.add(name, 'high');
+          } catch (err) {
+            // Could not read the item: leave the cache as it was; the next resync catches up.
+            this.markStore(false, err);
+          }
+        }
+      } catch (err) {
+        log.warn({ err: String(err) }, 'change feed failed; restarting');
+        this.markStore(false, err);
+      }
+      await sleep(delay, signal);
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.deps.store.putHeartbeat(this.config.region, this.config.identity);
+      this.markStore(true);
+    } catch (err) {
+      this.markStore(false, err);
+    }
+  }
+
+  private publishStateGauge(): void {
+    this.deps.metrics.endpointsByPhase.reset();
+    for (const [state, count] of this.statuses.countByState())
+      this.deps.metrics.endpointsByPhase.set({ state }, count);
+  }
+
+  private reconcileDeps(): ReconcileDeps {
+    const { log, metrics, store } = this.deps;
+    return {
+      region: this.config.region,
+      allowedNamespaces: new Set(this.config.allowedNamespaces),
+      unhealthyThresholdMs: this.config.unhealthyThresholdMs,
+      ...(this.config.modelSyncImage ? { modelSyncImage: this.config.modelSyncImage } : {}),
+      desired: this.desired,
+      observed: { byEndpoint: (name) => this.caches.byEndpoint(name) as KubeObject[] },
+      executor: {
+        // render's and kube's object types describe the same wire JSON.
+        apply: (obj, options) => this.executor.apply(obj as never, options as never),
+        delete: (ref) => this.executor.delete(ref),
+      },
+      store,
+      statuses: this.statuses,
+      now: () => new Date(),
+      log,
+      onAction: (action, outcome) =>
+        metrics.actions.inc({ kind: action.ref.kind, verb: action.verb, outcome }),
+      onStatusWritten: () => metrics.statusWrites.inc(),
+    };
+  }
+
+  private async worker(queue: WorkQueue): Promise<void> {
+    const { log, metrics } = this.deps;
+    const deps = this.reconcileDeps();
+    let sequence = 0;
+    for (;;) {
+      const name = await queue.get();
+      if (name === undefined) return;
+      const reconcileId = `${this.config.identity}-${Date.now().toString(36)}-${(sequence++).toString(36)}`;
+      const child = log.child({ endpoint: name, reconcileId });
+      const end = metrics.reconcileDuration.startTimer();
+      metrics.activeWorkers.inc();
+      let outcome: ReturnType<typeof toQueueResult>;
+      try {
+        const result = await reconcileEndpoint({ ...deps, log: child }, name);
+        this.markStore(true);
+        outcome = toQueueResult(result);
+      } catch (err) {
+        outcome = toQueueResult(undefined, err);
+        const reason = err instanceof Error ? ((err as { reason?: string }).reason ?? err.name) : 'Unknown';
+        metrics.reconcileErrors.inc({ reason });
+        if (err instanceof Error && err.name === 'StoreUnavailableError') this.markStore(false, err);
+        child.warn(
+          { err: err instanceof Error ? err.message : String(err), reason, retries: queue.retries(name) },
+          'reconcile failed',
+        );
+      } finally {
+        metrics.activeWorkers.dec();
+        end();
+        queue.done(name);
+      }
+      switch (outcome.kind) {
+        case 'forget':
+          metrics.reconcileTotal.inc({ result: 'success' });
+          queue.forget(name);
+          break;
+        case 'requeueAfter':
+          metrics.reconcileTotal.inc({ result: 'requeue' });
+          queue.forget(name);
+          queue.addAfter(name, outcome.ms);
+          break;
+        case 'retry':
+          metrics.reconcileTotal.inc({ result: 'error' });
+          queue.addRateLimited(name);
+          break;
+        case 'drop':
+          metrics.reconcileTotal.inc({ result: 'terminal' });
+          queue.forget(name);
+          break;
+      }
+    }
+  }
+}

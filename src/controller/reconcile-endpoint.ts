@@ -1,0 +1,241 @@
+// Reconcile one endpoint in this region: load → validate → watchdog → render → plan → apply →
+// observe → write status (PRACTICES 3). The key is only a name; everything is re-read from the
+// desired cache (table) and the watch caches (cluster).
+import type { Logger } from 'pino';
+import { type Endpoint, Reason, type RegionStatus } from '../model/index.js';
+import { type Action, plan } from '../plan/index.js';
+import { type KubeObject, refKey, render } from '../render/index.js';
+import type { DesiredCache } from './desired-cache.js';
+import { type Result, TerminalError } from './errors.js';
+import { computeStatus, type StatusInput, watchdog } from './observe.js';
+import type { StatusBook } from './status-book.js';
+
+export interface ExecutorPort {
+  apply(
+    obj: KubeObject,
+    options: { previous?: KubeObject | null },
+  ): Promise<{ outcome: string; object?: unknown }>;
+  delete(ref: { kind: string; namespace: string; name: string }): Promise<{ outcome: string }>;
+}
+
+export interface StatusStorePort {
+  putStatusIfChanged(status: RegionStatus): Promise<{ written: boolean }>;
+  deleteStatus(endpointName: string, region: string): Promise<void>;
+  listStatus(endpointName: string): Promise<RegionStatus[]>;
+  purgeEndpoint(name: string, expectedGeneration: number): Promise<void>;
+}
+
+export interface ReconcileDeps {
+  readonly region: string;
+  readonly allowedNamespaces: ReadonlySet<string>;
+  readonly unhealthyThresholdMs: number;
+  readonly modelSyncImage?: string;
+  readonly desired: DesiredCache;
+  readonly observed: { byEndpoint(name: string): KubeObject[] };
+  readonly executor: ExecutorPort;
+  readonly store: StatusStorePort;
+  readonly statuses: StatusBook;
+  readonly now: () => Date;
+  readonly log: Logger;
+  /** Called once per executed action, for metrics and events. */
+  readonly onAction?: (action: Action, outcome: string, endpoint: string) => void;
+  readonly onStatusWritten?: (status: RegionStatus) => void;
+}
+
+/** A reconcile that failed after it wrote what it could; the queue retries it with backoff. */
+export class ReconcileError extends Error {
+  override readonly name = 'ReconcileError';
+  constructor(
+    readonly endpoint: string,
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export async function reconcileEndpoint(deps: ReconcileDeps, name: string): Promise<Result> {
+  const entry = deps.desired.get(name);
+  const observed = deps.observed.byEndpoint(name);
+  const previous = deps.statuses.get(name);
+
+  // The item is gone (a successful read or a complete scan said so): whatever we still run for
+  // it is an orphan, and our status item for it goes too.
+  if (!entry) {
+    if (observed.length > 0) {
+      const { remaining, failure } = await execute(
+        deps,
+        name,
+        plan([], observed, { endpointName: name, endpoint: undefined, region: deps.region }),
+        observed,
+      );
+      if (failure) throw failure;
+      if (remaining.length > 0) return {};
+    }
+    if (previous) {
+      await deps.store.deleteStatus(name, deps.region);
+      deps.statuses.delete(name);
+    }
+    return {};
+  }
+
+  if (entry.kind === 'invalid') {
+    await writeStatus(deps, {
+      ...baseInput(deps, name, undefined, observed, previous),
+      stalled: { reason: Reason.InvalidSpec, message: entry.error.message, generation: entry.generation },
+    });
+    throw new TerminalError(Reason.InvalidSpec, `${name}: ${entry.error.message}`);
+  }
+
+  const endpoint = entry.endpoint;
+  if (!deps.allowedNamespaces.has(endpoint.namespace)) {
+    const message = `namespace: ${endpoint.namespace} is not in ALLOWED_NAMESPACES (${[...deps.allowedNamespaces].join(', ')})`;
+    await writeStatus(deps, {
+      ...baseInput(deps, name, endpoint, observed, previous),
+      stalled: { reason: Reason.NamespaceNotAllowed, message, generation: endpoint.generation },
+    });
+    throw new TerminalError(Reason.NamespaceNotAllowed, `${name}: ${message}`);
+  }
+
+  const targeted = endpoint.desiredState !== 'deleted' && endpoint.targetRegions.includes(deps.region);
+  // Not ours and never was: nothing to do and nothing to report.
+  if (!endpoint.targetRegions.includes(deps.region) && observed.length === 0 && !previous) return {};
+
+  const wd = targeted
+    ? watchdog({ endpoint, observed, previous, now: deps.now(), thresholdMs: deps.unhealthyThresholdMs })
+    : undefined;
+  const desiredObjects = render(endpoint, deps.region, {
+    ...(deps.modelSyncImage ? { modelSyncImage: deps.modelSyncImage } : {}),
+    ingressPulled: wd?.ingressPulled ?? false,
+  });
+  const actions = plan(desiredObjects, observed, {
+    endpointName: name,
+    endpoint,
+    region: deps.region,
+    ingressPulled: wd?.ingressPulled ?? false,
+  });
+  const { remaining, failure } = await execute(deps, name, actions, observed);
+
+  const status = await writeStatus(deps, {
+    ...baseInput(deps, name, endpoint, remaining, previous),
+    removing: !targeted,
+    watchdog: wd,
+    ...(failure ? { failure: { reason: failure.reason, message: failure.message } } : {}),
+  });
+  if (failure) throw failure;
+
+  if (endpoint.desiredState === 'deleted' && status.state === 'deleted') await maybePurge(deps, endpoint);
+  return wd?.tripsInMs !== undefined ? { requeueAfterMs: wd.tripsInMs + 50 } : {};
+}
+
+function baseInput(
+  deps: ReconcileDeps,
+  name: string,
+  endpoint: Endpoint | undefined,
+  observed: readonly KubeObject[],
+  previous: RegionStatus | undefined,
+): StatusInput {
+  return {
+    name,
+    region: deps.region,
+    endpoint,
+    removing: false,
+    observed,
+    previous,
+    watchdog: undefined,
+    now: deps.now(),
+  };
+}
+
+/** Runs the plan's writes in order, stopping at the first failure; returns the objects as they now are. */
+async function execute(
+  deps: ReconcileDeps,
+  name: string,
+  actions: readonly Action[],
+  observed: readonly KubeObject[],
+): Promise<{ remaining: KubeObject[]; failure?: ReconcileError }> {
+  const now = new Map(
+    observed.map((o) => [
+      refKey({ kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name }),
+      o,
+    ]),
+  );
+  for (const action of actions) {
+    if (action.verb === 'none') continue;
+    const key = refKey(action.ref);
+    try {
+      if (action.verb === 'apply' && action.object) {
+        const result = await deps.executor.apply(action.object, { previous: now.get(key) ?? null });
+        if (result.object) now.set(key, result.object as KubeObject);
+        deps.onAction?.(action, result.outcome, name);
+        deps.log.info(
+          {
+            endpoint: name,
+            action: 'apply',
+            kind: action.ref.kind,
+            object: action.ref.name,
+            reason: action.reason,
+            detail: action.detail,
+            outcome: result.outcome,
+          },
+          'applied',
+        );
+      } else if (action.verb === 'delete') {
+        const result = await deps.executor.delete(action.ref);
+        now.delete(key);
+        deps.onAction?.(action, result.outcome, name);
+        deps.log.info(
+          {
+            endpoint: name,
+            action: 'delete',
+            kind: action.ref.kind,
+            object: action.ref.name,
+            reason: action.reason,
+            outcome: result.outcome,
+          },
+          'deleted',
+        );
+      }
+    } catch (err) {
+      if (err instanceof Error && err.name === 'NotLeaderError') throw err;
+      const verb = action.verb === 'apply' ? Reason.ApplyFailed : Reason.DeleteFailed;
+      deps.onAction?.(action, 'failed', name);
+      const message = `${action.verb} ${action.ref.kind} ${action.ref.namespace}/${action.ref.name}: ${err instanceof Error ? err.message : String(err)}`;
+      return {
+        remaining: [...now.values()],
+        failure: new ReconcileError(name, verb, message, { cause: err }),
+      };
+    }
+  }
+  return { remaining: [...now.values()] };
+}
+
+async function writeStatus(deps: ReconcileDeps, input: StatusInput): Promise<RegionStatus> {
+  const { status } = computeStatus(input);
+  const { written } = await deps.store.putStatusIfChanged(status);
+  deps.statuses.set(status);
+  if (written) deps.onStatusWritten?.(status);
+  return status;
+}
+
+/** When every target region reports `deleted` for this generation, remove the item (conditional). */
+async function maybePurge(deps: ReconcileDeps, endpoint: Endpoint): Promise<void> {
+  const statuses = await deps.store.listStatus(endpoint.name);
+  const byRegion = new Map(statuses.map((s) => [s.region, s]));
+  const regions = new Set([...endpoint.targetRegions, deps.region]);
+  for (const region of regions) {
+    const s = byRegion.get(region);
+    if (!s || s.state !== 'deleted' || s.observedGeneration < endpoint.generation) return;
+  }
+  try {
+    await deps.store.purgeEndpoint(endpoint.name, endpoint.generation);
+    deps.log.info(
+      { endpoint: endpoint.name, generation: endpoint.generation, action: 'purge' },
+      'purged: every target region reports deleted',
+    );
+  } catch (err) {
+    // Another region purged first, or the user changed the item meanwhile: both are fine.
+    if (!(err instanceof Error && (err.name === 'ConflictError' || err.name === 'NotFoundError'))) throw err;
+  }
+}

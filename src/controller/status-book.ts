@@ -1,0 +1,33 @@
+import type { RegionStatus } from '../model/index.js';
+
+/** This region's status items as last written or read: the previous state each reconcile builds on. */
+export class StatusBook {
+  private readonly items = new Map<string, RegionStatus>();
+
+  get(name: string): RegionStatus | undefined {
+    return this.items.get(name);
+  }
+
+  set(status: RegionStatus): void {
+    this.items.set(status.endpointName, status);
+  }
+
+  delete(name: string): void {
+    this.items.delete(name);
+  }
+
+  names(): string[] {
+    return [...this.items.keys()];
+  }
+
+  replaceAll(statuses: readonly RegionStatus[]): void {
+    this.items.clear();
+    for (const s of statuses) this.items.set(s.endpointName, s);
+  }
+
+  countByState(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const s of this.items.values()) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+    return counts;
+  }
+}
