@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { type Document, isMap, isScalar, isSeq, parseDocument, visit, YAMLMap } from 'yaml';
 import { DEPLOY_RBAC_PATH, REPO_ROOT, renderDeployRbac } from '../scripts/gen-deploy-rbac.js';
 import { kustomizeBuild, type Manifest } from '../scripts/kustomize-lite.js';
+import { MonitorMetrics } from './observability/index.js';
 import { DEFAULT_ENDPOINTS_TABLE, DEFAULT_STATUS_TABLE, tableDefinitions } from './store/index.js';
 
 const BASE = join(REPO_ROOT, 'deploy', 'base');
@@ -236,5 +237,26 @@ describe('infra IAM policies', () => {
       ],
       [statusArn]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
     });
+  });
+});
+
+describe('docs/operations.md', () => {
+  const text = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
+
+  it('has a configuration row for every variable of the monitor contract', () => {
+    for (const name of MONITOR_ENV) expect(text).toContain(`| \`${name}\` |`);
+  });
+
+  it('names only metrics the monitor really exports', async () => {
+    const exported = new Set(
+      (await new MonitorMetrics().registry.getMetricsAsJSON()).map((m: { name: string }) => m.name),
+    );
+    const mentioned = new Set(
+      [...text.matchAll(/\binferctl_[a-z_]+/g)]
+        .map((m) => m[0].replace(/_bucket$/, ''))
+        .filter((name) => !name.endsWith('_')),
+    );
+    expect(mentioned.size).toBeGreaterThan(10);
+    expect([...mentioned].filter((name) => !exported.has(name))).toEqual([]);
   });
 });
