@@ -71,7 +71,10 @@ export class WorkQueue {
   /** Adds the key after `delayMs`; an earlier pending schedule for the same key wins. */
   addAfter(key: string, delayMs: number, priority: Priority = 'high'): void {
     if (this.shuttingDown) return;
-    if (delayMs <= 0) return this.add(key, priority);
+    if (delayMs <= 0) {
+      this.add(key, priority);
+      return;
+    }
     const at = Date.now() + delayMs;
     const existing = this.timers.get(key);
     if (existing && existing.at <= at) return;

@@ -226,7 +226,7 @@ async function maybePurge(deps: ReconcileDeps, endpoint: Endpoint): Promise<void
   const regions = new Set([...endpoint.targetRegions, deps.region]);
   for (const region of regions) {
     const s = byRegion.get(region);
-    if (!s || s.state !== 'deleted' || s.observedGeneration < endpoint.generation) return;
+    if (s?.state !== 'deleted' || s.observedGeneration < endpoint.generation) return;
   }
   try {
     await deps.store.purgeEndpoint(endpoint.name, endpoint.generation);
