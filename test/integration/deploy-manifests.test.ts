@@ -57,9 +57,12 @@ describe('deploy/ on a real API server', () => {
     kc = new KubeConfig();
     kc.loadFromFile(handle.env.regions[REGION]!.kubeconfig);
     api = KubernetesObjectApi.makeApiClient(kc);
-    // Dry-run objects need their namespace to exist for real (NamespaceLifecycle admission).
+    // Dry-run objects need their namespace to exist for real (NamespaceLifecycle admission). The
+    // local environment may already have created it (it prepares the inference namespace).
     const ns = kustomizeBuild(BASE).find((o) => o.kind === 'Namespace')!;
-    await api.create(ns as KubernetesObject);
+    await api.create(ns as KubernetesObject).catch((err: { code?: number }) => {
+      if (err.code !== 409) throw err;
+    });
   });
 
   it.each([
