@@ -4,7 +4,7 @@
 // path is added by formatIssue (errors.ts).
 import { z } from 'zod';
 import { DEFAULT_NAMESPACE, endpointNameProblem, isDns1123Label, isLabelKey, isLabelValue } from './names.js';
-import { compareQuantities, isQuantity } from './quantity.js';
+import { compareQuantities, isQuantity, parseQuantity } from './quantity.js';
 
 export const ACCELERATORS = ['nvidia', 'neuron'] as const;
 export const CAPACITY_TYPES = ['spot', 'on-demand'] as const;
@@ -29,8 +29,14 @@ export function showValue(v: unknown): string {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is the one byte no env value may hold.
-const NUL = /\u0000/;
+/**
+ * Characters the API server's apply decoder (YAML) refuses — C0/C1 controls other than tab, LF
+ * and CR, BOM, U+FFFE/U+FFFF, lone surrogates — or rewrites (NEL, a YAML line break). A value
+ * holding one could never be applied, or would show as drift forever.
+ */
+const NOT_APPLICABLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters.
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufeff\ufffe\uffff\ud800-\udfff]/u;
 
 const intBetween = (min: number, max: number) => {
   const rule = (i: { input?: unknown }) =>
@@ -59,7 +65,13 @@ const absPath = (what: string) =>
     /^\/[A-Za-z0-9._\-/~%]*$/,
     `must be an absolute ${what} starting with "/" (letters, digits and ._-/~%)`,
     256,
-  ).refine((s) => !s.split('/').includes('..'), { error: 'must not contain ".." segments' });
+  )
+    .refine((s) => !s.split('/').includes('..'), { error: 'must not contain ".." segments' })
+    // The API server refuses these in an Ingress path (and they mean nothing in a probe path).
+    .refine((s) => !s.includes('//') && !s.split('/').slice(1, -1).includes('.') && !s.endsWith('/.'), {
+      error: 'must not contain "//" or "." segments',
+    })
+    .refine((s) => !/%2f/i.test(s), { error: 'must not contain an encoded "/" (%2F)' });
 
 /**
  * `s3://bucket[/prefix]`. Bucket per the S3 naming rules; the prefix is limited to characters no
@@ -101,7 +113,7 @@ const s3Uri = z.string().superRefine((s, ctx) => {
 const argString = z
   .string()
   .max(4096, { error: 'must be at most 4096 characters' })
-  .refine((s) => !CONTROL_CHARS.test(s), {
+  .refine((s) => !CONTROL_CHARS.test(s) && !NOT_APPLICABLE.test(s), {
     error: (i) => `must not contain control characters (newline, NUL…), got ${showValue(i.input)}`,
   });
 const argList = z.array(argString).max(256, { error: 'must have at most 256 items' });
@@ -112,7 +124,9 @@ const envValue = z
     error: (i) => `must be a string, got ${showValue(i.input)}`,
   })
   .transform((v) => String(v))
-  .refine((s) => !NUL.test(s), { error: 'must not contain NUL' });
+  .refine((s) => !NOT_APPLICABLE.test(s), {
+    error: 'must not contain NUL or other control characters (tab, newline and CR are fine)',
+  });
 const envMap = z.record(
   z.string().refine((k) => ENV_NAME.test(k) && k.length <= 256, {
     error: (i) =>
@@ -128,7 +142,33 @@ const quantity = z
   .transform((v) => String(v))
   .refine((s) => isQuantity(s), {
     error: (i) => `must be a quantity like "500m", "2" or "4Gi", got ${showValue(i.input)}`,
+  })
+  .refine((s) => quantityInRange(s), {
+    // The API server refuses negative quantities, rounds below 1m up and caps at 2^63-1; a
+    // rounded value would read as drift on every pass.
+    error: (i) => `must be between 0 and 8Ei in steps of 1m, got ${showValue(i.input)}`,
   });
+
+const MAX_QUANTITY = 2n ** 63n - 1n;
+function quantityInRange(s: string): boolean {
+  const q = parseQuantity(s);
+  return q !== undefined && q.num >= 0n && (q.num * 1000n) % q.den === 0n && q.num <= MAX_QUANTITY * q.den;
+}
+
+/** Resources the API server lets a container request without a limit and below it. */
+const OVERCOMMITTABLE = new Set(['cpu', 'memory', 'ephemeral-storage']);
+const HUGEPAGES = /^hugepages-/;
+
+/** Why the API server would refuse a container resource name, or undefined. */
+function resourceNameProblem(name: string): string | undefined {
+  if (!name.includes('/')) {
+    return OVERCOMMITTABLE.has(name) || (HUGEPAGES.test(name) && isQuantity(name.slice('hugepages-'.length)))
+      ? undefined
+      : 'must be cpu, memory, ephemeral-storage, hugepages-<size> or a vendor.com/name extended resource';
+  }
+  if (name.includes('kubernetes.io/')) return 'must not use the reserved kubernetes.io/ prefix';
+  return isLabelKey(`requests.${name}`) ? undefined : 'must be a valid extended resource name';
+}
 
 const resourceName = z.string().refine((k) => isLabelKey(k), {
   error: (i) => `resource names must look like "cpu" or "vendor.com/name", got ${showValue(i.input)}`,
@@ -141,8 +181,40 @@ const resources = z
     limits: quantityMap.default({ ...DEFAULT_LIMITS }),
   })
   .superRefine((r, ctx) => {
+    for (const part of ['requests', 'limits'] as const) {
+      for (const [key, q] of Object.entries(r[part]).sort(([a], [b]) => a.localeCompare(b))) {
+        const problem = resourceNameProblem(key);
+        if (problem)
+          ctx.addIssue({ code: 'custom', path: [part, key], message: `${problem}, got ${showValue(key)}` });
+        else if (!OVERCOMMITTABLE.has(key) && !HUGEPAGES.test(key) && !Number.isInteger(Number(q))) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [part, key],
+            message: `must be a whole number (extended resource), got ${showValue(q)}`,
+          });
+        }
+      }
+    }
+    const cpuOrMemory = ['cpu', 'memory'].some((k) => k in r.requests || k in r.limits);
+    const hugepages = [...Object.keys(r.requests), ...Object.keys(r.limits)].find((k) => HUGEPAGES.test(k));
+    if (hugepages && !cpuOrMemory) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', hugepages],
+        message: 'needs a cpu or memory request or limit',
+      });
+    }
     for (const [key, req] of Object.entries(r.requests).sort(([a], [b]) => a.localeCompare(b))) {
       const lim = r.limits[key];
+      if (!OVERCOMMITTABLE.has(key) && (lim === undefined || compareQuantities(req, lim) !== 0)) {
+        // GPUs, Neuron devices, hugepages… cannot be overcommitted: the limit must be set and equal.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['requests', key],
+          message: `must equal limits.${key} (${lim ?? 'not set'}): ${key} cannot be overcommitted, got ${showValue(req)}`,
+        });
+        continue;
+      }
       if (lim !== undefined && (compareQuantities(req, lim) ?? 0) > 0) {
         ctx.addIssue({
           code: 'custom',
