@@ -16,6 +16,7 @@ export interface MonitorConfig {
   readonly kubeApiTimeoutMs: number;
   readonly unhealthyThresholdMs: number;
   readonly identity: string;
+  readonly listenAddress: string;
   readonly metricsPort: number;
   readonly healthPort: number;
   readonly heartbeatIntervalMs: number;
@@ -103,6 +104,12 @@ export const SETTINGS = {
     default: '300',
   },
   identity: { env: 'HOSTNAME', flag: 'identity', help: 'leader-election identity', default: '' },
+  listenAddress: {
+    env: 'LISTEN_ADDRESS',
+    flag: 'listen-address',
+    help: 'address the metrics and health servers bind (0.0.0.0 in a pod)',
+    default: '127.0.0.1',
+  },
   metricsPort: {
     env: 'METRICS_PORT',
     flag: 'metrics-port',
@@ -220,6 +227,7 @@ export function loadMonitorConfig(
     unhealthyThresholdMs:
       number('unhealthyThresholdSeconds', get('unhealthyThresholdSeconds'), { min: 1 }) * 1000,
     identity: get('identity') || hostname(),
+    listenAddress: get('listenAddress'),
     metricsPort: number('metricsPort', get('metricsPort'), { min: 0, integer: true }),
     healthPort: number('healthPort', get('healthPort'), { min: 0, integer: true }),
     heartbeatIntervalMs:

@@ -119,3 +119,10 @@ export function readEnv(dir: string): LocalEnv {
     throw new LocalEnvError(`no local environment in ${dir}: run \`npm run local -- up\` first`);
   return JSON.parse(readFileSync(envFile(dir), 'utf8')) as LocalEnv;
 }
+
+/** Records a process started beside the environment (e.g. a demo's monitors) so `down` stops it too. */
+export function trackProcess(dir: string, proc: Started): void {
+  const state = JSON.parse(readFileSync(stateFile(dir), 'utf8')) as State;
+  state.processes.push(proc);
+  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+}

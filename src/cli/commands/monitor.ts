@@ -50,11 +50,21 @@ export function register(program: Command, deps: CliDeps): void {
     const monitor = new Monitor(config, { store, storeClients: clients, kubeConfig, log, metrics });
     const health = { live: () => true, ready: () => monitor.readiness() };
     const servers = [
-      await startObservabilityServer({ port: config.metricsPort, registry: metrics.registry, health }),
+      await startObservabilityServer({
+        host: config.listenAddress,
+        port: config.metricsPort,
+        registry: metrics.registry,
+        health,
+      }),
     ];
     if (config.healthPort !== config.metricsPort) {
       servers.push(
-        await startObservabilityServer({ port: config.healthPort, registry: metrics.registry, health }),
+        await startObservabilityServer({
+          host: config.listenAddress,
+          port: config.healthPort,
+          registry: metrics.registry,
+          health,
+        }),
       );
     }
     log.info(

@@ -1,0 +1,185 @@
+// `npm run demo`: three local regions with simulated GPU nodes, the local DynamoDB server, a
+// monitor per region (two in us-east-1, to show leader election), the example endpoints deployed
+// with the CLI, a canary, and the fleet's status until every region runs them. Ctrl-C tears it
+// all down. `--exit-when-ready` tears down as soon as everything runs (used by the demo test).
+import { spawn } from 'node:child_process';
+
+// The SDK warns on stderr that future releases need Node 22; the demo's output stays readable.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { aggregatePhase } from '../model/index.js';
+import { ensureTables, openStore } from '../store/index.js';
+import { repoRoot } from './binaries.js';
+import { defaultDir, down, trackProcess, up } from './env.js';
+import { freePort, startDetached } from './processes.js';
+
+const REGIONS = ['us-east-1', 'eu-west-1', 'ap-northeast-1'];
+const cli = join(repoRoot, 'bin', 'inferctl.js');
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string', default: defaultDir },
+    'exit-when-ready': { type: 'boolean', default: false },
+    'timeout-seconds': { type: 'string', default: '300' },
+  },
+});
+const dir = values.dir!;
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+function inferctl(env: NodeJS.ProcessEnv, args: string[], capture = false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+    });
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`inferctl ${args.join(' ')} exited with ${code}`)),
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  say(
+    'inferctl demo: starting three local regions (kube-apiserver, etcd, controllers, simulated GPU nodes) and DynamoDB',
+  );
+  const { env, envPath } = await up({ regions: REGIONS, dir, nodes: true });
+  const cliEnv = {
+    DYNAMODB_ENDPOINT: env.dynamodb.endpoint,
+    DYNAMODB_REGION: 'us-east-1',
+    INFERCTL_POLL_MS: '1000',
+  };
+  await inferctl(cliEnv, ['init']);
+
+  const monitors: { region: string; identity: string; health: number }[] = [];
+  mkdirSync(join(dir, 'monitors'), { recursive: true });
+  for (const region of REGIONS) {
+    const replicas = region === 'us-east-1' ? 2 : 1;
+    for (let i = 1; i <= replicas; i++) {
+      const identity = `monitor-${region}-${i}`;
+      const health = await freePort();
+      const metrics = await freePort();
+      const proc = startDetached(
+        identity,
+        process.execPath,
+        [cli, 'monitor'],
+        join(dir, 'monitors', `${identity}.log`),
+        {
+          NODE_NO_WARNINGS: '1',
+          REGION: region,
+          CLUSTER_NAME: `demo-${region}`,
+          KUBECONFIG: env.regions[region]!.kubeconfig,
+          ...cliEnv,
+          HOSTNAME: identity,
+          HEALTH_PORT: String(health),
+          METRICS_PORT: String(metrics),
+          HEARTBEAT_INTERVAL_SECONDS: '10',
+          MODEL_SYNC_IMAGE: 'amazon/aws-cli:2.22.0',
+        },
+      );
+      trackProcess(dir, proc);
+      monitors.push({ region, identity, health: metrics });
+    }
+  }
+  say(
+    `monitors: ${monitors.map((m) => `${m.identity} (metrics http://127.0.0.1:${m.health}/metrics)`).join(', ')}`,
+  );
+
+  const { store, clients } = openStore({
+    tables: { endpoints: 'gco-inference-endpoints', status: 'gco-inference-endpoint-status' },
+    endpoint: env.dynamodb.endpoint,
+    region: 'us-east-1',
+  });
+  try {
+    await ensureTables(clients.dynamodb, store.tables);
+    const deadline = Date.now() + Number(values['timeout-seconds']) * 1000;
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      while (!(await check())) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `demo: timed out waiting for ${what}; monitor logs are in ${join(dir, 'monitors')}`,
+          );
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    await until(
+      'every region to heartbeat',
+      async () => (await store.listRegions()).filter((r) => r.alive).length === REGIONS.length,
+    );
+    await inferctl(cliEnv, ['regions']);
+
+    const examples = readdirSync(join(repoRoot, 'examples'))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
+    for (const file of examples) await inferctl(cliEnv, ['deploy', '-f', join(repoRoot, 'examples', file)]);
+    await inferctl(cliEnv, ['canary', 'llama3-8b', '-i', 'vllm/vllm-openai:v0.9.1', '--weight', '10']);
+
+    say('\nwaiting until every endpoint runs in every target region (the table below refreshes):');
+    let last = '';
+    await until('every endpoint to run everywhere', async () => {
+      const table = await inferctl(cliEnv, ['list'], true);
+      if (table !== last) {
+        process.stdout.write(`\n${new Date().toISOString()}\n${table}`);
+        last = table;
+      }
+      const { endpoints } = await store.listEndpoints();
+      const statuses = await store.listAllStatus();
+      return (
+        endpoints.length === examples.length &&
+        endpoints.every(
+          (e) =>
+            aggregatePhase(
+              e,
+              statuses.filter((s) => s.endpointName === e.name),
+            ).phase === 'running',
+        )
+      );
+    });
+    await inferctl(cliEnv, ['status', 'llama3-8b']);
+    say(
+      `\nall endpoints running in every target region, ${((Date.now() - started) / 1000).toFixed(0)} s after start.`,
+    );
+  } finally {
+    clients.destroy();
+  }
+
+  if (values['exit-when-ready']) return;
+  say(`
+Try next (in another terminal):
+  export DYNAMODB_ENDPOINT=${env.dynamodb.endpoint} DYNAMODB_REGION=us-east-1
+  alias inferctl=${cli}
+  inferctl list
+  inferctl status llama3-8b --watch
+  inferctl scale llama3-8b --replicas 3
+  inferctl canary qwen-tgi -i ghcr.io/huggingface/text-generation-inference:3.3.5 --weight 20
+  inferctl promote llama3-8b --yes        # the canary's image becomes the primary's
+  inferctl rollback qwen-tgi --yes        # drop the canary, plain routing again
+  inferctl stop embeddings --yes && inferctl start embeddings
+  inferctl render llama3-8b -r eu-west-1  # exactly what the monitor applies there
+  inferctl delete mistral-neuron --yes
+Kubeconfigs and logs: ${envPath}, ${join(dir, 'monitors')}
+Press Ctrl-C to stop everything.`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+main()
+  .catch((err: unknown) => {
+    say(`demo: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    say('tearing down…');
+    await down(dir);
+    say('stopped.');
+  });
