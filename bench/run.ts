@@ -1,0 +1,717 @@
+// npm run bench -- --endpoints N --regions R [--json FILE] [--idle-seconds S] [--changes C] [--no-pods]
+//   [--cpu-prof DIR] [--timeout-minutes M] [--dir DIR]
+//
+// Brings up R local regions (kube-apiserver + etcd, with controllers, scheduler and simulated
+// nodes unless --no-pods) and the local DynamoDB server, starts R `inferctl monitor` processes
+// and measures, in one run: the API servers' physical limit for the same objects, convergence,
+// change latency, idle cost (counted server-side), monitor memory and ready→running latency.
+// Everything is on loopback, bounded in time, and torn down (down(dir)) even on failure.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeCaches, KubeClient, KubeExecutor, type KubeObject } from '../src/kube/index.js';
+import { down, type LocalEnv, up } from '../src/local/env.js';
+import { type Endpoint, parseEndpointItem, parseSpecOrThrow } from '../src/model/index.js';
+import { render } from '../src/render/index.js';
+import { ensureTables, openStore } from '../src/store/index.js';
+import { CountingProxy, DYNAMO_WRITES, diffCounts } from './dynamo-proxy.js';
+import { diffKube, type KubeCounts, scrape, setUpMonitorIdentity, WRITE_VERBS } from './kube-side.js';
+
+const repoRoot = join(import.meta.dirname, '..');
+const NS = 'gco-inference';
+const REGION_NAMES = ['us-east-1', 'eu-west-1', 'ap-southeast-1', 'us-west-2', 'eu-central-1'];
+const IMAGE = 'vllm/vllm-openai:v0.9.0';
+
+// ------------------------------------------------------------------------------------------------
+// Arguments
+
+function parseArgs(argv: string[]) {
+  const opts = {
+    endpoints: 100,
+    regions: 1,
+    json: '',
+    idleSeconds: 120,
+    changes: 50,
+    pods: true,
+    cpuProf: '',
+    timeoutMinutes: 0,
+    dir: '',
+    logDir: '',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const int = (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${a}: expected a positive integer, got ${v}`);
+      return n;
+    };
+    if (a === '--endpoints') opts.endpoints = int(next());
+    else if (a === '--regions') opts.regions = int(next());
+    else if (a === '--json') opts.json = next();
+    else if (a === '--idle-seconds') opts.idleSeconds = int(next());
+    else if (a === '--changes') opts.changes = int(next());
+    else if (a === '--no-pods') opts.pods = false;
+    else if (a === '--cpu-prof') opts.cpuProf = next();
+    else if (a === '--timeout-minutes') opts.timeoutMinutes = int(next());
+    else if (a === '--dir') opts.dir = next();
+    else if (a === '--log-dir') opts.logDir = next();
+    else if (a === '--') continue;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (opts.regions > REGION_NAMES.length) throw new Error(`at most ${REGION_NAMES.length} regions`);
+  if (!opts.timeoutMinutes) opts.timeoutMinutes = 20 + Math.ceil((opts.endpoints * opts.regions) / 500);
+  return opts;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Small utilities
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => performance.now();
+const log = (msg: string) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx]!;
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  check: () => boolean | Promise<boolean>,
+  everyMs = 50,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+const endpointName = (prefix: string, i: number, width: number) =>
+  `${prefix}${String(i).padStart(width, '0')}`;
+
+function endpointValue(name: string, regions: readonly string[]): Endpoint {
+  const parsed = parseEndpointItem({
+    endpoint_name: name,
+    desired_state: 'deploying',
+    target_regions: [...regions].sort(),
+    namespace: NS,
+    spec: parseSpecOrThrow({ image: IMAGE, replicas: 1 }),
+    ingress_path: `/inference/${name}`,
+    labels: {},
+    generation: 1,
+  });
+  if (!parsed.ok) throw new Error(`bench endpoint ${name} does not parse: ${JSON.stringify(parsed.error)}`);
+  return parsed.value;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Regions: admin clients and the bench's own watch caches
+
+interface Region {
+  readonly name: string;
+  readonly kc: KubeConfig;
+  readonly client: KubeClient;
+  readonly executor: KubeExecutor;
+  caches?: KubeCaches;
+  readonly monitorKubeconfig: string;
+}
+
+function regionClient(name: string, env: LocalEnv, dir: string): Region {
+  const kc = new KubeConfig();
+  kc.loadFromFile(env.regions[name]!.kubeconfig);
+  const client = KubeClient.fromConfig(kc);
+  return {
+    name,
+    kc,
+    client,
+    executor: new KubeExecutor(client),
+    monitorKubeconfig: join(dir, name, 'monitor-kubeconfig.yaml'),
+  };
+}
+
+async function countKind(r: Region, path: string): Promise<number> {
+  let count = 0;
+  let cont: string | undefined;
+  do {
+    const res = await r.client.send({
+      method: 'GET',
+      path,
+      query: { limit: 500, continue: cont },
+      verb: 'list',
+    });
+    const body = res.body as { items: unknown[]; metadata: { continue?: string } };
+    count += body.items.length;
+    cont = body.metadata.continue || undefined;
+  } while (cont);
+  return count;
+}
+
+const KIND_PATHS = [
+  `/apis/apps/v1/namespaces/${NS}/deployments`,
+  `/api/v1/namespaces/${NS}/services`,
+  `/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses`,
+];
+
+/** Deletes everything the limit loop created and waits until it (and its pods) are gone. */
+async function cleanUp(r: Region, pods: boolean, timeoutMs: number): Promise<void> {
+  for (const path of KIND_PATHS) {
+    try {
+      await r.client.send({
+        method: 'DELETE',
+        path,
+        query: { labelSelector: 'bench-limit=1', propagationPolicy: 'Background' },
+        verb: 'deletecollection',
+      });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 405) throw err;
+      // Services had no deletecollection before 1.32: delete one by one.
+      const res = await r.client.send({
+        method: 'GET',
+        path,
+        query: { labelSelector: 'bench-limit=1' },
+        verb: 'list',
+      });
+      const items = (res.body as { items: KubeObject[] }).items;
+      await pool(items, 32, async (o) => {
+        await r.executor.delete({ kind: 'Service', name: o.metadata.name, namespace: NS });
+      });
+    }
+  }
+  const all = [
+    ...KIND_PATHS,
+    ...(pods ? [`/apis/apps/v1/namespaces/${NS}/replicasets`, `/api/v1/namespaces/${NS}/pods`] : []),
+  ];
+  await waitUntil(
+    `the limit loop's objects${pods ? ' and pods' : ''} to be gone in ${r.name}`,
+    timeoutMs,
+    async () => {
+      for (const p of all) if ((await countKind(r, p)) > 0) return false;
+      return true;
+    },
+    1000,
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Monitors
+
+interface Monitor {
+  readonly region: string;
+  readonly child: ChildProcess;
+  readonly log: string;
+  exited: boolean;
+  leading: boolean;
+}
+
+function startMonitor(
+  region: Region,
+  tables: { endpoints: string; status: string },
+  dynamoEndpoint: string,
+  logDir: string,
+  cpuProfDir: string,
+): Monitor {
+  mkdirSync(logDir, { recursive: true });
+  const logPath = join(logDir, `monitor-${region.name}.log`);
+  const out = createWriteStream(logPath, { flags: 'a' });
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_NO_WARNINGS: '1',
+    REGION: region.name,
+    KUBECONFIG: region.monitorKubeconfig,
+    DYNAMODB_ENDPOINT: dynamoEndpoint,
+    DYNAMODB_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    INFERENCE_ENDPOINTS_TABLE_NAME: tables.endpoints,
+    INFERENCE_STATUS_TABLE_NAME: tables.status,
+    HOSTNAME: `bench-monitor-${region.name}`,
+    METRICS_PORT: '0',
+    HEALTH_PORT: '0',
+    LOG_LEVEL: 'info',
+  };
+  delete env.NODE_OPTIONS;
+  if (cpuProfDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${cpuProfDir}`;
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'inferctl.js'), 'monitor'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const m: Monitor = { region: region.name, child, log: logPath, exited: false, leading: false };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out.write(chunk);
+    if (!m.leading && chunk.includes('started leading')) m.leading = true;
+  });
+  child.stderr?.pipe(out);
+  child.on('exit', () => {
+    m.exited = true;
+  });
+  return m;
+}
+
+async function stopMonitor(m: Monitor): Promise<void> {
+  if (m.exited) return;
+  const gone = new Promise<void>((resolve) => m.child.once('exit', () => resolve()));
+  m.child.kill('SIGTERM');
+  const t = setTimeout(() => m.child.kill('SIGKILL'), 15_000);
+  await gone;
+  clearTimeout(t);
+}
+
+function peakRssMb(pid: number): { hwm: number; rss: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
+    if (!m) throw new Error(`no ${key} in /proc/${pid}/status`);
+    return Number(m[1]) / 1024;
+  };
+  return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Main
+
+interface Result {
+  endpoints: number;
+  regions: number;
+  pods: boolean;
+  objects_per_region: number;
+  limit_s: number;
+  limit_concurrency: number;
+  limit_sweep: Record<string, number>;
+  write_s: number;
+  converge_s: number;
+  converge_over_limit: number;
+  status_converge_s: number;
+  change_ms: { p50: number; p99: number; max: number; samples: number };
+  idle: {
+    seconds: number;
+    k8s_writes: number;
+    k8s_reads: number;
+    k8s_watches: number;
+    k8s_lease_requests: number;
+    k8s_by_verb: Record<string, number>;
+    k8s_all_clients_by_verb: Record<string, number>;
+    dynamodb_writes: number;
+    dynamodb_reads: number;
+    dynamodb_heartbeats: number;
+    dynamodb_by_operation: Record<string, number>;
+  };
+  monitor_rss_mb: number;
+  monitor_rss_mb_by_region: Record<string, number>;
+  ready_to_running_ms: { p50: number; p99: number; max: number; samples: number } | null;
+  date: string;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const regionNames = REGION_NAMES.slice(0, opts.regions);
+  const dir = opts.dir || mkdtempSync(join(tmpdir(), 'inferctl-bench-'));
+  // Monitor logs outlive down(dir), which removes dir.
+  const logDir = opts.logDir || `${dir}-logs`;
+  const N = opts.endpoints;
+  const width = String(N).length;
+  const monitors: Monitor[] = [];
+  const proxy: { p?: CountingProxy } = {};
+  const regions: Region[] = [];
+  let closeStore = () => {};
+  let tornDown = false;
+  const teardown = async () => {
+    if (tornDown) return;
+    tornDown = true;
+    log('tearing down');
+    await Promise.all(monitors.map((m) => stopMonitor(m).catch(() => {})));
+    await Promise.all(regions.map((r) => r.caches?.stop().catch(() => {})));
+    await proxy.p?.stop().catch(() => {});
+    closeStore();
+    await down(dir);
+  };
+  const deadline = setTimeout(() => {
+    log(`overall time limit of ${opts.timeoutMinutes} min reached: aborting`);
+    void teardown().finally(() => process.exit(3));
+  }, opts.timeoutMinutes * 60_000);
+  deadline.unref();
+  process.on('uncaughtException', (err) => {
+    log(`uncaught: ${err.stack ?? err.message}`);
+    void teardown().finally(() => process.exit(1));
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => void teardown().finally(() => process.exit(130)));
+
+  try {
+    log(`bringing up ${opts.regions} region(s)${opts.pods ? ' with simulated nodes' : ''} in ${dir}`);
+    const { env } = await up({ regions: regionNames, dir, nodes: opts.pods });
+    for (const name of regionNames) regions.push(regionClient(name, env, dir));
+    for (const r of regions) await setUpMonitorIdentity(r.client, env.regions[r.name]!, r.monitorKubeconfig);
+
+    const suffix = Date.now().toString(36);
+    const tables = { endpoints: `bench-endpoints-${suffix}`, status: `bench-status-${suffix}` };
+    const { store, clients } = openStore({ tables, endpoint: env.dynamodb.endpoint, region: 'us-east-1' });
+    closeStore = () => clients.destroy();
+    await ensureTables(clients.dynamodb, tables);
+    proxy.p = new CountingProxy(env.dynamodb.endpoint);
+    const proxyEndpoint = await proxy.p.start();
+
+    // ---- limit ------------------------------------------------------------------------------
+    const limitObjects = (prefix: string, count: number, region: string) =>
+      Array.from({ length: count }, (_, i) =>
+        render(endpointValue(endpointName(prefix, i, width), regionNames), region).map((o) => ({
+          ...o,
+          metadata: { ...o.metadata, labels: { ...o.metadata.labels, 'bench-limit': '1' } },
+        })),
+      ).flat() as KubeObject[];
+    const objectsPerEndpoint = render(
+      endpointValue(endpointName('e', 0, width), regionNames),
+      regionNames[0]!,
+    ).length;
+    const createAll = async (r: Region, objs: KubeObject[], c: number) =>
+      pool(objs, c, async (o) => {
+        await r.executor.apply(o, { previous: null });
+      });
+    const sweep: Record<string, number> = {};
+    const sweepCount = Math.max(10, Math.min(100, Math.floor(N / 4)));
+    for (const c of [4, 16, 64]) {
+      const objs = limitObjects(`s${c}-`, sweepCount, regions[0]!.name);
+      const t = now();
+      await createAll(regions[0]!, objs, c);
+      sweep[String(c)] = Math.round(objs.length / ((now() - t) / 1000));
+    }
+    const best = Number(Object.entries(sweep).sort((a, b) => b[1] - a[1])[0]![0]);
+    log(`limit sweep (objects/s by concurrency): ${JSON.stringify(sweep)}; using ${best}`);
+    await Promise.all(regions.map((r) => cleanUp(r, opts.pods, 15 * 60_000)));
+    const perRegion = regions.map((r) => limitObjects('l', N, r.name));
+    const tLimit = now();
+    await Promise.all(regions.map((r, i) => createAll(r, perRegion[i]!, best)));
+    const limitS = (now() - tLimit) / 1000;
+    log(`limit: ${perRegion.flat().length} objects in ${limitS.toFixed(2)} s; cleaning up`);
+    await Promise.all(regions.map((r) => cleanUp(r, opts.pods, 15 * 60_000)));
+
+    // ---- bench watches and monitors ------------------------------------------------------------
+    const readyAt = new Map<string, number>(); // region/name → deployment ready
+    const listeners: ((region: string, name: string) => void)[] = [];
+    for (const r of regions) {
+      const caches = new KubeCaches(r.client, r.kc, { namespaces: [NS] });
+      r.caches = caches;
+      caches.onChange((name) => {
+        for (const l of listeners) l(r.name, name);
+        if (!readyAt.has(`${r.name}/${name}`)) {
+          const d = caches.get('Deployment', NS, name) as
+            | (KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } })
+            | undefined;
+          if (d && (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1) && (d.spec?.replicas ?? 1) > 0)
+            readyAt.set(`${r.name}/${name}`, now());
+        }
+      });
+      caches.start();
+    }
+    await Promise.all(regions.map((r) => r.caches!.synced()));
+
+    const profDir = opts.cpuProf;
+    if (profDir) mkdirSync(profDir, { recursive: true });
+    for (const [i, r] of regions.entries())
+      monitors.push(startMonitor(r, tables, proxyEndpoint, logDir, i === 0 ? profDir : ''));
+    await waitUntil('every monitor to lead', 120_000, () => {
+      const dead = monitors.find((m) => m.exited);
+      if (dead) throw new Error(`monitor in ${dead.region} exited; see ${dead.log}`);
+      return monitors.every((m) => m.leading);
+    });
+    await sleep(2000); // first (empty) resync done
+
+    // ---- converge -------------------------------------------------------------------------------
+    const names = Array.from({ length: N }, (_, i) => endpointName('e', i, width));
+    const expected = names.map((n) =>
+      render(endpointValue(n, regionNames), regionNames[0]!).map((o) => o.kind),
+    );
+    const generations = new Map<string, number>();
+    const tConverge = now();
+    await pool(names, 16, async (name) => {
+      const rec = await store.createEndpoint({
+        name,
+        spec: parseSpecOrThrow({ image: IMAGE, replicas: 1 }),
+        targetRegions: regionNames,
+        namespace: NS,
+      });
+      generations.set(name, rec.generation);
+    });
+    const writeS = (now() - tConverge) / 1000;
+    log(`wrote ${N} endpoints in ${writeS.toFixed(2)} s`);
+    const pending = new Set(regions.flatMap((r) => names.map((n, i) => ({ r, n, i }))));
+    const runningAt = new Map<string, number>();
+    let statusConvergeS = Number.NaN;
+    let convergeS = Number.NaN;
+    const totalPairs = N * regions.length;
+    const convergeTimeout = 10 * 60_000 + N * regions.length * 200;
+    const statusLoop = (async () => {
+      const deadlineAt = Date.now() + convergeTimeout;
+      while (Date.now() < deadlineAt) {
+        const all = await store.listAllStatus();
+        const t = now();
+        let atGen = 0;
+        for (const s of all) {
+          const g = generations.get(s.endpointName);
+          if (g === undefined || s.observedGeneration < g) continue;
+          atGen++;
+          const key = `${s.region}/${s.endpointName}`;
+          if (s.state === 'running' && !runningAt.has(key)) runningAt.set(key, t);
+        }
+        if (atGen >= totalPairs && Number.isNaN(statusConvergeS)) {
+          statusConvergeS = (t - tConverge) / 1000;
+          log(`status converged in ${statusConvergeS.toFixed(2)} s`);
+        }
+        if (!Number.isNaN(statusConvergeS) && (!opts.pods || runningAt.size >= totalPairs)) return;
+        await sleep(200);
+      }
+      throw new Error(
+        `status items did not converge within ${convergeTimeout / 1000}s (running: ${runningAt.size}/${totalPairs})`,
+      );
+    })();
+    await waitUntil(
+      'every object in every region',
+      convergeTimeout,
+      () => {
+        for (const p of pending) {
+          const have = p.r.caches!.byEndpoint(p.n).map((o) => o.kind);
+          if (expected[p.i]!.every((k) => have.includes(k))) pending.delete(p);
+        }
+        return pending.size === 0;
+      },
+      20,
+    );
+    convergeS = (now() - tConverge) / 1000;
+    log(`objects converged in ${convergeS.toFixed(2)} s (${(convergeS / limitS).toFixed(2)} × limit)`);
+    await statusLoop;
+
+    // ---- change latency --------------------------------------------------------------------------
+    const latencies: number[] = [];
+    for (let i = 0; i < opts.changes; i++) {
+      const name = names[Math.floor(Math.random() * N)]!;
+      const rec = await store.requireEndpoint(name);
+      if (!rec.parsed.ok) throw new Error(`${name} does not parse`);
+      const spec = {
+        ...rec.parsed.value.spec,
+        env: { ...(rec.parsed.value.spec.env ?? {}), BENCH_CHANGE: String(i) },
+      };
+      const value = String(i);
+      const seen = new Map<string, number>();
+      const check = (region: string, n: string) => {
+        if (n !== name || seen.has(region)) return;
+        const r = regions.find((x) => x.name === region)!;
+        const d = r.caches!.get('Deployment', NS, name) as
+          | { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }
+          | undefined;
+        const env = d?.spec.template.spec.containers[0]?.env ?? [];
+        if (env.some((e) => e.name === 'BENCH_CHANGE' && e.value === value)) seen.set(region, now());
+      };
+      listeners.push(check);
+      const t = now();
+      const updated = await store.updateSpec(name, rec.generation, spec as never);
+      generations.set(name, updated.generation);
+      await waitUntil(
+        `change ${i} (${name}) to reach every region`,
+        30_000,
+        () => seen.size === regions.length,
+        5,
+      );
+      listeners.splice(listeners.indexOf(check), 1);
+      for (const at of seen.values()) latencies.push(at - t);
+      await sleep(100);
+    }
+    latencies.sort((a, b) => a - b);
+    const change = {
+      p50: Math.round(percentile(latencies, 50)),
+      p99: Math.round(percentile(latencies, 99)),
+      max: Math.round(latencies.at(-1)!),
+      samples: latencies.length,
+    };
+    log(`change latency ms: ${JSON.stringify(change)}`);
+
+    // ---- quiet, then idle --------------------------------------------------------------------------
+    const writesNow = async () => {
+      let w = 0;
+      for (const r of regions) {
+        const c = (await scrape(r.client)).monitor;
+        for (const [v, n] of Object.entries(c)) if (WRITE_VERBS.has(v)) w += n;
+      }
+      const d = proxy.p!.snapshot();
+      for (const [op, n] of Object.entries(d.byOperation)) if (DYNAMO_WRITES.has(op)) w += n;
+      return w - d.heartbeats;
+    };
+    {
+      // Let rollouts from the changes finish and status settle: no monitor writes for 10 s (max 3 min).
+      const until = Date.now() + 180_000;
+      let last = await writesNow();
+      let stableSince = Date.now();
+      while (Date.now() < until && Date.now() - stableSince < 10_000) {
+        await sleep(2000);
+        const w = await writesNow();
+        if (w !== last) {
+          last = w;
+          stableSince = Date.now();
+        }
+      }
+      log(
+        `quiet for ${((Date.now() - stableSince) / 1000).toFixed(0)} s; measuring idle for ${opts.idleSeconds} s`,
+      );
+    }
+    const kubeBefore: KubeCounts[] = [];
+    for (const r of regions) kubeBefore.push(await scrape(r.client));
+    const dynBefore = proxy.p.snapshot();
+    const tIdle = now();
+    await sleep(opts.idleSeconds * 1000);
+    const dynAfter = proxy.p.snapshot();
+    const idleSeconds = (now() - tIdle) / 1000;
+    const kubeDiff: Record<string, number> = {};
+    const allDiff: Record<string, number> = {};
+    for (const [i, r] of regions.entries()) {
+      const d = diffKube(kubeBefore[i]!, await scrape(r.client));
+      for (const [k, v] of Object.entries(d.monitor)) kubeDiff[k] = (kubeDiff[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(d.allClients)) allDiff[k] = (allDiff[k] ?? 0) + v;
+    }
+    const dyn = diffCounts(dynBefore, dynAfter);
+    let dynWrites = 0;
+    let dynReads = 0;
+    for (const [op, n] of Object.entries(dyn.byOperation)) {
+      if (DYNAMO_WRITES.has(op)) dynWrites += n;
+      else dynReads += n;
+    }
+
+    // ---- memory --------------------------------------------------------------------------------
+    const rssByRegion: Record<string, number> = {};
+    for (const m of monitors) {
+      if (m.exited || m.child.pid === undefined) throw new Error(`monitor in ${m.region} is not running`);
+      rssByRegion[m.region] = Math.round(peakRssMb(m.child.pid).hwm);
+    }
+
+    // ---- ready → running ---------------------------------------------------------------------------
+    let readyToRunning: Result['ready_to_running_ms'] = null;
+    if (opts.pods) {
+      const d: number[] = [];
+      for (const [key, at] of runningAt) {
+        const ready = readyAt.get(key);
+        if (ready !== undefined) d.push(Math.max(0, at - ready));
+      }
+      if (d.length === 0)
+        throw new Error('no ready→running samples: pods never became ready in the watch caches');
+      d.sort((a, b) => a - b);
+      readyToRunning = {
+        p50: Math.round(percentile(d, 50)),
+        p99: Math.round(percentile(d, 99)),
+        max: Math.round(d.at(-1)!),
+        samples: d.length,
+      };
+    }
+
+    const kWrites = Object.entries(kubeDiff)
+      .filter(([k]) => WRITE_VERBS.has(k))
+      .reduce((a, [, v]) => a + v, 0);
+    const kReads = (kubeDiff.get ?? 0) + (kubeDiff.list ?? 0) + (kubeDiff.nonresource ?? 0);
+    const result: Result = {
+      endpoints: N,
+      regions: opts.regions,
+      pods: opts.pods,
+      objects_per_region: N * objectsPerEndpoint,
+      limit_s: round(limitS),
+      limit_concurrency: best,
+      limit_sweep: sweep,
+      write_s: round(writeS),
+      converge_s: round(convergeS),
+      converge_over_limit: round(convergeS / limitS),
+      status_converge_s: round(statusConvergeS),
+      change_ms: change,
+      idle: {
+        seconds: Math.round(idleSeconds),
+        k8s_writes: kWrites,
+        k8s_reads: kReads,
+        k8s_watches: kubeDiff.watch ?? 0,
+        k8s_lease_requests: kubeDiff.leases ?? 0,
+        k8s_by_verb: kubeDiff,
+        k8s_all_clients_by_verb: allDiff,
+        dynamodb_writes: dynWrites - dyn.heartbeats,
+        dynamodb_reads: dynReads,
+        dynamodb_heartbeats: dyn.heartbeats,
+        dynamodb_by_operation: dyn.byOperation,
+      },
+      monitor_rss_mb: Math.max(...Object.values(rssByRegion)),
+      monitor_rss_mb_by_region: rssByRegion,
+      ready_to_running_ms: readyToRunning,
+      date: new Date().toISOString(),
+    };
+    for (const [k, v] of Object.entries(result))
+      if (typeof v === 'number' && !Number.isFinite(v))
+        throw new Error(`measurement ${k} could not be taken`);
+    await teardown();
+    log(`monitor logs in ${logDir}`);
+    if (profDir) log(`CPU profile of the ${regions[0]!.name} monitor in ${profDir}`);
+    printTable(result);
+    if (opts.json) writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await teardown();
+    clearTimeout(deadline);
+  }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+function printTable(r: Result): void {
+  const rows: [string, string][] = [
+    [
+      'endpoints × regions',
+      `${r.endpoints} × ${r.regions} (${r.objects_per_region} objects/region, pods ${r.pods ? 'simulated' : 'off'})`,
+    ],
+    [
+      'limit (tight SSA loop)',
+      `${r.limit_s} s at concurrency ${r.limit_concurrency} (sweep obj/s ${JSON.stringify(r.limit_sweep)})`,
+    ],
+    ['table writes', `${r.write_s} s`],
+    ['converge (objects)', `${r.converge_s} s = ${r.converge_over_limit} × limit`],
+    ['converge (status items)', `${r.status_converge_s} s`],
+    [
+      'change latency',
+      `p50 ${r.change_ms.p50} ms, p99 ${r.change_ms.p99} ms, max ${r.change_ms.max} ms (${r.change_ms.samples} samples)`,
+    ],
+    [
+      'idle k8s (monitors, server-side)',
+      `${r.idle.k8s_writes} writes, ${r.idle.k8s_reads} reads, ${r.idle.k8s_watches} watches, ${r.idle.k8s_lease_requests} lease requests in ${r.idle.seconds} s`,
+    ],
+    [
+      'idle DynamoDB (proxy)',
+      `${r.idle.dynamodb_writes} writes (+${r.idle.dynamodb_heartbeats} heartbeats), ${r.idle.dynamodb_reads} reads ${JSON.stringify(r.idle.dynamodb_by_operation)}`,
+    ],
+    ['monitor peak RSS', `${r.monitor_rss_mb} MB (max of ${JSON.stringify(r.monitor_rss_mb_by_region)})`],
+    [
+      'ready → running',
+      r.ready_to_running_ms
+        ? `p50 ${r.ready_to_running_ms.p50} ms, p99 ${r.ready_to_running_ms.p99} ms (${r.ready_to_running_ms.samples} samples; status scan resolution ~200 ms+)`
+        : 'n/a (--no-pods)',
+    ],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(`\n${rows.map(([k, v]) => `| ${k.padEnd(w)} | ${v} |`).join('\n')}\n\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(
+      `bench FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
