@@ -67,7 +67,19 @@ export class Monitor {
     private readonly deps: MonitorDeps,
   ) {
     const client = KubeClient.fromConfig(deps.kubeConfig);
-    this.caches = new Caches(client, deps.kubeConfig, { namespaces: config.allowedNamespaces });
+    this.caches = new Caches(client, deps.kubeConfig, {
+      namespaces: config.allowedNamespaces,
+      // The caches never log by themselves: a lost watch, a relist after 410 and its retries are
+      // what an operator needs to see during an API server outage.
+      onEvent: (e) => {
+        const where = { kind: e.kind, namespace: e.namespace };
+        if (e.type === 'error')
+          deps.log.warn({ ...where, err: String(e.error), retryInMs: e.retryInMs }, 'watch failed; retrying');
+        else if (e.type === 'expired')
+          deps.log.info({ ...where, resourceVersion: e.resourceVersion }, 'watch expired; relisting');
+        else deps.log.debug({ ...where, count: e.count, resourceVersion: e.resourceVersion }, 'listed');
+      },
+    });
     this.caches.onChange((name) => this.term?.queue.add(name));
     this.elector = new LeaderElector({
       client,
