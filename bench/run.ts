@@ -1,5 +1,5 @@
 // npm run bench -- --endpoints N --regions R [--json FILE] [--idle-seconds S] [--changes C] [--no-pods]
-//   [--cpu-prof DIR] [--timeout-minutes M] [--dir DIR]
+//   [--cpu-prof DIR] [--timeout-minutes M] [--dir DIR] [--log-dir DIR] [--tsx]
 //
 // Brings up R local regions (kube-apiserver + etcd, with controllers, scheduler and simulated
 // nodes unless --no-pods) and the local DynamoDB server, starts R `inferctl monitor` processes
@@ -7,7 +7,14 @@
 // change latency, idle cost (counted server-side), monitor memory and ready→running latency.
 // Everything is on loopback, bounded in time, and torn down (down(dir)) even on failure.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -39,6 +46,7 @@ function parseArgs(argv: string[]) {
     timeoutMinutes: 0,
     dir: '',
     logDir: '',
+    tsx: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -58,6 +66,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--idle-seconds') opts.idleSeconds = int(next());
     else if (a === '--changes') opts.changes = int(next());
     else if (a === '--no-pods') opts.pods = false;
+    else if (a === '--tsx') opts.tsx = true;
     else if (a === '--cpu-prof') opts.cpuProf = next();
     else if (a === '--timeout-minutes') opts.timeoutMinutes = int(next());
     else if (a === '--dir') opts.dir = next();
@@ -222,7 +231,48 @@ interface Monitor {
   leading: boolean;
 }
 
+/**
+ * Production runs the compiled monitor (Dockerfile: `npm run build`, `node dist/...`), not tsx.
+ * Compile to a private directory inside node_modules (so package resolution and `"type":
+ * "module"` still come from this checkout) without touching the shared `dist/`.
+ */
+async function buildMonitor(): Promise<string> {
+  const out = join(repoRoot, 'node_modules', '.cache', 'inferctl-bench', 'dist');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        join(repoRoot, 'tsconfig.build.json'),
+        '--outDir',
+        out,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => {
+      text += c.toString();
+    });
+    child.on('exit', () => {
+      // Type errors still emit JavaScript; only a missing entry point is fatal.
+      try {
+        readFileSync(join(out, 'cli', 'main.js'));
+        if (text.trim())
+          log(`tsc reported (emitted anyway):\n${text.trim().split('\n').slice(0, 5).join('\n')}`);
+        resolve();
+      } catch {
+        reject(new Error(`could not compile the monitor:\n${text}`));
+      }
+    });
+  });
+  // The CLI reads its version from the package.json beside dist/.
+  copyFileSync(join(repoRoot, 'package.json'), join(out, '..', 'package.json'));
+  return join(out, 'cli', 'main.js');
+}
+
 function startMonitor(
+  entry: string,
   region: Region,
   tables: { endpoints: string; status: string },
   dynamoEndpoint: string,
@@ -250,7 +300,7 @@ function startMonitor(
   };
   delete env.NODE_OPTIONS;
   if (cpuProfDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${cpuProfDir}`;
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'inferctl.js'), 'monitor'], {
+  const child = spawn(process.execPath, [entry, 'monitor'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -356,6 +406,8 @@ async function main(): Promise<void> {
     process.once(sig, () => void teardown().finally(() => process.exit(130)));
 
   try {
+    const entry = opts.tsx ? join(repoRoot, 'bin', 'inferctl.js') : await buildMonitor();
+    log(`monitor entry point: ${entry}`);
     log(`bringing up ${opts.regions} region(s)${opts.pods ? ' with simulated nodes' : ''} in ${dir}`);
     const { env } = await up({ regions: regionNames, dir, nodes: opts.pods });
     for (const name of regionNames) regions.push(regionClient(name, env, dir));
@@ -426,7 +478,7 @@ async function main(): Promise<void> {
     const profDir = opts.cpuProf;
     if (profDir) mkdirSync(profDir, { recursive: true });
     for (const [i, r] of regions.entries())
-      monitors.push(startMonitor(r, tables, proxyEndpoint, logDir, i === 0 ? profDir : ''));
+      monitors.push(startMonitor(entry, r, tables, proxyEndpoint, logDir, i === 0 ? profDir : ''));
     await waitUntil('every monitor to lead', 120_000, () => {
       const dead = monitors.find((m) => m.exited);
       if (dead) throw new Error(`monitor in ${dead.region} exited; see ${dead.log}`);
