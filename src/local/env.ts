@@ -44,18 +44,25 @@ export async function up(options: UpOptions): Promise<{ env: LocalEnv; envPath: 
     const dynamo = await startDynamo(binaries.motoServer, options.dir);
     processes.push(dynamo.proc);
     const regions: Record<string, RegionInfo> = {};
-    for (const region of options.regions) {
-      const started = await startRegion(region, binaries.kubeBin, join(options.dir, region), {
-        controllers: options.nodes,
-      });
-      processes.push(...started.processes);
-      regions[region] = started.info;
-      save({ regions, dynamodb: { endpoint: dynamo.endpoint } });
-      await prepareRegion(started.info.kubeconfig, options.namespaces ?? ['gco-inference']);
-      if (options.nodes) processes.push(await startSimulator(region, started.info, options.dir));
-      save({ regions, dynamodb: { endpoint: dynamo.endpoint } });
-    }
-    const env: LocalEnv = { regions, dynamodb: { endpoint: dynamo.endpoint } };
+    // Regions start in parallel (most of a start is waiting for readiness); every process is
+    // recorded as soon as it exists, so a failure anywhere tears down all of them.
+    const results = await Promise.allSettled(
+      options.regions.map(async (region) => {
+        const started = await startRegion(region, binaries.kubeBin, join(options.dir, region), {
+          controllers: options.nodes,
+        });
+        processes.push(...started.processes);
+        regions[region] = started.info;
+        save({ regions, dynamodb: { endpoint: dynamo.endpoint } });
+        await prepareRegion(started.info.kubeconfig, options.namespaces ?? ['gco-inference']);
+        if (options.nodes) processes.push(await startSimulator(region, started.info, options.dir));
+        save({ regions, dynamodb: { endpoint: dynamo.endpoint } });
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const sorted = Object.fromEntries(options.regions.map((r) => [r, regions[r]!]));
+    const env: LocalEnv = { regions: sorted, dynamodb: { endpoint: dynamo.endpoint } };
     save(env);
     writeFileSync(envFile(options.dir), `${JSON.stringify(env, null, 2)}\n`);
     return { env, envPath: envFile(options.dir) };
