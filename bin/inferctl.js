@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when `npm run build` has produced dist/, otherwise the TypeScript
-// sources through tsx, so a fresh clone works right after `npm ci`.
+// In a checkout (src/ present) the TypeScript sources run through tsx, so what runs is always
+// what is in the tree, never a stale build; set INFERCTL_DIST=1 to run the compiled dist/
+// instead. An image or package that ships only dist/ runs that.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sources = join(root, 'src', 'cli', 'main.ts');
 const compiled = join(root, 'dist', 'cli', 'main.js');
-if (existsSync(compiled)) {
-  await import(pathToFileURL(compiled).href);
-} else {
+if (existsSync(sources) && process.env.INFERCTL_DIST !== '1') {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
+  await import(pathToFileURL(sources).href);
+} else {
+  await import(pathToFileURL(compiled).href);
 }
