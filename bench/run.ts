@@ -299,8 +299,9 @@ function startMonitor(
     LOG_LEVEL: 'info',
   };
   delete env.NODE_OPTIONS;
-  if (cpuProfDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${cpuProfDir}`;
-  const child = spawn(process.execPath, [entry, 'monitor'], {
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS: pass it on the command line.
+  const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child = spawn(process.execPath, [...prof, entry, 'monitor'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -382,16 +383,18 @@ async function main(): Promise<void> {
   const proxy: { p?: CountingProxy } = {};
   const regions: Region[] = [];
   let closeStore = () => {};
-  let tornDown = false;
-  const teardown = async () => {
-    if (tornDown) return;
-    tornDown = true;
-    log('tearing down');
-    await Promise.all(monitors.map((m) => stopMonitor(m).catch(() => {})));
-    await Promise.all(regions.map((r) => r.caches?.stop().catch(() => {})));
-    await proxy.p?.stop().catch(() => {});
-    closeStore();
-    await down(dir);
+  let tearingDown: Promise<void> | undefined;
+  // Every caller waits for the same teardown (a second caller must not exit while down() runs).
+  const teardown = () => {
+    tearingDown ??= (async () => {
+      log('tearing down');
+      await Promise.all(monitors.map((m) => stopMonitor(m).catch(() => {})));
+      await Promise.all(regions.map((r) => r.caches?.stop().catch(() => {})));
+      await proxy.p?.stop().catch(() => {});
+      closeStore();
+      await down(dir);
+    })();
+    return tearingDown;
   };
   const deadline = setTimeout(() => {
     log(`overall time limit of ${opts.timeoutMinutes} min reached: aborting`);
@@ -583,7 +586,8 @@ async function main(): Promise<void> {
       );
       listeners.splice(listeners.indexOf(check), 1);
       for (const at of seen.values()) latencies.push(at - t);
-      await sleep(100);
+      // Random gaps (0–3 s) so changes also arrive after quiet spells, not only back to back.
+      await sleep(Math.random() * 3000);
     }
     latencies.sort((a, b) => a - b);
     const change = {
