@@ -37,7 +37,7 @@ function deployment(
       name,
       namespace: 'gco-inference',
       generation: opts.generation ?? 1,
-    } as KubeObject['metadata'],
+    } as unknown as KubeObject['metadata'],
     spec: replicas === undefined ? {} : { replicas },
     status: {
       readyReplicas: ready,
