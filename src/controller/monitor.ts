@@ -276,6 +276,7 @@ export class Monitor {
         // render's and kube's object types describe the same wire JSON.
         apply: (obj, options) => this.executor.apply(obj as never, options as never),
         delete: (ref) => this.executor.delete(ref),
+        handOffReplicas: (ref, replicas) => this.executor.handOffReplicas(ref, replicas),
       },
       store,
       statuses: this.statuses,

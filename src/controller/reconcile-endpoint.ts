@@ -16,6 +16,7 @@ export interface ExecutorPort {
     options: { previous?: KubeObject | null },
   ): Promise<{ outcome: string; object?: unknown }>;
   delete(ref: { kind: string; namespace: string; name: string }): Promise<{ outcome: string }>;
+  handOffReplicas(ref: { kind: string; namespace: string; name: string }, replicas: number): Promise<void>;
 }
 
 export interface StatusStorePort {
@@ -166,6 +167,15 @@ async function execute(
     const key = refKey(action.ref);
     try {
       if (action.verb === 'apply' && action.object) {
+        const live = now.get(key);
+        const liveReplicas = replicasOf(live);
+        if (
+          action.ref.kind === 'Deployment' &&
+          replicasOf(action.object) === undefined &&
+          liveReplicas !== undefined
+        ) {
+          await deps.executor.handOffReplicas(action.ref, liveReplicas);
+        }
         const result = await deps.executor.apply(action.object, { previous: now.get(key) ?? null });
         if (result.object) now.set(key, result.object as KubeObject);
         deps.onAction?.(action, result.outcome, name);
@@ -238,4 +248,8 @@ async function maybePurge(deps: ReconcileDeps, endpoint: Endpoint): Promise<void
     // Another region purged first, or the user changed the item meanwhile: both are fine.
     if (!(err instanceof Error && (err.name === 'ConflictError' || err.name === 'NotFoundError'))) throw err;
   }
+}
+
+function replicasOf(obj: KubeObject | undefined): number | undefined {
+  return (obj as { spec?: { replicas?: number } } | undefined)?.spec?.replicas;
 }

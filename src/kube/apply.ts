@@ -2,6 +2,9 @@ import type { KubeClient } from './client.js';
 import { KubeApiError } from './errors.js';
 import { FIELD_MANAGER, type KubeObject, type KubeRef, type Outcome, refOf } from './types.js';
 
+/** Field manager that holds `spec.replicas` between our last claim and the HPA controller's. */
+export const REPLICAS_HANDOFF_MANAGER = 'inferctl-replicas-handoff';
+
 /** Checked before every write; the lease elector's `guard` fits (see lease.ts). */
 export type WriteGuard = (verb: string, ref: KubeRef) => void;
 
@@ -106,6 +109,32 @@ export class KubeExecutor {
 
   private async currentResourceVersion(ref: KubeRef): Promise<string | undefined> {
     return (await this.read(ref))?.metadata.resourceVersion;
+  }
+
+  /**
+   * Hands `spec.replicas` over before an apply that stops setting it (autoscaling turned on).
+   * Server-side apply removes a field that its only manager stops applying, and the Deployment
+   * would fall back to its default of 1 replica. Applying the current count first as a second
+   * manager shares the field, so our next apply only drops our claim and the count stays until
+   * the HPA controller takes it over (the documented ownership-transfer step).
+   */
+  async handOffReplicas(ref: KubeRef, replicas: number): Promise<void> {
+    this.guard('apply', ref);
+    const path = await this.client.pathFor(ref);
+    await this.client.send({
+      method: 'PATCH',
+      path,
+      query: { fieldManager: REPLICAS_HANDOFF_MANAGER, force: true },
+      body: {
+        apiVersion: ref.apiVersion ?? 'apps/v1',
+        kind: ref.kind,
+        metadata: { name: ref.name, namespace: ref.namespace },
+        spec: { replicas },
+      },
+      contentType: 'application/apply-patch+yaml',
+      verb: 'apply (replicas hand-off)',
+      ref,
+    });
   }
 
   private async ssa(obj: KubeObject, ref: KubeRef, dryRun: boolean) {

@@ -1,7 +1,7 @@
 // The Kubernetes edge of the monitor: watch caches, server-side apply/delete, the leader lease,
 // and the RBAC the monitor needs.
 export type { ApplyOptions, ApplyResult, WriteGuard } from './apply.js';
-export { KubeExecutor } from './apply.js';
+export { KubeExecutor, REPLICAS_HANDOFF_MANAGER } from './apply.js';
 export type { CacheEvent, KubeCachesOptions, WatchedKind } from './caches.js';
 export { KubeCaches, WATCHED_KINDS } from './caches.js';
 export type { RawRequest, RawResponse } from './client.js';

@@ -182,6 +182,8 @@ describe('monitor', () => {
       }),
     );
     await waitState('alpha', A, 'running', rec.generation);
+    // Handing replicas to the HPA must not drop the Deployment to its default of 1 on the way.
+    expect((await deployment(A, 'alpha'))?.spec.replicas).toBe(2);
     const hpa = (await clusters[A]!.read('HorizontalPodAutoscaler', 'alpha')) as unknown as {
       spec: { minReplicas: number; maxReplicas: number };
     };
