@@ -1,0 +1,57 @@
+// tsx bench/profile-summary.ts FILE.cpuprofile [TOP]
+// Summarises a V8 CPU profile (node --cpu-prof): self time by function and by package/file area.
+import { readFileSync } from 'node:fs';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+const [file, topArg] = process.argv.slice(2);
+if (!file) throw new Error('usage: tsx bench/profile-summary.ts FILE.cpuprofile [TOP]');
+const top = Number(topArg ?? 20);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfUs = new Map<number, number>();
+for (let i = 0; i < profile.samples.length; i++) {
+  const id = profile.samples[i]!;
+  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+}
+const total = profile.endTime - profile.startTime;
+
+function area(url: string): string {
+  if (!url) return '(native/VM)';
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (nm) return nm[1]!;
+  if (url.startsWith('node:')) return url;
+  const src = /\/dist\/([^/]+)\//.exec(url) ?? /\/src\/([^/]+)\//.exec(url);
+  return src ? `inferctl/${src[1]}` : url;
+}
+
+const byFn = new Map<string, number>();
+const byArea = new Map<string, number>();
+for (const [id, us] of selfUs) {
+  const n = byId.get(id)!;
+  const f = n.callFrame;
+  const key = `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(dist|src)\//, '$1/')}:${f.lineNumber + 1}` : ''}`;
+  byFn.set(key, (byFn.get(key) ?? 0) + us);
+  const a = area(f.url);
+  byArea.set(a, (byArea.get(a) ?? 0) + us);
+}
+const pct = (us: number) => `${((100 * us) / total).toFixed(1)}%`;
+const idle = byFn.get('(idle) ') ?? 0;
+process.stdout.write(`profile ${file}: ${(total / 1e6).toFixed(1)} s wall, ${pct(total - idle)} busy\n\n`);
+process.stdout.write('self time by area:\n');
+for (const [a, us] of [...byArea].sort((x, y) => y[1] - x[1]).slice(0, top))
+  process.stdout.write(`  ${pct(us).padStart(6)}  ${a}\n`);
+process.stdout.write('\nself time by function:\n');
+for (const [k, us] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, top))
+  process.stdout.write(`  ${pct(us).padStart(6)}  ${k}\n`);
