@@ -56,8 +56,11 @@ export class ReconcileError extends Error {
   }
 }
 
-export async function reconcileEndpoint(deps: ReconcileDeps, name: string): Promise<Result> {
-  const entry = deps.desired.get(name);
+export async function reconcileEndpoint(outer: ReconcileDeps, name: string): Promise<Result> {
+  const entry = outer.desired.get(name);
+  // Every log line of this pass names the generation it works on.
+  const generation = entry?.kind === 'endpoint' ? entry.endpoint.generation : entry?.generation;
+  const deps = generation === undefined ? outer : { ...outer, log: outer.log.child({ generation }) };
   const observed = deps.observed.byEndpoint(name);
   const previous = deps.statuses.get(name);
 
