@@ -69,7 +69,8 @@ export async function startMonitor(options: MonitorOptions): Promise<MonitorProc
       if (exited) throw new Error(`monitor ${identity} exited during start-up; see ${log}`);
       return port;
     },
-    30_000,
+    // Generous: on a loaded 2-core machine, transpiling the sources alone can take a while.
+    90_000,
     `monitor ${identity} to serve its health port`,
   );
   return {

@@ -47,18 +47,10 @@ function gpuDeployment(name: string, replicas: number, image: string): V1Deploym
 describe('local environment with simulated GPU nodes', () => {
   test('schedules GPU pods onto simulated nodes and reports them ready', async () => {
     const { apps, core } = clients(handle.env);
-    await core.createNamespace({ body: { metadata: { name: 'gco-inference' } } });
-    await core.createNamespacedPersistentVolumeClaim({
-      namespace: 'gco-inference',
-      body: {
-        metadata: { name: 'efs-claim' },
-        spec: {
-          accessModes: ['ReadWriteMany'],
-          storageClassName: '',
-          resources: { requests: { storage: '10Gi' } },
-        },
-      },
-    });
+    // `up` prepares each region the way infrastructure prepares a production cluster.
+    await core.readNamespace({ name: 'gco-inference' });
+    await core.readNamespacedServiceAccount({ name: 'gco-service-account', namespace: 'gco-inference' });
+    await core.readNamespacedPersistentVolumeClaim({ name: 'efs-claim', namespace: 'gco-inference' });
     await apps.createNamespacedDeployment({
       namespace: 'gco-inference',
       body: gpuDeployment('llm', 2, 'vllm/vllm-openai:v0.9.0'),
