@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
   KubeCaches as Caches,
+  EventRecorder,
   type KubeCaches,
   KubeClient,
   KubeExecutor,
@@ -54,6 +55,7 @@ export class Monitor {
   private readonly caches: KubeCaches;
   private readonly elector: LeaderElector;
   private readonly executor: KubeExecutor;
+  private readonly events: EventRecorder;
   private term:
     | { abort: AbortController; queue: WorkQueue; timers: NodeJS.Timeout[]; workers: Promise<void>[] }
     | undefined;
@@ -94,6 +96,7 @@ export class Monitor {
       onError: (err) => deps.log.warn({ err: String(err) }, 'leader election attempt failed'),
     });
     this.executor = new KubeExecutor(client, this.elector.guard);
+    this.events = new EventRecorder(client, config.identity, this.elector.guard);
   }
 
   /** Starts the caches and the election; returns at once. */
@@ -285,6 +288,7 @@ export class Monitor {
       onAction: (action, outcome) =>
         metrics.actions.inc({ kind: action.ref.kind, verb: action.verb, outcome }),
       onStatusWritten: () => metrics.statusWrites.inc(),
+      recordEvent: (event) => this.events.emit(event),
     };
   }
 

@@ -41,6 +41,14 @@ export interface ReconcileDeps {
   /** Called once per executed action, for metrics and events. */
   readonly onAction?: (action: Action, outcome: string, endpoint: string) => void;
   readonly onStatusWritten?: (status: RegionStatus) => void;
+  /** Records a Kubernetes Event; failures are logged, never fatal. */
+  readonly recordEvent?: (event: {
+    regarding: { apiVersion: string; kind: string; namespace: string; name: string };
+    type: 'Normal' | 'Warning';
+    reason: string;
+    action: string;
+    note: string;
+  }) => Promise<void>;
 }
 
 /** A reconcile that failed after it wrote what it could; the queue retries it with backoff. */
@@ -119,7 +127,7 @@ export async function reconcileEndpoint(outer: ReconcileDeps, name: string): Pro
     region: deps.region,
     ingressPulled: wd?.ingressPulled ?? false,
   });
-  const { remaining, failure } = await execute(deps, name, actions, observed);
+  const { remaining, changes, failure } = await execute(deps, name, actions, observed);
 
   const status = await writeStatus(deps, {
     ...baseInput(deps, name, endpoint, remaining, previous),
@@ -127,6 +135,26 @@ export async function reconcileEndpoint(outer: ReconcileDeps, name: string): Pro
     watchdog: wd,
     ...(failure ? { failure: { reason: failure.reason, message: failure.message } } : {}),
   });
+  if ((changes.length > 0 || failure) && targeted) {
+    // On the Deployment, where `kubectl describe` shows it; only when something happened.
+    const note = [...changes, ...(failure ? [failure.message] : [])].join('; ');
+    await deps
+      .recordEvent?.({
+        regarding: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          namespace: endpoint.namespace,
+          name: endpoint.name,
+        },
+        type: failure ? 'Warning' : 'Normal',
+        reason: failure
+          ? failure.reason
+          : (status.conditions.find((c) => c.type === 'Ready')?.reason ?? Reason.Progressing),
+        action: 'Reconcile',
+        note: `generation ${endpoint.generation}: ${note}`,
+      })
+      .catch((err: unknown) => deps.log.debug({ err: String(err) }, 'event not recorded'));
+  }
   if (failure) throw failure;
 
   if (endpoint.desiredState === 'deleted' && status.state === 'deleted') await maybePurge(deps, endpoint);
@@ -158,7 +186,8 @@ async function execute(
   name: string,
   actions: readonly Action[],
   observed: readonly KubeObject[],
-): Promise<{ remaining: KubeObject[]; failure?: ReconcileError }> {
+): Promise<{ remaining: KubeObject[]; changes: string[]; failure?: ReconcileError }> {
+  const changes: string[] = [];
   const now = new Map(
     observed.map((o) => [
       refKey({ kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name }),
@@ -182,6 +211,10 @@ async function execute(
         const result = await deps.executor.apply(action.object, { previous: now.get(key) ?? null });
         if (result.object) now.set(key, result.object as KubeObject);
         deps.onAction?.(action, result.outcome, name);
+        if (result.outcome !== 'unchanged')
+          changes.push(
+            `${action.verb} ${action.ref.kind}/${action.ref.name} (${action.reason}): ${result.outcome}`,
+          );
         deps.log.info(
           {
             endpoint: name,
@@ -198,6 +231,10 @@ async function execute(
         const result = await deps.executor.delete(action.ref);
         now.delete(key);
         deps.onAction?.(action, result.outcome, name);
+        if (result.outcome !== 'unchanged')
+          changes.push(
+            `${action.verb} ${action.ref.kind}/${action.ref.name} (${action.reason}): ${result.outcome}`,
+          );
         deps.log.info(
           {
             endpoint: name,
@@ -217,11 +254,12 @@ async function execute(
       const message = `${action.verb} ${action.ref.kind} ${action.ref.namespace}/${action.ref.name}: ${err instanceof Error ? err.message : String(err)}`;
       return {
         remaining: [...now.values()],
+        changes,
         failure: new ReconcileError(name, verb, message, { cause: err }),
       };
     }
   }
-  return { remaining: [...now.values()] };
+  return { remaining: [...now.values()], changes };
 }
 
 async function writeStatus(deps: ReconcileDeps, input: StatusInput): Promise<RegionStatus> {

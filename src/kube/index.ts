@@ -7,6 +7,7 @@ export { KubeCaches, WATCHED_KINDS } from './caches.js';
 export type { RawRequest, RawResponse } from './client.js';
 export { KubeClient } from './client.js';
 export { KubeApiError, KubeTransportError, NotLeaderError } from './errors.js';
+export { type EventInput, EventRecorder } from './events.js';
 export type { LeaderElectionOptions } from './lease.js';
 export { LEASE_NAME, LeaderElector } from './lease.js';
 export type { MonitorRbacOptions, Permission, Verb } from './permissions.js';

@@ -37,6 +37,12 @@ export const NAMESPACED_PERMISSIONS: readonly Permission[] = [
     verbs: OWNED,
     why: 'caches (list/watch), executor (apply/delete)',
   },
+  {
+    apiGroup: 'events.k8s.io',
+    resource: 'events',
+    verbs: ['create'],
+    why: 'events.ts: one Event per reconcile that changed something or failed',
+  },
 ];
 
 /** Granted only in the monitor's own namespace. */

@@ -114,6 +114,26 @@ describe('monitor', () => {
       const d = await deployment(region, 'alpha');
       expect(d?.spec.replicas).toBe(2);
       expect(d?.spec.template.spec.containers[0]?.args).toContain('--root-path');
+      // One Kubernetes Event on the Deployment says what the monitor did.
+      const events = (
+        await clusters[region]!.client.send({
+          method: 'GET',
+          path: '/apis/events.k8s.io/v1/namespaces/gco-inference/events',
+          verb: 'list',
+        })
+      ).body as {
+        items: {
+          regarding: { kind: string; name: string };
+          reportingController: string;
+          note: string;
+          type: string;
+        }[];
+      };
+      const ours = events.items.filter(
+        (e) => e.reportingController === 'inferctl.io/monitor' && e.regarding.name === 'alpha',
+      );
+      expect(ours.map((e) => e.note).join('\n')).toContain('apply Deployment/alpha (Missing): created');
+      expect(ours.every((e) => e.regarding.kind === 'Deployment' && e.type === 'Normal')).toBe(true);
     }
   });
 
