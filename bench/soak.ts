@@ -5,7 +5,8 @@
 // `fraction` of them gets a spec change, for `minutes` minutes. Samples the monitor's RSS every
 // 5 s and prints: errors (reconcile errors from /metrics, error-level log lines), the RSS series,
 // and per round how many changes converged and how fast. Exits non-zero if anything did not
-// converge or an error was counted. Opt-in: not part of `npm test`.
+// converge or an error was counted. Opt-in: not part of `npm test`. With --dir the servers are
+// left running for inspection; stop them with `npm run local -- down` on that directory.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,7 +129,14 @@ async function main(): Promise<number> {
     );
 
     const spec = (round: number) =>
-      parseSpecOrThrow({ image: IMAGE, replicas: 1, env: { SOAK_ROUND: String(round) } });
+      parseSpecOrThrow({
+        image: IMAGE,
+        replicas: 1,
+        env: { SOAK_ROUND: String(round) },
+        // The local simulated fleet has 4 GPU nodes × 192 CPU: at the default request 1 000 pods
+        // (plus rolling-update surge) do not fit, and the unschedulable ones trip the watchdog.
+        resources: { requests: { cpu: '250m', memory: '1Gi' } },
+      });
     log(`creating ${o.endpoints} endpoints`);
     await pool(names, 16, async (name) => {
       const writtenAt = Date.now();
