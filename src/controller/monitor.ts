@@ -16,7 +16,7 @@ import type { KubeObject } from '../render/index.js';
 import { changeFeed, type DynamoStore, type EndpointRecord, type StoreClients } from '../store/index.js';
 import type { MonitorConfig } from './config.js';
 import { DesiredCache, type DesiredEntry, invalidEntry } from './desired-cache.js';
-import { toQueueResult } from './errors.js';
+import { type QueueOutcome, toQueueResult } from './errors.js';
 import { WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
 import { StatusBook } from './status-book.js';
@@ -62,7 +62,9 @@ export class Monitor {
   private storeHealthy = false;
   private storeProblem = 'store not contacted yet';
   private stopped = false;
+  private once = false;
   private resyncing = false;
+  private sequence = 0;
 
   constructor(
     private readonly config: MonitorConfig,
@@ -113,12 +115,55 @@ export class Monitor {
     this.elector.start();
   }
 
-  async stop(): Promise<void> {
+  /** Finishes in-flight reconciles (at most `graceMs`), releases the lease, stops the watches. */
+  async stop(graceMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.standDown();
+    const inFlight = this.standDown();
+    await Promise.race([inFlight, sleep(graceMs)]);
     await this.elector.stop({ release: true });
     await this.caches.stop();
+  }
+
+  /**
+   * `--once`: take the lease (waiting at most one lease duration plus a margin), run one full
+   * pass over every endpoint, release the lease. Failures are reported, not retried.
+   */
+  async runOnce(): Promise<{ reconciled: number; failed: string[] }> {
+    this.once = true;
+    this.caches.start();
+    this.elector.start();
+    const deadline = Date.now() + this.config.leaseDurationMs + 5_000;
+    while (!this.elector.isLeader()) {
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw new Error(
+          `--once: another monitor holds the lease (${this.elector.leader() ?? 'unknown'}); not running a pass`,
+        );
+      }
+      await sleep(100);
+    }
+    try {
+      const { store } = this.deps;
+      this.statuses.replaceAll((await store.listAllStatus()).filter((s) => s.region === this.config.region));
+      await this.caches.synced();
+      const queue = new WorkQueue();
+      this.desired.replaceFromScan(await store.listEndpoints());
+      const names = new Set([...this.desired.names(), ...this.caches.endpoints(), ...this.statuses.names()]);
+      for (const name of names) queue.add(name);
+      const failed: string[] = [];
+      const deps = this.reconcileDeps();
+      const workers = Array.from({ length: this.config.concurrency }, async () => {
+        for (let name = queue.tryGet(); name !== undefined; name = queue.tryGet()) {
+          const outcome = await this.reconcileOne(queue, deps, name);
+          if (outcome.kind === 'retry' || outcome.kind === 'drop') failed.push(name);
+        }
+      });
+      await Promise.all(workers);
+      return { reconciled: names.size, failed: failed.sort() };
+    } finally {
+      await this.stop();
+    }
   }
 
   isLeader(): boolean {
@@ -136,7 +181,7 @@ export class Monitor {
   }
 
   private async lead(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.once) return;
     const { log, metrics, store } = this.deps;
     const abort = new AbortController();
     const queue = new WorkQueue(undefined, {
@@ -175,9 +220,10 @@ export class Monitor {
     for (let i = 0; i < this.config.concurrency; i++) term.workers.push(this.worker(queue));
   }
 
-  private standDown(): void {
+  /** Stops taking work; resolves when the in-flight reconciles have finished. */
+  private standDown(): Promise<void> {
     const term = this.term;
-    if (!term) return;
+    if (!term) return Promise.resolve();
     this.term = undefined;
     term.abort.abort();
     for (const t of term.timers) clearInterval(t);
@@ -187,6 +233,7 @@ export class Monitor {
       { identity: this.config.identity },
       'stopped leading: no further writes from this replica',
     );
+    return Promise.all(term.workers).then(() => {});
   }
 
   private markStore(ok: boolean, err?: unknown): void {
@@ -293,54 +340,58 @@ export class Monitor {
   }
 
   private async worker(queue: WorkQueue): Promise<void> {
-    const { log, metrics } = this.deps;
     const deps = this.reconcileDeps();
-    let sequence = 0;
     for (;;) {
       const name = await queue.get();
       if (name === undefined) return;
-      const reconcileId = `${this.config.identity}-${Date.now().toString(36)}-${(sequence++).toString(36)}`;
-      const child = log.child({ endpoint: name, reconcileId });
-      const end = metrics.reconcileDuration.startTimer();
-      metrics.activeWorkers.inc();
-      let outcome: ReturnType<typeof toQueueResult>;
-      try {
-        const result = await reconcileEndpoint({ ...deps, log: child }, name);
-        this.markStore(true);
-        outcome = toQueueResult(result);
-      } catch (err) {
-        outcome = toQueueResult(undefined, err);
-        const reason = err instanceof Error ? ((err as { reason?: string }).reason ?? err.name) : 'Unknown';
-        metrics.reconcileErrors.inc({ reason });
-        if (err instanceof Error && err.name === 'StoreUnavailableError') this.markStore(false, err);
-        child.warn(
-          { err: err instanceof Error ? err.message : String(err), reason, retries: queue.retries(name) },
-          'reconcile failed',
-        );
-      } finally {
-        metrics.activeWorkers.dec();
-        end();
-        queue.done(name);
-      }
+      const outcome = await this.reconcileOne(queue, deps, name);
+      if (this.once) continue;
       switch (outcome.kind) {
         case 'forget':
-          metrics.reconcileTotal.inc({ result: 'success' });
           queue.forget(name);
           break;
         case 'requeueAfter':
-          metrics.reconcileTotal.inc({ result: 'requeue' });
           queue.forget(name);
           queue.addAfter(name, outcome.ms);
           break;
         case 'retry':
-          metrics.reconcileTotal.inc({ result: 'error' });
           queue.addRateLimited(name);
           break;
         case 'drop':
-          metrics.reconcileTotal.inc({ result: 'terminal' });
           queue.forget(name);
           break;
       }
     }
+  }
+
+  /** One reconcile of one key: logs, metrics, and what the queue should do next. */
+  private async reconcileOne(queue: WorkQueue, deps: ReconcileDeps, name: string): Promise<QueueOutcome> {
+    const { log, metrics } = this.deps;
+    const reconcileId = `${this.config.identity}-${Date.now().toString(36)}-${(this.sequence++).toString(36)}`;
+    const child = log.child({ endpoint: name, reconcileId });
+    const end = metrics.reconcileDuration.startTimer();
+    metrics.activeWorkers.inc();
+    let outcome: QueueOutcome;
+    try {
+      const result = await reconcileEndpoint({ ...deps, log: child }, name);
+      this.markStore(true);
+      outcome = toQueueResult(result);
+    } catch (err) {
+      outcome = toQueueResult(undefined, err);
+      const reason = err instanceof Error ? ((err as { reason?: string }).reason ?? err.name) : 'Unknown';
+      metrics.reconcileErrors.inc({ reason });
+      if (err instanceof Error && err.name === 'StoreUnavailableError') this.markStore(false, err);
+      child.warn(
+        { err: err instanceof Error ? err.message : String(err), reason, retries: queue.retries(name) },
+        'reconcile failed',
+      );
+    } finally {
+      metrics.activeWorkers.dec();
+      end();
+      queue.done(name);
+    }
+    const result = { forget: 'success', requeueAfter: 'requeue', retry: 'error', drop: 'terminal' } as const;
+    metrics.reconcileTotal.inc({ result: result[outcome.kind] });
+    return outcome;
   }
 }

@@ -121,19 +121,25 @@ export class WorkQueue {
   async get(): Promise<string | undefined> {
     for (;;) {
       if (this.shuttingDown) return undefined;
-      const key = first(this.high) ?? first(this.low);
-      if (key !== undefined) {
-        this.high.delete(key);
-        this.low.delete(key);
-        this.processing.add(key);
-        const since = this.addedAt.get(key);
-        this.addedAt.delete(key);
-        if (since !== undefined) this.observer.latency?.((Date.now() - since) / 1000);
-        this.observer.depth?.(this.depth);
-        return key;
-      }
+      const key = this.tryGet();
+      if (key !== undefined) return key;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  /** The next key if one is waiting, without waiting. */
+  tryGet(): string | undefined {
+    if (this.shuttingDown) return undefined;
+    const key = first(this.high) ?? first(this.low);
+    if (key === undefined) return undefined;
+    this.high.delete(key);
+    this.low.delete(key);
+    this.processing.add(key);
+    const since = this.addedAt.get(key);
+    this.addedAt.delete(key);
+    if (since !== undefined) this.observer.latency?.((Date.now() - since) / 1000);
+    this.observer.depth?.(this.depth);
+    return key;
   }
 
   /** Marks a run finished; a key added during the run goes back in. */

@@ -1,9 +1,16 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
-import { loadMonitorConfig, Monitor, SETTINGS, type SettingKey } from '../../controller/index.js';
+import {
+  ConfigError,
+  loadMonitorConfig,
+  Monitor,
+  SETTINGS,
+  type SettingKey,
+} from '../../controller/index.js';
 import { createLogger, MonitorMetrics, startObservabilityServer } from '../../observability/index.js';
 import { openStore, storeConfigFromEnv } from '../../store/index.js';
 import type { CliDeps, GlobalOptions } from '../deps.js';
+import { CliError } from '../errors.js';
 
 // Settings that the program already takes as global options.
 const GLOBAL: Partial<Record<SettingKey, keyof GlobalOptions>> = {
@@ -24,7 +31,11 @@ export function register(program: Command, deps: CliDeps): void {
     if (GLOBAL[key]) continue;
     cmd.option(`--${s.flag} <value>`, `${s.help} (env ${s.env}${s.default ? `, default ${s.default}` : ''})`);
   }
-  cmd.action(async (flags: Record<string, string | undefined>, command: Command) => {
+  cmd.option(
+    '--once',
+    'take the lease, run one full pass over every endpoint, release it and exit (1 if any failed)',
+  );
+  cmd.action(async (flags: Record<string, string | undefined> & { once?: boolean }, command: Command) => {
     const globals = command.optsWithGlobals() as GlobalOptions & Record<string, string | undefined>;
     const given: Partial<Record<SettingKey, string>> = {};
     for (const [key, s] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
@@ -32,7 +43,13 @@ export function register(program: Command, deps: CliDeps): void {
       const value = globalKey ? (globals[globalKey] as string | undefined) : flags[camel(s.flag)];
       if (value !== undefined) given[key] = value;
     }
-    const config = loadMonitorConfig(deps.env, given);
+    let config: ReturnType<typeof loadMonitorConfig>;
+    try {
+      config = loadMonitorConfig(deps.env, given);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CliError('INVALID_INPUT', err.message, { cause: err });
+      throw err;
+    }
     const log = createLogger({ level: config.logLevel, region: config.region, identity: config.identity });
     const metrics = new MonitorMetrics();
     const kubeConfig = new KubeConfig();
@@ -71,6 +88,22 @@ export function register(program: Command, deps: CliDeps): void {
       { metricsPort: servers[0]?.port, healthPort: servers.at(-1)?.port },
       'serving /metrics, /healthz, /readyz',
     );
+    if (flags.once) {
+      try {
+        const { reconciled, failed } = await monitor.runOnce();
+        log.info({ reconciled, failed }, 'single pass finished');
+        if (failed.length > 0) {
+          throw new CliError(
+            'INTERNAL',
+            `monitor --once: ${failed.length} of ${reconciled} endpoint(s) failed: ${failed.join(', ')}`,
+          );
+        }
+        return;
+      } finally {
+        for (const { server } of servers) server.close();
+        clients.destroy();
+      }
+    }
     monitor.start();
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

@@ -1,0 +1,115 @@
+// The monitor's process lifecycle: `--once` for scripts, and a SIGTERM that finishes in-flight
+// work, releases the lease and exits 0.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { parseSpecOrThrow } from '../../src/model/index.js';
+import { cluster } from '../helpers/cluster.js';
+import { useLocalEnv } from '../helpers/local-env.js';
+import { startMonitor } from '../helpers/monitor.js';
+import { freshStore, type TestStore } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
+
+const REGION = 'life-1';
+const handle = useLocalEnv({ regions: [REGION] });
+let ts: TestStore;
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+beforeAll(async () => {
+  ts = await freshStore(handle.env.dynamodb.endpoint);
+});
+afterAll(() => ts?.clients.destroy());
+
+function runOnce(): Promise<{ code: number | null; output: string }> {
+  const region = handle.env.regions[REGION]!;
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'inferctl.js'), 'monitor', '--once'], {
+    env: {
+      ...process.env,
+      NODE_NO_WARNINGS: '1',
+      REGION,
+      KUBECONFIG: region.kubeconfig,
+      DYNAMODB_ENDPOINT: handle.env.dynamodb.endpoint,
+      DYNAMODB_REGION: 'us-east-1',
+      INFERENCE_ENDPOINTS_TABLE_NAME: ts.tables.endpoints,
+      INFERENCE_STATUS_TABLE_NAME: ts.tables.status,
+      HOSTNAME: 'once-runner',
+      METRICS_PORT: '0',
+      HEALTH_PORT: '0',
+      LEASE_DURATION_SECONDS: '4',
+      RENEW_DEADLINE_SECONDS: '3',
+      RETRY_PERIOD_SECONDS: '0.5',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+}
+
+const lease = async () =>
+  (await cluster(handle.env.regions[REGION]!.kubeconfig).read(
+    'Lease',
+    'inference-monitor-leader',
+  )) as unknown as { spec?: { holderIdentity?: string } } | undefined;
+
+test('--once applies every endpoint in one pass, writes their status, releases the lease and exits 0', async () => {
+  for (const name of ['one', 'two']) {
+    await ts.store.createEndpoint({
+      name,
+      spec: parseSpecOrThrow({ image: 'vllm/vllm-openai:v0.9.0' }),
+      targetRegions: [REGION],
+      namespace: 'gco-inference',
+    });
+  }
+  const { code, output } = await runOnce();
+  expect(code, output).toBe(0);
+  const c = cluster(handle.env.regions[REGION]!.kubeconfig);
+  for (const name of ['one', 'two']) {
+    expect(await c.read('Deployment', name)).toBeDefined();
+    expect((await ts.store.listStatus(name))[0]).toMatchObject({ region: REGION, observedGeneration: 1 });
+  }
+  expect((await lease())?.spec?.holderIdentity ?? '').toBe('');
+});
+
+test('--once refuses to run while another monitor leads, and says so', async () => {
+  const leader = await startMonitor({
+    env: handle.env,
+    region: REGION,
+    tables: ts.tables,
+    logDir: join(handle.dir, 'monitors'),
+    extraEnv: { LEASE_DURATION_SECONDS: '4', RENEW_DEADLINE_SECONDS: '3', RETRY_PERIOD_SECONDS: '0.5' },
+  });
+  try {
+    await waitFor(
+      async () => ((await lease())?.spec?.holderIdentity === leader.identity ? true : undefined),
+      30_000,
+      'the monitor to lead',
+    );
+    const { code, output } = await runOnce();
+    expect(code).toBe(1);
+    expect(output).toContain(`another monitor holds the lease (${leader.identity})`);
+  } finally {
+    await leader.stop();
+  }
+});
+
+test('SIGTERM: the leader exits 0 within seconds and releases the lease for a successor', async () => {
+  const m = await startMonitor({
+    env: handle.env,
+    region: REGION,
+    tables: ts.tables,
+    logDir: join(handle.dir, 'monitors'),
+  });
+  await waitFor(
+    async () => ((await lease())?.spec?.holderIdentity === m.identity ? true : undefined),
+    30_000,
+    'the monitor to lead',
+  );
+  const exited = new Promise<number | null>((resolve) => m.child.once('exit', (code) => resolve(code)));
+  const started = Date.now();
+  m.child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(Date.now() - started).toBeLessThan(15_000);
+  expect((await lease())?.spec?.holderIdentity ?? '').toBe('');
+});
