@@ -1,3 +1,4 @@
+import { Agent } from 'node:https';
 import { type HttpMethod, type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { KubeApiError, KubeTransportError } from './errors.js';
 import { KIND_API_VERSIONS, type KubeRef } from './types.js';
@@ -33,6 +34,8 @@ export interface RawRequest {
  * code, which is how a server-side apply tells "created" (201) from "updated" (200).
  */
 export class KubeClient extends KubernetesObjectApi {
+  private keepAlive: { from: Agent; agent: Agent } | undefined;
+
   static fromConfig(kc: KubeConfig): KubeClient {
     const client = kc.makeApiClient(KubeClient);
     client.setDefaultNamespace(kc);
@@ -61,6 +64,7 @@ export class KubeClient extends KubernetesObjectApi {
       ctx.setBody(JSON.stringify(req.body));
     }
     await this.configuration.authMethods.default?.applySecurityAuthentication(ctx);
+    this.reuseConnections(ctx);
     let status: number;
     let text: string;
     try {
@@ -88,4 +92,36 @@ export class KubeClient extends KubernetesObjectApi {
     }
     return { status, body };
   }
+
+  /**
+   * client-node builds a fresh https.Agent for every request, so every request pays a new TCP
+   * connection and TLS handshake (on both ends: the API server's CPU too). We keep one keep-alive
+   * agent per client with the same TLS options instead. Proxy agents (subclasses) are left alone.
+   * If the TLS options change (a rotated client certificate), the pooled agent is replaced.
+   */
+  private reuseConnections(ctx: { getAgent(): unknown; setAgent(agent: Agent): void }): void {
+    const fresh = ctx.getAgent();
+    if (!(fresh instanceof Agent) || fresh.constructor !== Agent) return;
+    const prev = this.keepAlive;
+    const opts = fresh.options as Record<string, unknown>;
+    const same =
+      prev !== undefined &&
+      ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].every((k) =>
+        sameOption((prev.from.options as Record<string, unknown>)[k], opts[k]),
+      );
+    if (!same) {
+      prev?.agent.destroy();
+      this.keepAlive = {
+        from: fresh,
+        agent: new Agent({ ...fresh.options, keepAlive: true, maxFreeSockets: 64 }),
+      };
+    }
+    fresh.destroy();
+    ctx.setAgent((this.keepAlive as { agent: Agent }).agent);
+  }
+}
+
+function sameOption(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return a === b;
 }
