@@ -100,8 +100,11 @@ function recordName(record: {
  */
 export async function* changeFeed(options: ChangeFeedOptions): AsyncGenerator<string, void, undefined> {
   const { streams, signal } = options;
+  // A quiet stream is polled every 500 ms at most: a change after a quiet spell must not wait for
+  // a backed-off poll (5 s made change latency p99 ≈ 5 s). Cost: ≤ 2 GetRecords/s per leader,
+  // within the 5 reads/s a shard allows, and constant whatever the number of endpoints.
   const minPoll = options.minPollMs ?? 250;
-  const maxPoll = options.maxPollMs ?? 5_000;
+  const maxPoll = options.maxPollMs ?? 500;
   const refreshMs = options.shardRefreshMs ?? 10_000;
   const cursors = new Map<string, ShardCursor>();
   let streamArn = options.streamArn;
