@@ -1,5 +1,5 @@
-// The monitor's process lifecycle: `--once` for scripts, and a SIGTERM that finishes in-flight
-// work, releases the lease and exits 0.
+// The monitor's process lifecycle and error handling: `--once` for scripts, a SIGTERM that
+// finishes in-flight work, releases the lease and exits 0, and an apply the server rejects.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -112,4 +112,125 @@ test('SIGTERM: the leader exits 0 within seconds and releases the lease for a su
   expect(await exited).toBe(0);
   expect(Date.now() - started).toBeLessThan(15_000);
   expect((await lease())?.spec?.holderIdentity ?? '').toBe('');
+});
+
+test('an apply the API server rejects gives that endpoint an error status and is retried until it succeeds; others carry on', async () => {
+  const c = cluster(handle.env.regions[REGION]!.kubeconfig);
+  // An admission policy that refuses every HPA: a real rejection by the API server.
+  const vap = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
+  const binding = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings';
+  const post = (path: string, body: unknown, query?: Record<string, string>) =>
+    c.client.send({
+      method: 'POST',
+      path,
+      body,
+      contentType: 'application/json',
+      verb: 'create',
+      ...(query ? { query } : {}),
+    });
+  await post(vap, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: 'deny-hpa' },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: ['autoscaling'],
+            apiVersions: ['*'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: ['horizontalpodautoscalers'],
+          },
+        ],
+      },
+      validations: [
+        { expression: 'false', message: 'HorizontalPodAutoscalers are refused here (test policy)' },
+      ],
+    },
+  });
+  await post(binding, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: 'deny-hpa' },
+    spec: { policyName: 'deny-hpa', validationActions: ['Deny'] },
+  });
+  const probeHpa = {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'probe' },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'x' },
+      minReplicas: 1,
+      maxReplicas: 2,
+    },
+  };
+  // Policies load asynchronously: wait until the server really refuses (a dry run writes nothing).
+  await waitFor(
+    () =>
+      post('/apis/autoscaling/v2/namespaces/gco-inference/horizontalpodautoscalers', probeHpa, {
+        dryRun: 'All',
+      }).then(
+        () => undefined,
+        () => true,
+      ),
+    30_000,
+    'the admission policy to take effect',
+  );
+
+  const m = await startMonitor({
+    env: handle.env,
+    region: REGION,
+    tables: ts.tables,
+    logDir: join(handle.dir, 'monitors'),
+  });
+  try {
+    const rec = await ts.store.createEndpoint({
+      name: 'scaled',
+      spec: parseSpecOrThrow({
+        image: 'vllm/vllm-openai:v0.9.0',
+        autoscaling: { enabled: true, min_replicas: 1, max_replicas: 4 },
+      }),
+      targetRegions: [REGION],
+      namespace: 'gco-inference',
+    });
+    const failed = await waitFor(
+      async () => {
+        const s = (await ts.store.listStatus('scaled'))[0];
+        return s?.state === 'error' ? s : undefined;
+      },
+      60_000,
+      'scaled to report an error',
+    );
+    expect(failed.error).toMatch(
+      /HorizontalPodAutoscaler gco-inference\/scaled: .*refused here \(test policy\)/,
+    );
+    expect(failed.observedGeneration).toBeLessThan(rec.generation);
+    const plain = await ts.store.createEndpoint({
+      name: 'plain',
+      spec: parseSpecOrThrow({ image: 'vllm/vllm-openai:v0.9.0' }),
+      targetRegions: [REGION],
+      namespace: 'gco-inference',
+    });
+    await waitFor(
+      async () =>
+        (await ts.store.listStatus('plain'))[0]?.observedGeneration === plain.generation ? true : undefined,
+      60_000,
+      'plain to be applied',
+    );
+
+    await c.client.send({ method: 'DELETE', path: `${binding}/deny-hpa`, verb: 'delete' });
+    const recovered = await waitFor(
+      async () => {
+        const s = (await ts.store.listStatus('scaled'))[0];
+        return s && s.state !== 'error' && s.observedGeneration === rec.generation ? s : undefined;
+      },
+      90_000,
+      'scaled to recover by retrying',
+    );
+    expect(recovered.error).toBeUndefined();
+    expect(await c.read('HorizontalPodAutoscaler', 'scaled')).toBeDefined();
+  } finally {
+    await m.stop();
+  }
 });
