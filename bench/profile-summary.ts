@@ -29,6 +29,8 @@ const total = profile.endTime - profile.startTime;
 
 function area(url: string): string {
   if (!url) return '(native/VM)';
+  const own = /inferctl-bench\/dist\/([^/]+)\//.exec(url);
+  if (own) return `inferctl/${own[1]}`;
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   if (url.startsWith('node:')) return url;
