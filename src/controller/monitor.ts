@@ -1,7 +1,9 @@
 // The regional monitor: joins the desired state (table + change feed), the observed state (watch
 // caches), the work queue and the lease. Only the leader reconciles and writes; a standby keeps
 // its caches warm so a takeover starts from synced caches.
+
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { InitializeMiddleware } from '@smithy/types';
 import type { Logger } from 'pino';
 import {
   KubeCaches as Caches,
@@ -34,6 +36,24 @@ function toEntry(name: string, record: EndpointRecord | undefined): DesiredEntry
   return record.parsed.ok
     ? { kind: 'endpoint', endpoint: record.parsed.value }
     : invalidEntry(name, record.raw, record.parsed.error);
+}
+
+/** Counts every DynamoDB and Streams request by operation and result, at the SDK's edge. */
+function countStoreRequests(clients: StoreClients, metrics: MonitorMetrics): void {
+  const middleware: InitializeMiddleware<object, object> = (next, context) => async (args) => {
+    const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+    try {
+      const out = await next(args);
+      metrics.storeRequests.inc({ operation, result: 'ok' });
+      return out;
+    } catch (err) {
+      metrics.storeRequests.inc({ operation, result: err instanceof Error ? err.name : 'error' });
+      throw err;
+    }
+  };
+  const options = { step: 'initialize', name: 'inferctlRequestMetrics' } as const;
+  clients.dynamodb.middlewareStack.add(middleware as never, options);
+  clients.streams.middlewareStack.add(middleware as never, options);
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -71,6 +91,8 @@ export class Monitor {
     private readonly deps: MonitorDeps,
   ) {
     const client = KubeClient.fromConfig(deps.kubeConfig);
+    client.onRequest = (verb, result) => deps.metrics.kubeRequests.inc({ verb, result });
+    countStoreRequests(deps.storeClients, deps.metrics);
     this.caches = new Caches(client, deps.kubeConfig, {
       namespaces: config.allowedNamespaces,
       // The caches never log by themselves: a lost watch, a relist after 410 and its retries are
@@ -279,6 +301,7 @@ export class Monitor {
           start: 'LATEST',
           signal,
           onError: (err) => this.markStore(false, err),
+          onRecordAge: (seconds) => this.deps.metrics.streamLag.set(seconds),
         })) {
           delay = 500;
           try {

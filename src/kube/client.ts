@@ -52,7 +52,21 @@ export class KubeClient extends KubernetesObjectApi {
     );
   }
 
+  /** Told of every request's verb and outcome (HTTP status, or 'error' when none came back). */
+  onRequest: ((verb: string, result: string) => void) | undefined;
+
   async send(req: RawRequest): Promise<RawResponse> {
+    try {
+      const res = await this.sendOnce(req);
+      this.onRequest?.(req.verb, String(res.status));
+      return res;
+    } catch (err) {
+      this.onRequest?.(req.verb, err instanceof KubeApiError ? String(err.statusCode) : 'error');
+      throw err;
+    }
+  }
+
+  private async sendOnce(req: RawRequest): Promise<RawResponse> {
     const ctx = this.configuration.baseServer.makeRequestContext(req.path, req.method as HttpMethod);
     ctx.setHeaderParam('Accept', 'application/json');
     for (const [k, v] of Object.entries(req.query ?? {})) {

@@ -28,6 +28,8 @@ export interface ChangeFeedOptions {
   readonly signal?: AbortSignal;
   /** Called on a failed call before backing off (log it). */
   readonly onError?: (err: unknown) => void;
+  /** Age of each record when read (now − its approximate creation time), for a lag metric. */
+  readonly onRecordAge?: (seconds: number) => void;
 }
 
 interface ShardCursor {
@@ -165,6 +167,9 @@ export async function* changeFeed(options: ChangeFeedOptions): AsyncGenerator<st
         for (const record of out.Records ?? []) {
           const name = recordName(record as Parameters<typeof recordName>[0]);
           if (name) names.add(name);
+          const created = record.dynamodb?.ApproximateCreationDateTime;
+          if (created && options.onRecordAge)
+            options.onRecordAge(Math.max(0, (Date.now() - new Date(created).getTime()) / 1000));
           if (record.dynamodb?.SequenceNumber) cursor.lastSequence = record.dynamodb.SequenceNumber;
         }
         cursor.iterator = out.NextShardIterator;

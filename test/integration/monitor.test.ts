@@ -386,3 +386,24 @@ describe('monitor', () => {
     );
   });
 });
+
+describe('monitor observability', () => {
+  test('/metrics counts reconciles, Kubernetes requests by verb, store requests by operation, and leadership', async () => {
+    const leader = monitors[0]!;
+    const text = await (await fetch(`${leader.healthUrl()}/metrics`)).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    expect(value(/^inferctl_leader (\d+)$/m)).toBe(1);
+    expect(value(/^inferctl_reconcile_total\{result="success"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(value(/^inferctl_kube_requests_total\{verb="apply",result="201"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(value(/^inferctl_store_requests_total\{operation="Scan",result="ok"\} (\d+)$/m)).toBeGreaterThan(
+      0,
+    );
+    expect(
+      value(/^inferctl_actions_total\{kind="Deployment",verb="apply",outcome="created"\} (\d+)$/m),
+    ).toBeGreaterThan(0);
+    expect(text).toMatch(/^inferctl_reconcile_duration_seconds_count \d+$/m);
+    expect(text).toMatch(/^inferctl_change_feed_lag_seconds \d/m);
+    const ready = await fetch(`${leader.healthUrl()}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+});
