@@ -171,7 +171,7 @@ describe('infra IAM policies', () => {
     Resource: string;
   }
   const policy = (file: string) =>
-    (JSON.parse(readFileSync(join(REPO_ROOT, 'infra', file), 'utf8')) as { Statement: Statement[] })
+    (JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'iam', file), 'utf8')) as { Statement: Statement[] })
       .Statement;
   const endpointsArn = `arn:aws:dynamodb:*:ACCOUNT_ID:table/${DEFAULT_ENDPOINTS_TABLE}`;
   const statusArn = `arn:aws:dynamodb:*:ACCOUNT_ID:table/${DEFAULT_STATUS_TABLE}`;
@@ -179,7 +179,7 @@ describe('infra IAM policies', () => {
     Object.fromEntries(statements.map((s) => [s.Resource, [...s.Action].sort()]));
 
   it('gives the monitor reads and the conditional purge on endpoints, the stream, and status writes', () => {
-    const statements = policy('iam-monitor-policy.json');
+    const statements = policy('monitor-policy.json');
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(grants(statements)).toEqual({
       [endpointsArn]: ['dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Scan'],
@@ -201,7 +201,7 @@ describe('infra IAM policies', () => {
   });
 
   it('gives the CLI CRUD on endpoints and only reads on status', () => {
-    const statements = policy('iam-cli-policy.json');
+    const statements = policy('cli-policy.json');
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(grants(statements)).toEqual({
       [endpointsArn]: [
