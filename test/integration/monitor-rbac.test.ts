@@ -19,6 +19,8 @@ const handle = useLocalEnv({ regions: [REGION], nodes: true });
 let ts: TestStore;
 let monitor: MonitorProcess | undefined;
 let saKubeconfig: string;
+let saToken = '';
+const SECRET = 'inferctl-test-secret-0b9f7c1e';
 
 beforeAll(async () => {
   ts = await freshStore(handle.env.dynamodb.endpoint);
@@ -28,12 +30,19 @@ beforeAll(async () => {
   const sa = await kubeConfigAs(admin, NS, 'inference-monitor');
   saKubeconfig = join(handle.dir, 'monitor-sa.kubeconfig');
   writeFileSync(saKubeconfig, sa.exportConfig());
+  saToken = sa.getCurrentUser()?.token ?? '';
   monitor = await startMonitor({
     env: handle.env,
     region: REGION,
     tables: ts.tables,
     logDir: join(handle.dir, 'monitors'),
-    extraEnv: { KUBECONFIG: saKubeconfig },
+    // Distinctive credentials, so the test can show they never reach the logs.
+    extraEnv: {
+      KUBECONFIG: saKubeconfig,
+      AWS_ACCESS_KEY_ID: 'AKIAINFERCTLTESTKEY',
+      AWS_SECRET_ACCESS_KEY: SECRET,
+      LOG_LEVEL: 'debug',
+    },
   });
 }, 120_000);
 
@@ -79,7 +88,13 @@ test('with only its Roles, the monitor leads, creates every kind, converges, del
     'least purged',
   );
   expect(await c.read('Deployment', 'least')).toBeUndefined();
-  expect(readFileSync(monitor!.log, 'utf8')).not.toMatch(/\b403\b|Forbidden/);
+  const log = readFileSync(monitor!.log, 'utf8');
+  expect(log).not.toMatch(/\b403\b|Forbidden/);
+  // No credentials in the logs, even at debug level.
+  expect(saToken.length).toBeGreaterThan(20);
+  expect(log).not.toContain(saToken);
+  expect(log).not.toContain(SECRET);
+  expect(log).not.toContain('AKIAINFERCTLTESTKEY');
 });
 
 test('the same token cannot read Secrets or write outside its namespace', async () => {
