@@ -198,7 +198,9 @@ async function execute(
     if (action.verb === 'none') continue;
     const key = refKey(action.ref);
     try {
-      if (action.verb === 'apply' && action.object) {
+      let outcome: string;
+      if (action.verb === 'apply') {
+        if (!action.object) continue; // plan always attaches the object; nothing to send without it
         const live = now.get(key);
         const liveReplicas = replicasOf(live);
         if (
@@ -208,45 +210,29 @@ async function execute(
         ) {
           await deps.executor.handOffReplicas(action.ref, liveReplicas);
         }
-        const result = await deps.executor.apply(action.object, { previous: now.get(key) ?? null });
+        const result = await deps.executor.apply(action.object, { previous: live ?? null });
         if (result.object) now.set(key, result.object as KubeObject);
-        deps.onAction?.(action, result.outcome, name);
-        if (result.outcome !== 'unchanged')
-          changes.push(
-            `${action.verb} ${action.ref.kind}/${action.ref.name} (${action.reason}): ${result.outcome}`,
-          );
-        deps.log.info(
-          {
-            endpoint: name,
-            action: 'apply',
-            kind: action.ref.kind,
-            object: action.ref.name,
-            reason: action.reason,
-            detail: action.detail,
-            outcome: result.outcome,
-          },
-          'applied',
-        );
-      } else if (action.verb === 'delete') {
-        const result = await deps.executor.delete(action.ref);
+        outcome = result.outcome;
+      } else {
+        outcome = (await deps.executor.delete(action.ref)).outcome;
         now.delete(key);
-        deps.onAction?.(action, result.outcome, name);
-        if (result.outcome !== 'unchanged')
-          changes.push(
-            `${action.verb} ${action.ref.kind}/${action.ref.name} (${action.reason}): ${result.outcome}`,
-          );
-        deps.log.info(
-          {
-            endpoint: name,
-            action: 'delete',
-            kind: action.ref.kind,
-            object: action.ref.name,
-            reason: action.reason,
-            outcome: result.outcome,
-          },
-          'deleted',
-        );
       }
+      deps.onAction?.(action, outcome, name);
+      if (outcome !== 'unchanged') {
+        changes.push(`${action.verb} ${action.ref.kind}/${action.ref.name} (${action.reason}): ${outcome}`);
+      }
+      deps.log.info(
+        {
+          endpoint: name,
+          action: action.verb,
+          kind: action.ref.kind,
+          object: action.ref.name,
+          reason: action.reason,
+          detail: action.detail,
+          outcome,
+        },
+        action.verb === 'apply' ? 'applied' : 'deleted',
+      );
     } catch (err) {
       if (err instanceof Error && err.name === 'NotLeaderError') throw err;
       const verb = action.verb === 'apply' ? Reason.ApplyFailed : Reason.DeleteFailed;

@@ -1,44 +1,20 @@
-// The monitor issue's "done when", driven through the CLI the way a user would: two local regions,
-// a monitor in each; one endpoint deployed, updated, canaried, promoted, canaried again, rolled
-// back, stopped, started and deleted, with `inferctl status` telling the truth at every step.
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import type { CliDeps } from '../../src/cli/deps.js';
 import { buildProgram, runCli } from '../../src/cli/program.js';
 import { openStore, type StoreClients } from '../../src/store/index.js';
-import { type ClusterHandle, cluster } from '../helpers/cluster.js';
-import { useLocalEnv } from '../helpers/local-env.js';
-import { type MonitorProcess, startMonitor } from '../helpers/monitor.js';
-import { freshStore, type TestStore } from '../helpers/store.js';
+import type { ClusterHandle } from '../helpers/cluster.js';
+import { useFleet } from '../helpers/fleet.js';
+import type { TestStore } from '../helpers/store.js';
 
 const A = 'us-east-1';
 const B = 'eu-west-1';
-const handle = useLocalEnv({ regions: [A, B], nodes: true });
+const fleet = useFleet({ regions: [A, B] });
+const handle = fleet.handle;
 let ts: TestStore;
-const monitors: MonitorProcess[] = [];
 let clusters: Record<string, ClusterHandle>;
-
-beforeAll(async () => {
-  ts = await freshStore(handle.env.dynamodb.endpoint);
-  clusters = {
-    [A]: cluster(handle.env.regions[A]!.kubeconfig),
-    [B]: cluster(handle.env.regions[B]!.kubeconfig),
-  };
-  for (const region of [A, B]) {
-    monitors.push(
-      await startMonitor({
-        env: handle.env,
-        region,
-        tables: ts.tables,
-        logDir: join(handle.dir, 'monitors'),
-      }),
-    );
-  }
-}, 180_000);
-
-afterAll(async () => {
-  for (const m of monitors) await m.stop();
-  ts?.clients.destroy();
+beforeAll(() => {
+  ts = fleet.ts;
+  clusters = fleet.clusters;
 });
 
 async function inferctl(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

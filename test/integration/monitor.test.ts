@@ -1,7 +1,4 @@
-// The regional monitor against real servers: two local regions (kube-apiserver, controllers and
-// simulated GPU nodes each), the local DynamoDB server, and one monitor process per region.
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import {
   assertStatusInvariants,
   type EndpointSpecInput,
@@ -9,46 +6,27 @@ import {
   type RegionStatus,
 } from '../../src/model/index.js';
 import type { EndpointRecord } from '../../src/store/index.js';
-import { type ClusterHandle, cluster } from '../helpers/cluster.js';
-import { useLocalEnv } from '../helpers/local-env.js';
-import { type MonitorProcess, startMonitor } from '../helpers/monitor.js';
-import { freshStore, type TestStore } from '../helpers/store.js';
+import type { ClusterHandle } from '../helpers/cluster.js';
+import { useFleet } from '../helpers/fleet.js';
+import type { TestStore } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
 const A = 'us-east-1';
 const B = 'eu-west-1';
-const handle = useLocalEnv({ regions: [A, B], nodes: true });
+const fleet = useFleet({
+  regions: [A, B],
+  monitorEnv: {
+    INFERENCE_UNHEALTHY_THRESHOLD_SECONDS: '3',
+    RECONCILE_INTERVAL_SECONDS: '5',
+    HEARTBEAT_INTERVAL_SECONDS: '2',
+  },
+});
 let ts: TestStore;
-let monitors: MonitorProcess[] = [];
 let clusters: Record<string, ClusterHandle>;
-
-beforeAll(async () => {
-  ts = await freshStore(handle.env.dynamodb.endpoint);
-  clusters = {
-    [A]: cluster(handle.env.regions[A]!.kubeconfig),
-    [B]: cluster(handle.env.regions[B]!.kubeconfig),
-  };
-  for (const region of [A, B]) {
-    monitors.push(
-      await startMonitor({
-        env: handle.env,
-        region,
-        tables: ts.tables,
-        logDir: join(handle.dir, 'monitors'),
-        extraEnv: {
-          INFERENCE_UNHEALTHY_THRESHOLD_SECONDS: '3',
-          RECONCILE_INTERVAL_SECONDS: '5',
-          HEARTBEAT_INTERVAL_SECONDS: '2',
-        },
-      }),
-    );
-  }
-}, 120_000);
-
-afterAll(async () => {
-  for (const m of monitors) await m.stop();
-  monitors = [];
-  ts?.clients.destroy();
+const monitors = fleet.monitors;
+beforeAll(() => {
+  ts = fleet.ts;
+  clusters = fleet.clusters;
 });
 
 const spec = (input: EndpointSpecInput) => parseSpecOrThrow(input);
