@@ -138,7 +138,7 @@ export const SETTINGS = {
     env: 'MONITOR_CONCURRENCY',
     flag: 'concurrency',
     help: 'endpoints reconciled in parallel',
-    default: '8',
+    default: '32',
   },
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level', help: 'log level', default: 'info' },
   kubeconfig: {

@@ -180,7 +180,13 @@ function baseInput(
   };
 }
 
-/** Runs the plan's writes in order, stopping at the first failure; returns the objects as they now are. */
+/**
+ * Runs the plan's writes, stopping at the first failure; returns the objects as they now are.
+ * Deletes run one by one in plan order (an Ingress goes before the Service it routes to).
+ * A run of consecutive applies goes out in two parallel waves — Services, Deployments and HPAs,
+ * then Ingresses — so a new Ingress never points at a Service that does not exist yet, and an
+ * endpoint costs two round trips instead of four.
+ */
 async function execute(
   deps: ReconcileDeps,
   name: string,
@@ -194,56 +200,80 @@ async function execute(
       o,
     ]),
   );
-  for (const action of actions) {
-    if (action.verb === 'none') continue;
-    const key = refKey(action.ref);
-    try {
-      let outcome: string;
-      if (action.verb === 'apply') {
-        if (!action.object) continue; // plan always attaches the object; nothing to send without it
-        const live = now.get(key);
-        const liveReplicas = replicasOf(live);
-        if (
-          action.ref.kind === 'Deployment' &&
-          replicasOf(action.object) === undefined &&
-          liveReplicas !== undefined
-        ) {
-          await deps.executor.handOffReplicas(action.ref, liveReplicas);
-        }
-        const result = await deps.executor.apply(action.object, { previous: live ?? null });
-        if (result.object) now.set(key, result.object as KubeObject);
-        outcome = result.outcome;
-      } else {
-        outcome = (await deps.executor.delete(action.ref)).outcome;
-        now.delete(key);
-      }
-      deps.onAction?.(action, outcome, name);
-      if (outcome !== 'unchanged') {
-        changes.push(`${action.verb} ${action.ref.kind}/${action.ref.name} (${action.reason}): ${outcome}`);
-      }
-      deps.log.info(
-        {
-          endpoint: name,
-          action: action.verb,
-          kind: action.ref.kind,
-          object: action.ref.name,
-          reason: action.reason,
-          detail: action.detail,
-          outcome,
-        },
-        action.verb === 'apply' ? 'applied' : 'deleted',
-      );
-    } catch (err) {
-      if (err instanceof Error && err.name === 'NotLeaderError') throw err;
-      const verb = action.verb === 'apply' ? Reason.ApplyFailed : Reason.DeleteFailed;
-      deps.onAction?.(action, 'failed', name);
-      const message = `${action.verb} ${action.ref.kind} ${action.ref.namespace}/${action.ref.name}: ${err instanceof Error ? err.message : String(err)}`;
-      return {
-        remaining: [...now.values()],
-        changes,
-        failure: new ReconcileError(name, verb, message, { cause: err }),
-      };
+  const waves: Action[][] = [];
+  for (let i = 0; i < actions.length; ) {
+    const action = actions[i]!;
+    if (action.verb !== 'apply') {
+      if (action.verb === 'delete') waves.push([action]);
+      i++;
+      continue;
     }
+    const run: Action[] = [];
+    while (i < actions.length && actions[i]!.verb === 'apply') run.push(actions[i++]!);
+    const first = run.filter((a) => a.ref.kind !== 'Ingress');
+    const second = run.filter((a) => a.ref.kind === 'Ingress');
+    if (first.length > 0) waves.push(first);
+    if (second.length > 0) waves.push(second);
+  }
+
+  const perform = async (action: Action): Promise<void> => {
+    const key = refKey(action.ref);
+    let outcome: string;
+    if (action.verb === 'apply') {
+      if (!action.object) return; // plan always attaches the object; nothing to send without it
+      const live = now.get(key);
+      const liveReplicas = replicasOf(live);
+      if (
+        action.ref.kind === 'Deployment' &&
+        replicasOf(action.object) === undefined &&
+        liveReplicas !== undefined
+      ) {
+        await deps.executor.handOffReplicas(action.ref, liveReplicas);
+      }
+      const result = await deps.executor.apply(action.object, { previous: live ?? null });
+      if (result.object) now.set(key, result.object as KubeObject);
+      outcome = result.outcome;
+    } else {
+      outcome = (await deps.executor.delete(action.ref)).outcome;
+      now.delete(key);
+    }
+    deps.onAction?.(action, outcome, name);
+    if (outcome !== 'unchanged') {
+      changes.push(`${action.verb} ${action.ref.kind}/${action.ref.name} (${action.reason}): ${outcome}`);
+    }
+    deps.log.info(
+      {
+        endpoint: name,
+        action: action.verb,
+        kind: action.ref.kind,
+        object: action.ref.name,
+        reason: action.reason,
+        detail: action.detail,
+        outcome,
+      },
+      action.verb === 'apply' ? 'applied' : 'deleted',
+    );
+  };
+
+  for (const wave of waves) {
+    const results = await Promise.allSettled(wave.map(perform));
+    const index = results.findIndex((r) => r.status === 'rejected');
+    if (index < 0) continue;
+    const err = (results[index] as PromiseRejectedResult).reason as unknown;
+    if (err instanceof Error && err.name === 'NotLeaderError') throw err;
+    const action = wave[index]!;
+    deps.onAction?.(action, 'failed', name);
+    const message = `${action.verb} ${action.ref.kind} ${action.ref.namespace}/${action.ref.name}: ${err instanceof Error ? err.message : String(err)}`;
+    return {
+      remaining: [...now.values()],
+      changes,
+      failure: new ReconcileError(
+        name,
+        action.verb === 'apply' ? Reason.ApplyFailed : Reason.DeleteFailed,
+        message,
+        { cause: err },
+      ),
+    };
   }
   return { remaining: [...now.values()], changes };
 }
