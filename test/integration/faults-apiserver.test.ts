@@ -1,6 +1,6 @@
 // Fault: one region's kube-apiserver stops (etcd keeps running) and starts again on the same port
-// with the same certificates. Outage scaled from the issue's 30 s to 15 s (the monitor's watch
-// backoff is capped at 30 s, so 15 s already spans several failed retries of every reflector).
+// with the same certificates. Outage of 30 s, as the issue asks: longer than the
+// watch backoff's 30 s cap, so every reflector fails and retries several times.
 // While it is down etcd is compacted, so the monitor's watches resume from an expired
 // resourceVersion and must relist.
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { freshStore, type TestStore } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
 const A = 'us-east-1';
-const OUTAGE_MS = 15_000;
+const OUTAGE_MS = 30_000;
 const handle = useLocalEnv({ regions: [A], nodes: true });
 let ts: TestStore;
 let monitor: MonitorProcess;
@@ -59,7 +59,7 @@ async function compactEtcd(): Promise<void> {
   await post('/v3/kv/compaction', { revision, physical: true });
 }
 
-test(`kube-apiserver down ${OUTAGE_MS / 1000} s (scaled from 30 s) with an etcd compaction: the monitor keeps running, relists, converges the changes made meanwhile`, async () => {
+test(`kube-apiserver down ${OUTAGE_MS / 1000} s with an etcd compaction: the monitor keeps running, relists, converges the changes made meanwhile`, async () => {
   await waitLeader(monitor);
   const generations = new Map<string, number>();
   const create = async (name: string, env: Record<string, string>) => {

@@ -1,8 +1,8 @@
 // Fault: the store goes away, or throttles. The local DynamoDB server is in memory, so the monitor
 // talks to it through a loopback proxy (test/helpers/dynamo-proxy.ts) that the test switches to
 // "reset every connection" or "answer a fraction of calls with ProvisionedThroughputExceeded".
-// Outage scaled from the issue's 30 s to 15 s: long enough for every store loop (resync 5 s,
-// heartbeat 2 s, change feed) to fail and back off several times.
+// Outage of 30 s, as the issue asks: every store loop (resync 5 s, heartbeat 2 s, change feed)
+// fails and backs off several times.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseSpecOrThrow } from '../../src/model/index.js';
@@ -16,7 +16,7 @@ import { waitFor } from '../helpers/wait.js';
 import { recordWatch, type WatchRecorder } from '../helpers/watch-recorder.js';
 
 const A = 'us-east-1';
-const OUTAGE_MS = 15_000;
+const OUTAGE_MS = 30_000;
 const handle = useLocalEnv({ regions: [A], nodes: true });
 let ts: TestStore;
 let proxy: DynamoProxy;
@@ -104,7 +104,7 @@ async function update(name: string, step: string): Promise<void> {
 }
 
 describe('store faults', () => {
-  test(`store unreachable for ${OUTAGE_MS / 1000} s (scaled from 30 s): nothing deleted or changed, not ready naming the store, catches up`, async () => {
+  test(`store unreachable for ${OUTAGE_MS / 1000} s: nothing deleted or changed, not ready naming the store, catches up`, async () => {
     const hashes = await currentHashes();
     const recorders = await record();
     const statuses = watchStatuses(ts.store, A);
