@@ -195,6 +195,17 @@ describe('values the API server would refuse or rewrite: refused by the schema',
       { requests: {}, limits: { 'hugepages-2Mi': '1Gi' } },
       'spec.resources.limits.hugepages-2Mi',
     ],
+    [
+      // Found by the property test against the real API server: "1 is not positive integer multiple of hugepages-2Mi".
+      'hugepages that are not a whole number of pages',
+      { requests: {}, limits: { cpu: '1', 'hugepages-2Mi': '1' } },
+      'spec.resources.limits.hugepages-2Mi',
+    ],
+    [
+      'hugepages of 3Mi in 2Mi pages',
+      { requests: {}, limits: { cpu: '1', 'hugepages-2Mi': '3Mi' } },
+      'spec.resources.limits.hugepages-2Mi',
+    ],
   ])('resources: %s', (_what, resources, path) => {
     rejects(item({}, { resources }), path);
   });
@@ -318,4 +329,15 @@ describe('namespaces', () => {
       rejects(item({ namespace: ns }), 'namespace');
     },
   );
+});
+
+test('hugepages in whole pages are accepted (4Mi of 2Mi pages, 1Gi of 1Gi pages, 0)', () => {
+  for (const limits of [
+    { cpu: '1', 'hugepages-2Mi': '4Mi' },
+    { memory: '1Gi', 'hugepages-1Gi': '1Gi' },
+    { cpu: '1', 'hugepages-2Mi': '0' },
+  ]) {
+    const r = parseSpec({ image: 'i', resources: { requests: {}, limits } });
+    expect(r.ok, JSON.stringify(limits)).toBe(true);
+  }
 });

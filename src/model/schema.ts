@@ -159,6 +159,15 @@ function quantityInRange(s: string): boolean {
 const OVERCOMMITTABLE = new Set(['cpu', 'memory', 'ephemeral-storage']);
 const HUGEPAGES = /^hugepages-/;
 
+/** The API server wants hugepages in whole pages: `hugepages-2Mi: 1` is refused, `4Mi` is fine. */
+function wholePages(key: string, value: string): boolean {
+  const page = parseQuantity(key.slice('hugepages-'.length));
+  const q = parseQuantity(value);
+  if (!page || !q || page.num <= 0n) return false;
+  // q / page is a whole number  ⇔  q.num · page.den is a multiple of page.num · q.den
+  return (q.num * page.den) % (page.num * q.den) === 0n;
+}
+
 /** Why the API server would refuse a container resource name, or undefined. */
 function resourceNameProblem(name: string): string | undefined {
   if (!name.includes('/')) {
@@ -186,7 +195,13 @@ const resources = z
         const problem = resourceNameProblem(key);
         if (problem)
           ctx.addIssue({ code: 'custom', path: [part, key], message: `${problem}, got ${showValue(key)}` });
-        else if (!OVERCOMMITTABLE.has(key) && !HUGEPAGES.test(key) && !Number.isInteger(Number(q))) {
+        else if (HUGEPAGES.test(key) && !wholePages(key, q)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [part, key],
+            message: `must be a whole number of ${key.slice('hugepages-'.length)} pages, got ${showValue(q)}`,
+          });
+        } else if (!OVERCOMMITTABLE.has(key) && !HUGEPAGES.test(key) && !Number.isInteger(Number(q))) {
           ctx.addIssue({
             code: 'custom',
             path: [part, key],
