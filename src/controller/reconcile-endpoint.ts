@@ -136,9 +136,11 @@ export async function reconcileEndpoint(outer: ReconcileDeps, name: string): Pro
     ...(failure ? { failure: { reason: failure.reason, message: failure.message } } : {}),
   });
   if ((changes.length > 0 || failure) && targeted) {
-    // On the Deployment, where `kubectl describe` shows it; only when something happened.
+    // On the Deployment, where `kubectl describe` shows it; only when something happened. Not
+    // awaited: an Event is a report, and waiting for it held a worker for one more round trip per
+    // changed endpoint (the recorder bounds what is in flight and drops the excess).
     const note = [...changes, ...(failure ? [failure.message] : [])].join('; ');
-    await deps
+    void deps
       .recordEvent?.({
         regarding: {
           apiVersion: 'apps/v1',

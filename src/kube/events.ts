@@ -25,14 +25,33 @@ function microTime(d: Date): string {
  */
 export class EventRecorder {
   private sequence = 0;
+  private inFlight = 0;
+  /** Events dropped because `maxInFlight` were already on their way (a slow or absent API server). */
+  dropped = 0;
 
   constructor(
     private readonly client: KubeClient,
     private readonly identity: string,
     private readonly guard: WriteGuard = () => {},
+    // Callers do not wait for events; this bounds what a burst (a fleet converging, an API server
+    // answering slowly) can pile up. Like client-go's broadcaster, excess events are dropped.
+    private readonly maxInFlight = 64,
   ) {}
 
   async emit(e: EventInput): Promise<void> {
+    if (this.inFlight >= this.maxInFlight) {
+      this.dropped++;
+      return;
+    }
+    this.inFlight++;
+    try {
+      await this.send(e);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async send(e: EventInput): Promise<void> {
     const ref = { kind: 'Event', namespace: e.regarding.namespace, name: '', apiVersion: 'events.k8s.io/v1' };
     this.guard('create', ref);
     const now = new Date();
