@@ -65,4 +65,97 @@ describe('DesiredCache', () => {
     expect(cache.set('a', { kind: 'endpoint', endpoint: ep('a', 1) })).toBe(false);
     expect(cache.set('a', undefined)).toBe(true);
   });
+
+  describe('version scans (resync reads only what differs)', () => {
+    const entry = (name: string, generation: number, image?: string) => ({
+      entry: { kind: 'endpoint' as const, endpoint: ep(name, generation, image) },
+      version: `${generation}|t${generation}`,
+    });
+
+    test('everything is stale at first; then only names whose version moved', () => {
+      const cache = new DesiredCache();
+      const scanned = new Map([
+        ['a', '1|t1'],
+        ['b', '1|t1'],
+      ]);
+      expect(cache.staleNames(scanned).sort()).toEqual(['a', 'b']);
+      const changed = cache.replaceFromVersions(
+        scanned,
+        new Map([
+          ['a', entry('a', 1)],
+          ['b', entry('b', 1)],
+        ]),
+        cache.beginScan(),
+      );
+      expect(changed.sort()).toEqual(['a', 'b']);
+      expect(cache.scanComplete).toBe(true);
+      expect(cache.staleNames(scanned)).toEqual([]);
+      expect(
+        cache
+          .staleNames(
+            new Map([
+              ['a', '1|t1'],
+              ['b', '2|t2'],
+              ['c', '1|t1'],
+            ]),
+          )
+          .sort(),
+      ).toEqual(['b', 'c']);
+    });
+
+    test('keeps unchanged entries, replaces fetched ones, drops names the scan no longer has', () => {
+      const cache = new DesiredCache();
+      cache.replaceFromVersions(
+        new Map([
+          ['a', '1|t1'],
+          ['b', '1|t1'],
+          ['c', '1|t1'],
+        ]),
+        new Map([
+          ['a', entry('a', 1)],
+          ['b', entry('b', 1)],
+          ['c', entry('c', 1)],
+        ]),
+        cache.beginScan(),
+      );
+      const changed = cache.replaceFromVersions(
+        new Map([
+          ['a', '1|t1'],
+          ['b', '2|t2'],
+          ['d', '1|t1'],
+        ]),
+        new Map([
+          ['b', entry('b', 2, 'x:2')],
+          ['d', undefined], // deleted between the scan and the read
+        ]),
+        cache.beginScan(),
+      );
+      expect(changed.sort()).toEqual(['b', 'c']);
+      expect(cache.names().sort()).toEqual(['a', 'b']);
+      expect(cache.get('b')?.kind === 'endpoint' && cache.get('b')).toMatchObject({
+        endpoint: { generation: 2 },
+      });
+    });
+
+    test('a change-feed read that landed after the scan began wins over the scan', () => {
+      const cache = new DesiredCache();
+      cache.replaceFromVersions(new Map([['a', '1|t1']]), new Map([['a', entry('a', 1)]]), cache.beginScan());
+      const token = cache.beginScan();
+      cache.set('a', entry('a', 3, 'x:3').entry, '3|t3');
+      const changed = cache.replaceFromVersions(
+        new Map([['a', '2|t2']]),
+        new Map([['a', entry('a', 2, 'x:2')]]),
+        token,
+      );
+      expect(changed).toEqual([]);
+      expect(cache.get('a')).toMatchObject({ endpoint: { generation: 3 } });
+      expect(cache.staleNames(new Map([['a', '3|t3']]))).toEqual([]);
+    });
+
+    test('an entry set without a version is read again by the next resync', () => {
+      const cache = new DesiredCache();
+      cache.set('a', entry('a', 1).entry);
+      expect(cache.staleNames(new Map([['a', '1|t1']]))).toEqual(['a']);
+    });
+  });
 });

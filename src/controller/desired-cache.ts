@@ -1,6 +1,7 @@
-// The desired state as last read from the endpoints table: primed by a full (paginated) scan each
-// resync period and kept current between scans by the change feed. Reconciles read it instead of
-// issuing a GetItem each, so a resync costs one Scan whatever the number of endpoints.
+// The desired state as last read from the endpoints table: checked against a paginated scan of
+// every item's version each resync period (only items whose version differs are read in full) and
+// kept current between scans by the change feed. Reconciles read it instead of issuing a GetItem
+// each, so a resync costs one projected Scan plus reads of what changed.
 
 import type { Endpoint, InvalidSpecError } from '../model/index.js';
 import { canonicalJson } from '../render/index.js';
@@ -39,8 +40,16 @@ export function invalidEntry(
   return { kind: 'invalid', name, generation, error };
 }
 
+/** A full read of one item: its entry and its version (`itemVersion` of the raw item). */
+export interface FetchedEntry {
+  readonly entry: DesiredEntry;
+  readonly version: string;
+}
+
 export class DesiredCache {
   private readonly entries = new Map<string, DesiredEntry>();
+  /** Version of each entry as read; absent when unknown (then the next resync reads it again). */
+  private readonly versions = new Map<string, string>();
   /** For each name, the sequence number of its last single-item refresh. */
   private readonly refreshedAt = new Map<string, number>();
   private sequence = 0;
@@ -73,12 +82,61 @@ export class DesiredCache {
     const next = new Map<string, DesiredEntry>();
     for (const endpoint of scan.endpoints) next.set(endpoint.name, { kind: 'endpoint', endpoint });
     for (const f of scan.failures) if (f.name) next.set(f.name, invalidEntry(f.name, f.raw, f.error));
+    return this.commit(next, new Map(), token);
+  }
+
+  /** Names whose scanned version differs from what the cache holds (or that it does not hold). */
+  staleNames(scanned: ReadonlyMap<string, string>): string[] {
+    const stale: string[] = [];
+    for (const [name, version] of scanned) {
+      if (!this.entries.has(name) || this.versions.get(name) !== version) stale.push(name);
+    }
+    return stale;
+  }
+
+  /**
+   * Completes a version scan: `scanned` is every item's version (a complete scan), `fetched` the
+   * full reads of the stale names (undefined: the item vanished since the scan). Names absent from
+   * the scan are removed. Returns the names whose entry changed.
+   */
+  replaceFromVersions(
+    scanned: ReadonlyMap<string, string>,
+    fetched: ReadonlyMap<string, FetchedEntry | undefined>,
+    token: number,
+  ): string[] {
+    const next = new Map<string, DesiredEntry>();
+    const nextVersions = new Map<string, string>();
+    for (const name of scanned.keys()) {
+      if (fetched.has(name)) {
+        const f = fetched.get(name);
+        if (!f) continue;
+        next.set(name, f.entry);
+        nextVersions.set(name, f.version);
+        continue;
+      }
+      const current = this.entries.get(name);
+      if (!current) continue;
+      next.set(name, current);
+      const version = this.versions.get(name);
+      if (version !== undefined) nextVersions.set(name, version);
+    }
+    return this.commit(next, nextVersions, token);
+  }
+
+  private commit(
+    next: Map<string, DesiredEntry>,
+    nextVersions: Map<string, string>,
+    token: number,
+  ): string[] {
     // A change-feed refresh that landed after the scan began is newer than what the scan read.
     for (const [name, at] of this.refreshedAt) {
       if (at <= token) continue;
       const current = this.entries.get(name);
       if (current) next.set(name, current);
       else next.delete(name);
+      const version = this.versions.get(name);
+      if (version !== undefined) nextVersions.set(name, version);
+      else nextVersions.delete(name);
     }
     this.refreshedAt.clear();
     const changed: string[] = [];
@@ -87,16 +145,20 @@ export class DesiredCache {
     }
     this.entries.clear();
     for (const [k, v] of next) this.entries.set(k, v);
+    this.versions.clear();
+    for (const [k, v] of nextVersions) this.versions.set(k, v);
     this.complete = true;
     return changed;
   }
 
   /** One item re-read after a change-feed record: undefined means the read found no item. */
-  set(name: string, entry: DesiredEntry | undefined): boolean {
+  set(name: string, entry: DesiredEntry | undefined, version?: string): boolean {
     const before = fingerprint(this.entries.get(name));
     this.refreshedAt.set(name, ++this.sequence);
     if (entry) this.entries.set(name, entry);
     else this.entries.delete(name);
+    if (entry && version !== undefined) this.versions.set(name, version);
+    else this.versions.delete(name);
     return before !== fingerprint(entry);
   }
 }

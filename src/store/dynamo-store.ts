@@ -1,5 +1,6 @@
 // The Store over DynamoDB: paginated reads, conditional writes, status put-if-changed, heartbeats.
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -23,6 +24,7 @@ import {
   isConditionalCheckFailed,
   NotFoundError,
   StoreError,
+  StoreUnavailableError,
 } from './errors.js';
 import {
   HEARTBEAT_KEY,
@@ -58,6 +60,14 @@ export const DEFAULT_HEARTBEAT_STALE_MS = 180_000;
 function generationOf(raw: Readonly<Record<string, unknown>>): number {
   const g = raw.generation;
   return typeof g === 'number' && Number.isFinite(g) ? g : 0;
+}
+
+/**
+ * What tells two reads of an item apart without reading all of it: every write through the store
+ * bumps `generation` and sets `updated_at`; the Python tooling sets `updated_at` only.
+ */
+export function itemVersion(raw: Readonly<Record<string, unknown>>): string {
+  return `${String(raw.generation ?? '')}|${String(raw.updated_at ?? '')}`;
 }
 
 function toRecord(raw: Record<string, unknown>): EndpointRecord {
@@ -197,6 +207,68 @@ export class DynamoStore implements Store {
     } while (startKey);
     endpoints.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { endpoints, failures, pages };
+  }
+
+  /**
+   * Every endpoint's name and version (`itemVersion`), from a paginated Scan that projects only
+   * those attributes: the resync compares them with what it holds and reads only what differs.
+   */
+  async scanEndpointVersions(): Promise<{ versions: Map<string, string>; pages: number }> {
+    const table = this.tables.endpoints;
+    const versions = new Map<string, string>();
+    let pages = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.send('Scan', table, () =>
+        this.doc.send(
+          new ScanCommand({
+            TableName: table,
+            ConsistentRead: true,
+            ProjectionExpression: '#n, #g, #u',
+            ExpressionAttributeNames: { '#n': 'endpoint_name', '#g': 'generation', '#u': 'updated_at' },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      pages++;
+      for (const raw of out.Items ?? []) {
+        if (typeof raw.endpoint_name === 'string') versions.set(raw.endpoint_name, itemVersion(raw));
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return { versions, pages };
+  }
+
+  /**
+   * Reads many items (BatchGetItem, 100 keys a request, consistent); a name with no item maps to
+   * undefined. Unprocessed keys (throttling) are asked for again with backoff.
+   */
+  async getEndpoints(names: readonly string[]): Promise<Map<string, EndpointRecord | undefined>> {
+    const table = this.tables.endpoints;
+    const out = new Map<string, EndpointRecord | undefined>();
+    for (let i = 0; i < names.length; i += 100) {
+      let keys: Record<string, unknown>[] = names.slice(i, i + 100).map((n) => ({ endpoint_name: n }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt >= 8)
+          throw new StoreUnavailableError(`${keys.length} keys still unprocessed after ${attempt} attempts`, {
+            operation: 'BatchGetItem',
+            table,
+          });
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2000)));
+        const res = await this.send('BatchGetItem', table, () =>
+          this.doc.send(
+            new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
+          ),
+        );
+        for (const raw of res.Responses?.[table] ?? []) {
+          const rec = toRecord(raw);
+          out.set(rec.name, rec);
+        }
+        keys = (res.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    for (const n of names) if (!out.has(n)) out.set(n, undefined);
+    return out;
   }
 
   async updateEndpoint(

@@ -10,7 +10,7 @@ export {
   storeConfigFromEnv,
 } from './config.js';
 export type { DynamoStoreOptions } from './dynamo-store.js';
-export { consistentImages, DEFAULT_HEARTBEAT_STALE_MS, DynamoStore } from './dynamo-store.js';
+export { consistentImages, DEFAULT_HEARTBEAT_STALE_MS, DynamoStore, itemVersion } from './dynamo-store.js';
 export { ConflictError, classifyError, NotFoundError, StoreError, StoreUnavailableError } from './errors.js';
 export { HEARTBEAT_KEY, itemToStatus, statusToItem } from './status-codec.js';
 export type { EnsureResult } from './tables.js';

@@ -83,6 +83,10 @@ export interface Store {
   /** Like getEndpoint, but throws NotFoundError. */
   requireEndpoint(name: string): Promise<EndpointRecord>;
   listEndpoints(filter?: ListFilter): Promise<ListResult>;
+  /** Name → `itemVersion` of every item, from a Scan that reads only those attributes. */
+  scanEndpointVersions(): Promise<{ versions: Map<string, string>; pages: number }>;
+  /** Consistent batch read; names without an item map to undefined. */
+  getEndpoints(names: readonly string[]): Promise<Map<string, EndpointRecord | undefined>>;
   /** Conditional on `expectedGeneration`; bumps generation and updated_at. */
   updateEndpoint(name: string, expectedGeneration: number, change: EndpointChange): Promise<EndpointRecord>;
   updateSpec(name: string, expectedGeneration: number, spec: EndpointSpec): Promise<EndpointRecord>;
