@@ -1,0 +1,89 @@
+// Follows the status table through a DynamoDB Stream that only the benchmark enables, so the bench
+// sees every status write within ~100 ms without scanning the whole table in a loop. A scan of
+// 3 000 items every 200 ms kept the single-threaded local DynamoDB server busy and slowed the very
+// status writes it was timing.
+
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { RegionStatus } from '../src/model/index.js';
+import { itemToStatus } from '../src/store/status-codec.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function enableStatusStream(dynamodb: DynamoDBClient, table: string): Promise<string> {
+  await dynamodb.send(
+    new UpdateTableCommand({
+      TableName: table,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+    }),
+  );
+  const out = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
+  const arn = out.Table?.LatestStreamArn;
+  if (!arn) throw new Error(`could not enable a stream on ${table}`);
+  return arn;
+}
+
+/**
+ * Calls `onStatus` for every status item written after the stream was enabled, until `stop()`.
+ * Reads every shard from its start (the table is new); refreshes the shard list every 5 s.
+ */
+export function followStatus(
+  streams: DynamoDBStreamsClient,
+  streamArn: string,
+  onStatus: (status: RegionStatus) => void,
+): { stop: () => Promise<void> } {
+  let stopped = false;
+  const iterators = new Map<string, string | undefined>();
+  const loop = (async () => {
+    let lastRefresh = 0;
+    let quiet = 0;
+    while (!stopped) {
+      if (Date.now() - lastRefresh > 5_000) {
+        const d = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+        for (const shard of d.StreamDescription?.Shards ?? []) {
+          if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
+          const it = await streams.send(
+            new GetShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: shard.ShardId,
+              ShardIteratorType: 'TRIM_HORIZON',
+            }),
+          );
+          iterators.set(shard.ShardId, it.ShardIterator);
+        }
+        lastRefresh = Date.now();
+      }
+      let records = 0;
+      for (const [shard, iterator] of iterators) {
+        if (!iterator) continue;
+        const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        iterators.set(shard, out.NextShardIterator);
+        for (const r of out.Records ?? []) {
+          const image = r.dynamodb?.NewImage;
+          if (!image) continue;
+          records++;
+          const item = unmarshall(image as Record<string, AttributeValue>);
+          if (item.endpoint_name === '_region') continue; // heartbeat
+          onStatus(itemToStatus(item));
+        }
+      }
+      // 100 ms while statuses are flowing, backing off to 400 ms when quiet: each GetRecords costs
+      // the single-threaded local server a few ms, and the bench must not load it while idle.
+      quiet = records === 0 ? quiet + 1 : 0;
+      if (records === 0) await sleep(Math.min(400, 100 * 2 ** Math.min(quiet - 1, 2)));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+  };
+}
