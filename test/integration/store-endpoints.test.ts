@@ -2,7 +2,7 @@
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseSpecOrThrow } from '../../src/model/index.js';
-import { ConflictError, NotFoundError, StoreUnavailableError } from '../../src/store/index.js';
+import { ConflictError, itemVersion, NotFoundError, StoreUnavailableError } from '../../src/store/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { freshStore, type TestStore } from '../helpers/store.js';
 
@@ -111,6 +111,59 @@ describe('list', () => {
         .filter((n) => n % 3 === 0 && n % 2 === 1)
         .map((n) => `ep-${String(n).padStart(3, '0')}`),
     );
+    s.clients.destroy();
+  });
+});
+
+describe('version scan and batch read (the resync)', () => {
+  test('every item has a version that moves only when the item is written; a batch read of 200+ names returns each, undefined when gone', async () => {
+    const s = await freshStore(handle.env.dynamodb.endpoint);
+    const now = new Date().toISOString();
+    const names = Array.from({ length: 230 }, (_, n) => `v-${String(n).padStart(3, '0')}`);
+    for (let i = 0; i < names.length; i += 25) {
+      const batch = names.slice(i, i + 25).map((name) => ({
+        PutRequest: {
+          Item: {
+            endpoint_name: name,
+            desired_state: 'running',
+            target_regions: ['us-east-1'],
+            namespace: 'gco-inference',
+            spec: { image: 'img:1' },
+            generation: 1,
+            created_at: now,
+            updated_at: now,
+          },
+        },
+      }));
+      await s.clients.doc.send(new BatchWriteCommand({ RequestItems: { [s.tables.endpoints]: batch } }));
+    }
+    // Written by the Python tooling: no generation, only updated_at.
+    await s.clients.doc.send(
+      new PutCommand({
+        TableName: s.tables.endpoints,
+        Item: { endpoint_name: 'legacy', spec: { image: 'img:1' }, updated_at: now },
+      }),
+    );
+
+    const before = await s.store.scanEndpointVersions();
+    expect(before.versions.size).toBe(231);
+    expect(before.versions.get('v-007')).toBe(`1|${now}`);
+    expect(before.versions.get('legacy')).toBe(`|${now}`);
+
+    const v7 = await s.store.requireEndpoint('v-007');
+    await s.store.updateSpec('v-007', v7.generation, parseSpecOrThrow({ image: 'img:2' }));
+    const after = await s.store.scanEndpointVersions();
+    const moved = [...after.versions].filter(([n, v]) => before.versions.get(n) !== v).map(([n]) => n);
+    expect(moved).toEqual(['v-007']);
+    expect(after.versions.get('v-007')).toBe(itemVersion((await s.store.requireEndpoint('v-007')).raw));
+
+    const read = await s.store.getEndpoints([...names, 'legacy', 'never-written']);
+    expect(read.size).toBe(232);
+    expect(read.get('never-written')).toBeUndefined();
+    expect(read.has('never-written')).toBe(true);
+    expect(read.get('v-007')?.parsed.ok && read.get('v-007')?.generation).toBe(2);
+    expect(read.get('v-229')?.name).toBe('v-229');
+    expect(read.get('legacy')?.generation).toBe(0);
     s.clients.destroy();
   });
 });
