@@ -1,4 +1,3 @@
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
 import { KubeApiError } from './errors.js';
 import { ENDPOINT_LABEL, type KubeObject, MANAGED_SELECTOR } from './types.js';
@@ -80,12 +79,15 @@ export class KubeCaches {
   private started = false;
   private syncedPromise: Promise<void> | undefined;
 
-  constructor(client: KubeClient, kc: KubeConfig, options: KubeCachesOptions) {
-    const watch = new Watch(kc);
+  constructor(client: KubeClient, options: KubeCachesOptions);
+  /** The old form: the kubeconfig is ignored (the client carries the connection). */
+  constructor(client: KubeClient, kc: unknown, options: KubeCachesOptions);
+  constructor(client: KubeClient, second: unknown, third?: KubeCachesOptions) {
+    const options = third ?? (second as KubeCachesOptions);
     for (const namespace of options.namespaces) {
       for (const k of options.kinds ?? WATCHED_KINDS) {
         this.reflectors.push(
-          new Reflector(client, watch, k, namespace, options, (key, oldObj, newObj) =>
+          new Reflector(client, k, namespace, options, (key, oldObj, newObj) =>
             this.apply(key, oldObj, newObj),
           ),
         );
@@ -205,7 +207,6 @@ class Reflector {
 
   constructor(
     private readonly client: KubeClient,
-    private readonly watcher: Watch,
     readonly kind: WatchedKind,
     readonly namespace: string,
     private readonly options: KubeCachesOptions,
@@ -352,8 +353,9 @@ class Reflector {
   private put(obj: KubeObject): void {
     const old = this.store.get(obj.metadata.name);
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
-    this.store.set(obj.metadata.name, obj);
-    this.changed(this.key(obj.metadata.name), old, obj);
+    const stored = withoutManagedFields(obj);
+    this.store.set(obj.metadata.name, stored);
+    this.changed(this.key(obj.metadata.name), old, stored);
   }
 
   /**
@@ -368,82 +370,87 @@ class Reflector {
     const [lo, hi] = this.options.watchTimeoutSeconds ?? [300, 600];
     let progressed = false;
     let failure: unknown;
-    let finished = false;
-    return new Promise<boolean>((resolve, reject) => {
-      const done = (err: unknown) => {
-        if (finished) return;
-        finished = true;
-        this.abort = undefined;
-        if (failure !== undefined) reject(failure);
-        else if (err && !this.stopped && !isAbort(err)) reject(err);
-        else resolve(progressed);
-      };
-      this.watcher
-        .watch(
-          path,
-          {
-            labelSelector: this.options.labelSelector ?? MANAGED_SELECTOR,
-            resourceVersion: this.resourceVersion,
-            allowWatchBookmarks: true,
-            timeoutSeconds: Math.floor(lo + Math.random() * (hi - lo)),
-          },
-          (type: string, obj: KubeObject & { code?: number; reason?: string; message?: string }) => {
-            if (failure !== undefined) return;
-            switch (type) {
-              case 'ADDED':
-              case 'MODIFIED':
-                this.put({
-                  ...obj,
-                  apiVersion: obj.apiVersion ?? this.kind.apiVersion,
-                  kind: obj.kind ?? this.kind.kind,
-                });
-                break;
-              case 'DELETED': {
-                const old = this.store.get(obj.metadata.name);
-                this.store.delete(obj.metadata.name);
-                if (old) this.changed(this.key(obj.metadata.name), old, undefined);
-                break;
-              }
-              case 'BOOKMARK':
-                break;
-              case 'ERROR':
-                failure =
-                  obj.code === 410
-                    ? new GoneSignal()
-                    : new KubeApiError(
-                        obj.code ?? 500,
-                        obj.reason ?? '',
-                        'watch',
-                        undefined,
-                        obj.message ?? '',
-                      );
-                this.abort?.abort();
-                return;
-              default:
-                return;
+    const abort = new AbortController();
+    this.abort = abort;
+    if (this.stopped || this.breakPending) {
+      this.breakPending = false;
+      abort.abort();
+    }
+    try {
+      await this.client.watch(
+        path,
+        {
+          labelSelector: this.options.labelSelector ?? MANAGED_SELECTOR,
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: Math.floor(lo + Math.random() * (hi - lo)),
+        },
+        ({ type, object }) => {
+          if (failure !== undefined) return;
+          const obj = object as KubeObject & { code?: number; reason?: string; message?: string };
+          switch (type) {
+            case 'ADDED':
+            case 'MODIFIED':
+              this.put({
+                ...obj,
+                apiVersion: obj.apiVersion ?? this.kind.apiVersion,
+                kind: obj.kind ?? this.kind.kind,
+              });
+              break;
+            case 'DELETED': {
+              const old = this.store.get(obj.metadata.name);
+              this.store.delete(obj.metadata.name);
+              if (old) this.changed(this.key(obj.metadata.name), old, undefined);
+              break;
             }
-            progressed = true;
-            if (obj.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
-          },
-          done,
-        )
-        .then((controller) => {
-          if (finished) return;
-          this.abort = controller;
-          if (this.stopped || this.breakPending) {
-            this.breakPending = false;
-            controller.abort();
+            case 'BOOKMARK':
+              break;
+            case 'ERROR':
+              failure =
+                obj.code === 410
+                  ? new GoneSignal()
+                  : new KubeApiError(
+                      obj.code ?? 500,
+                      obj.reason ?? '',
+                      'watch',
+                      undefined,
+                      obj.message ?? '',
+                    );
+              abort.abort();
+              return;
+            default:
+              return;
           }
-        }, done);
-    });
+          progressed = true;
+          if (obj.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+        },
+        abort.signal,
+        { apiVersion: this.kind.apiVersion, kind: this.kind.kind, namespace: this.namespace, name: '*' },
+      );
+    } catch (err) {
+      if (failure === undefined && (this.stopped || abort.signal.aborted)) return progressed;
+      throw failure ?? err;
+    } finally {
+      if (this.abort === abort) this.abort = undefined;
+    }
+    if (failure !== undefined) throw failure;
+    return progressed;
   }
+}
+
+/**
+ * Nothing reads managedFields from the cache (drift checks compare the content-hash annotation,
+ * apply bodies drop them), and they are often the largest part of an object's metadata: memory
+ * the monitor would hold per object for nothing. client-go's informers strip them too
+ * (TransformStripManagedFields).
+ */
+function withoutManagedFields(obj: KubeObject): KubeObject {
+  if (!('managedFields' in obj.metadata)) return obj;
+  const { managedFields: _, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
 
 function statusOf(err: unknown): number | undefined {
   const e = err as { statusCode?: unknown; code?: unknown } | undefined;
   return typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-}
-
-function isAbort(err: unknown): boolean {
-  return (err as { name?: string } | undefined)?.name === 'AbortError';
 }

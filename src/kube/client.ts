@@ -1,7 +1,16 @@
-import { Agent } from 'node:https';
-import { type HttpMethod, type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  accessFromKubeConfig,
+  type KubeAccess,
+  openKubeAccess,
+  type Query,
+  type WatchEvent,
+  WatchRefusedError,
+} from './connection.js';
 import { KubeApiError, KubeTransportError } from './errors.js';
-import { KIND_API_VERSIONS, type KubeRef } from './types.js';
+import { defaultKubeconfigPath, planInCluster, planKubeconfigFile } from './kubeconfig.js';
+import { resourcePath } from './resources.js';
+import type { KubeRef } from './types.js';
 
 export interface RawResponse {
   readonly status: number;
@@ -26,34 +35,38 @@ export interface RawRequest {
 }
 
 /**
- * client-node's KubernetesObjectApi, used for what it does well (auth, TLS, discovery of resource
- * paths) with one addition: requests that return the HTTP status and the raw wire JSON.
+ * Requests that return the HTTP status and the raw wire JSON, over a `KubeAccess` transport.
  *
- * Why not its `patch`/`read`: they run bodies through the typed ObjectSerializer (drops fields the
+ * Why not client-node's typed APIs: they run bodies through the ObjectSerializer (drops fields the
  * generated model does not know, turns timestamps into Date objects and back) and hide the status
- * code, which is how a server-side apply tells "created" (201) from "updated" (200).
+ * code, which is how a server-side apply tells "created" (201) from "updated" (200). Why not
+ * client-node at all in the monitor: importing it costs ~72 MB (docs/decisions/0006).
  */
-export class KubeClient extends KubernetesObjectApi {
-  private keepAlive: { from: Agent; agent: Agent } | undefined;
-
-  static fromConfig(kc: KubeConfig): KubeClient {
-    const client = kc.makeApiClient(KubeClient);
-    client.setDefaultNamespace(kc);
-    return client;
-  }
-
-  /** `/apis/apps/v1/namespaces/ns/deployments[/name]`, via (cached) discovery. */
-  async pathFor(ref: KubeRef, withName = true): Promise<string> {
-    const apiVersion = ref.apiVersion ?? KIND_API_VERSIONS[ref.kind];
-    if (!apiVersion) throw new Error(`no apiVersion known for kind ${ref.kind}`);
-    return this.specUriPath(
-      { apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } },
-      withName ? 'read' : 'list',
-    );
-  }
-
+export class KubeClient {
   /** Told of every request's verb and outcome (HTTP status, or 'error' when none came back). */
   onRequest: ((verb: string, result: string) => void) | undefined;
+
+  constructor(readonly access: KubeAccess) {}
+
+  /** From a KubeConfig client-node already loaded; its current context. */
+  static fromConfig(kc: KubeConfig): KubeClient {
+    return new KubeClient(accessFromKubeConfig(kc));
+  }
+
+  /** From a kubeconfig file (default `KUBECONFIG`, else `~/.kube/config`), its current or a named context. */
+  static async fromKubeconfigFile(file?: string, context?: string): Promise<KubeClient> {
+    return new KubeClient(await openKubeAccess(planKubeconfigFile(file ?? defaultKubeconfigPath(), context)));
+  }
+
+  /** As the pod's service account. */
+  static async inCluster(): Promise<KubeClient> {
+    return new KubeClient(await openKubeAccess(planInCluster()));
+  }
+
+  /** `/apis/apps/v1/namespaces/ns/deployments[/name]`, from a static table (no discovery). */
+  async pathFor(ref: KubeRef, withName = true): Promise<string> {
+    return resourcePath(ref, withName, this.access.namespace ?? 'default');
+  }
 
   async send(req: RawRequest): Promise<RawResponse> {
     try {
@@ -66,76 +79,74 @@ export class KubeClient extends KubernetesObjectApi {
     }
   }
 
-  private async sendOnce(req: RawRequest): Promise<RawResponse> {
-    const ctx = this.configuration.baseServer.makeRequestContext(req.path, req.method as HttpMethod);
-    ctx.setHeaderParam('Accept', 'application/json');
-    for (const [k, v] of Object.entries(req.query ?? {})) {
-      if (v !== undefined) ctx.setQueryParam(k, String(v));
+  /**
+   * Streams watch events until the server closes the stream or `signal` aborts. A refusal comes
+   * back as KubeApiError (410 Gone included), a broken connection as KubeTransportError.
+   * Not reported to `onRequest`, which counts requests, not streams.
+   */
+  async watch(
+    path: string,
+    query: Query,
+    onEvent: (e: WatchEvent) => void,
+    signal: AbortSignal,
+    ref?: KubeRef,
+  ): Promise<void> {
+    try {
+      await this.access.watch(path, query, onEvent, signal);
+    } catch (err) {
+      if (err instanceof WatchRefusedError) throw apiError(err.statusCode, parseBody(err.text), 'watch', ref);
+      throw new KubeTransportError('watch', ref, { cause: err });
     }
+  }
+
+  /** Closes pooled connections. */
+  close(): void {
+    this.access.close();
+  }
+
+  private async sendOnce(req: RawRequest): Promise<RawResponse> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    let body: string | undefined;
     if (req.body !== undefined) {
       if (!req.contentType) throw new Error(`${req.verb}: a request body needs an explicit content type`);
-      ctx.setHeaderParam('Content-Type', req.contentType);
-      ctx.setBody(JSON.stringify(req.body));
+      headers['Content-Type'] = req.contentType;
+      body = JSON.stringify(req.body);
     }
-    await this.configuration.authMethods.default?.applySecurityAuthentication(ctx);
-    this.reuseConnections(ctx);
     let status: number;
     let text: string;
     try {
-      const res = await this.configuration.httpApi.send(ctx).toPromise();
-      status = res.httpStatusCode;
-      text = await res.body.text();
+      ({ status, text } = await this.access.request({
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        headers,
+        body,
+      }));
     } catch (err) {
       throw new KubeTransportError(req.verb, req.ref, { cause: err });
     }
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON (some proxies answer in text): keep the text
-    }
-    if (status < 200 || status > 299) {
-      const s = (body ?? {}) as { reason?: string; message?: string };
-      throw new KubeApiError(
-        status,
-        typeof s.reason === 'string' ? s.reason : '',
-        req.verb,
-        req.ref,
-        typeof s.message === 'string' ? s.message : typeof body === 'string' ? body.slice(0, 300) : '',
-      );
-    }
-    return { status, body };
-  }
-
-  /**
-   * client-node builds a fresh https.Agent for every request, so every request pays a new TCP
-   * connection and TLS handshake (on both ends: the API server's CPU too). We keep one keep-alive
-   * agent per client with the same TLS options instead. Proxy agents (subclasses) are left alone.
-   * If the TLS options change (a rotated client certificate), the pooled agent is replaced.
-   */
-  private reuseConnections(ctx: { getAgent(): unknown; setAgent(agent: Agent): void }): void {
-    const fresh = ctx.getAgent();
-    if (!(fresh instanceof Agent) || fresh.constructor !== Agent) return;
-    const prev = this.keepAlive;
-    const opts = fresh.options as Record<string, unknown>;
-    const same =
-      prev !== undefined &&
-      ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].every((k) =>
-        sameOption((prev.from.options as Record<string, unknown>)[k], opts[k]),
-      );
-    if (!same) {
-      prev?.agent.destroy();
-      this.keepAlive = {
-        from: fresh,
-        agent: new Agent({ ...fresh.options, keepAlive: true, maxFreeSockets: 64 }),
-      };
-    }
-    fresh.destroy();
-    ctx.setAgent((this.keepAlive as { agent: Agent }).agent);
+    const parsed = parseBody(text);
+    if (status < 200 || status > 299) throw apiError(status, parsed, req.verb, req.ref);
+    return { status, body: parsed };
   }
 }
 
-function sameOption(a: unknown, b: unknown): boolean {
-  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
-  return a === b;
+function parseBody(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON (some proxies answer in text): keep the text
+    return text;
+  }
+}
+
+function apiError(status: number, body: unknown, verb: string, ref: KubeRef | undefined): KubeApiError {
+  const s = (body ?? {}) as { reason?: string; message?: string };
+  return new KubeApiError(
+    status,
+    typeof s.reason === 'string' ? s.reason : '',
+    verb,
+    ref,
+    typeof s.message === 'string' ? s.message : typeof body === 'string' ? body.slice(0, 300) : '',
+  );
 }

@@ -6,12 +6,17 @@ export type { CacheEvent, KubeCachesOptions, WatchedKind } from './caches.js';
 export { KubeCaches, WATCHED_KINDS } from './caches.js';
 export type { RawRequest, RawResponse } from './client.js';
 export { KubeClient } from './client.js';
+export type { KubeAccess, KubeHttpRequest, KubeHttpResponse, WatchEvent } from './connection.js';
+export { accessFromKubeConfig, openKubeAccess } from './connection.js';
 export { KubeApiError, KubeTransportError, NotLeaderError } from './errors.js';
 export { type EventInput, EventRecorder } from './events.js';
+export type { AccessPlan, NativeAccess } from './kubeconfig.js';
+export { defaultKubeconfigPath, KubeconfigError, planInCluster, planKubeconfigFile } from './kubeconfig.js';
 export type { LeaderElectionOptions } from './lease.js';
 export { LEASE_NAME, LeaderElector } from './lease.js';
 export type { MonitorRbacOptions, Permission, Verb } from './permissions.js';
 export { LEASE_PERMISSIONS, NAMESPACED_PERMISSIONS, renderMonitorRbac } from './permissions.js';
+export { UnknownKindError } from './resources.js';
 export type { KubeMetadata, KubeObject, KubeRef, Outcome } from './types.js';
 export {
   describeRef,

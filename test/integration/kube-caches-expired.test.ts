@@ -77,7 +77,7 @@ describe('KubeCaches after the resourceVersion expired', () => {
     const events: CacheEvent[] = [];
     let gate: { promise: Promise<void>; parked: boolean } | undefined;
     let release!: () => void;
-    const caches = new KubeCaches(client, kc, {
+    const caches = new KubeCaches(client, {
       namespaces: ['expiry'],
       kinds: [{ apiVersion: 'v1', kind: 'Service' }],
       onEvent: (e) => events.push(e),

@@ -73,7 +73,7 @@ describe('the monitor RBAC rendered from the permission table', () => {
 
   it('is enough to lead, watch, apply (create and update) and delete every kind in the allowed namespaces', async () => {
     const elector = new LeaderElector({ client, namespace: monitorNs, identity: 'pod-1' });
-    const caches = new KubeCaches(client, kc, { namespaces: allowed });
+    const caches = new KubeCaches(client, { namespaces: allowed });
     const exec = new KubeExecutor(client, elector.guard);
     elector.start();
     caches.start();
