@@ -15,7 +15,13 @@ import {
 } from '../kube/index.js';
 import type { MonitorMetrics } from '../observability/index.js';
 import type { KubeObject } from '../render/index.js';
-import { changeFeed, type DynamoStore, type EndpointRecord, type StoreClients } from '../store/index.js';
+import {
+  changeFeed,
+  type DynamoStore,
+  type EndpointRecord,
+  itemVersion,
+  type StoreClients,
+} from '../store/index.js';
 import type { MonitorConfig } from './config.js';
 import { DesiredCache, type DesiredEntry, invalidEntry } from './desired-cache.js';
 import { type QueueOutcome, toQueueResult } from './errors.js';
@@ -266,20 +272,37 @@ export class Monitor {
     }
   }
 
-  /** One paginated scan: replaces the desired cache and enqueues every endpoint we know of. */
+  /**
+   * One paginated scan of every item's version, a batch read of the items whose version differs
+   * from the desired cache's, then every endpoint we know of is enqueued (changed ones first).
+   */
   async resync(queue: WorkQueue): Promise<void> {
     if (this.resyncing) return; // a slow scan is still running; the next tick tries again
     this.resyncing = true;
     const started = Date.now();
     try {
       const token = this.desired.beginScan();
-      const result = await this.deps.store.listEndpoints();
+      const { store } = this.deps;
+      const result = await store.scanEndpointVersions();
+      const records = await store.getEndpoints(this.desired.staleNames(result.versions));
       this.markStore(true);
-      const changed = new Set(this.desired.replaceFromScan(result, token));
+      const fetched = new Map(
+        [...records].map(([name, rec]) => {
+          const entry = toEntry(name, rec);
+          return [name, rec && entry ? { entry, version: itemVersion(rec.raw) } : undefined] as const;
+        }),
+      );
+      const changed = new Set(this.desired.replaceFromVersions(result.versions, fetched, token));
       const names = new Set([...this.desired.names(), ...this.caches.endpoints(), ...this.statuses.names()]);
       for (const name of names) queue.add(name, changed.has(name) ? 'high' : 'low');
       this.deps.log.debug(
-        { endpoints: names.size, changed: changed.size, pages: result.pages, ms: Date.now() - started },
+        {
+          endpoints: names.size,
+          read: records.size,
+          changed: changed.size,
+          pages: result.pages,
+          ms: Date.now() - started,
+        },
         'resync',
       );
     } catch (err) {
@@ -307,7 +330,8 @@ export class Monitor {
           try {
             const record = await store.getEndpoint(name);
             this.markStore(true);
-            if (this.desired.set(name, toEntry(name, record))) queue.add(name, 'high');
+            const version = record ? itemVersion(record.raw) : undefined;
+            if (this.desired.set(name, toEntry(name, record), version)) queue.add(name, 'high');
           } catch (err) {
             // Could not read the item: leave the cache as it was; the next resync catches up.
             this.markStore(false, err);
