@@ -2,12 +2,12 @@
 // caches), the work queue and the lease. Only the leader reconciles and writes; a standby keeps
 // its caches warm so a takeover starts from synced caches.
 
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { InitializeMiddleware } from '@smithy/types';
 import type { Logger } from 'pino';
 import {
   KubeCaches as Caches,
   EventRecorder,
+  type KubeAccess,
   type KubeCaches,
   KubeClient,
   KubeExecutor,
@@ -32,7 +32,8 @@ import { StatusBook } from './status-book.js';
 export interface MonitorDeps {
   readonly store: DynamoStore;
   readonly storeClients: StoreClients;
-  readonly kubeConfig: KubeConfig;
+  /** The API server connection (`openKubeAccess`). */
+  readonly kubeAccess: KubeAccess;
   readonly log: Logger;
   readonly metrics: MonitorMetrics;
 }
@@ -96,10 +97,10 @@ export class Monitor {
     private readonly config: MonitorConfig,
     private readonly deps: MonitorDeps,
   ) {
-    const client = KubeClient.fromConfig(deps.kubeConfig);
+    const client = new KubeClient(deps.kubeAccess);
     client.onRequest = (verb, result) => deps.metrics.kubeRequests.inc({ verb, result });
     countStoreRequests(deps.storeClients, deps.metrics);
-    this.caches = new Caches(client, deps.kubeConfig, {
+    this.caches = new Caches(client, {
       namespaces: config.allowedNamespaces,
       // The caches never log by themselves: a lost watch, a relist after 410 and its retries are
       // what an operator needs to see during an API server outage.

@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import {
   ConfigError,
@@ -7,6 +6,13 @@ import {
   SETTINGS,
   type SettingKey,
 } from '../../controller/index.js';
+import {
+  type AccessPlan,
+  KubeconfigError,
+  openKubeAccess,
+  planInCluster,
+  planKubeconfigFile,
+} from '../../kube/index.js';
 import { createLogger, MonitorMetrics, startObservabilityServer } from '../../observability/index.js';
 import { openStore, storeConfigFromEnv } from '../../store/index.js';
 import type { CliDeps, GlobalOptions } from '../deps.js';
@@ -52,9 +58,16 @@ export function register(program: Command, deps: CliDeps): void {
     }
     const log = createLogger({ level: config.logLevel, region: config.region, identity: config.identity });
     const metrics = new MonitorMetrics();
-    const kubeConfig = new KubeConfig();
-    if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-    else kubeConfig.loadFromCluster();
+    // Natively (no @kubernetes/client-node in memory) unless the kubeconfig's user needs it.
+    let plan: AccessPlan;
+    try {
+      plan = config.kubeconfig ? planKubeconfigFile(config.kubeconfig) : planInCluster(deps.env);
+    } catch (err) {
+      if (err instanceof KubeconfigError) throw new CliError('INVALID_INPUT', err.message, { cause: err });
+      throw err;
+    }
+    const kubeAccess = await openKubeAccess(plan);
+    log.info({ kubeAccess: kubeAccess.description }, 'kubernetes access');
     const { store, clients } = openStore(
       storeConfigFromEnv(deps.env, {
         endpoint: config.dynamodbEndpoint,
@@ -64,7 +77,7 @@ export function register(program: Command, deps: CliDeps): void {
       }),
       { ownRegion: config.region },
     );
-    const monitor = new Monitor(config, { store, storeClients: clients, kubeConfig, log, metrics });
+    const monitor = new Monitor(config, { store, storeClients: clients, kubeAccess, log, metrics });
     const health = { live: () => true, ready: () => monitor.readiness() };
     const servers = [
       await startObservabilityServer({
