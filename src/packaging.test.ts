@@ -182,7 +182,13 @@ describe('infra IAM policies', () => {
     const statements = policy('monitor-policy.json');
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(grants(statements)).toEqual({
-      [endpointsArn]: ['dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Scan'],
+      [endpointsArn]: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:Scan',
+      ],
       [`${endpointsArn}/stream/*`]: [
         'dynamodb:DescribeStream',
         'dynamodb:GetRecords',
