@@ -64,7 +64,8 @@ process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(requ
 const clientNode = (m: string) =>
   m.includes('@kubernetes/client-node') || m.includes('@kubernetes+client-node');
 
-describe('the monitor does not load @kubernetes/client-node', () => {
+// Child processes transpile the source tree with tsx: seconds on an idle machine, more under load.
+describe('the monitor does not load @kubernetes/client-node', { timeout: 60_000 }, () => {
   test('`inferctl monitor --help` through the real entry point (every command module is imported)', async () => {
     const { register, modules } = setUp();
     const { stdout } = await run(
