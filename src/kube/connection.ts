@@ -298,7 +298,9 @@ class Connection implements KubeAccess {
     const prev = this.pooled;
     if (prev && TLS_KEYS.every((k) => sameOption(prev.tls[k], tls[k]))) return prev.agent;
     prev?.agent.destroy();
-    const options = { keepAlive: true, maxFreeSockets: 64 };
+    // Idle sockets kept for reuse: enough for a burst of parallel applies (32 reconciles × up to
+    // three objects each), so the end of a burst does not close connections the next one reopens.
+    const options = { keepAlive: true, maxFreeSockets: 256 };
     const agent = this.secure ? new https.Agent({ ...options, ...tls }) : new http.Agent(options);
     this.pooled = { tls, agent };
     return agent;
