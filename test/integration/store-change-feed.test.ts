@@ -1,7 +1,7 @@
 // The change feed reads the endpoints table's stream from the real server.
 import { expect, test } from 'vitest';
 import { parseSpecOrThrow } from '../../src/model/index.js';
-import { changeFeed } from '../../src/store/index.js';
+import { changeFeed, changeFeedBatches } from '../../src/store/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { freshStore } from '../helpers/store.js';
 
@@ -41,5 +41,39 @@ test('the change feed yields the names of endpoints written after it started', a
   expect(seen[0]).toBe('before');
   expect(seen.filter((n) => n === 'after')).toHaveLength(2);
   expect(errors).toEqual([]);
+  t.clients.destroy();
+});
+
+test('a bulk write reaches the batch feed in few batches, each name once per batch', async () => {
+  const t = await freshStore(handle.env.dynamodb.endpoint);
+  const spec = parseSpecOrThrow({ image: 'img:1' });
+  const names = Array.from({ length: 60 }, (_, i) => `bulk-${String(i).padStart(2, '0')}`);
+  // Written before the feed's first read (TRIM_HORIZON), so they sit in the shard together.
+  for (const name of names)
+    await t.store.createEndpoint({ name, spec, targetRegions: [], namespace: 'gco-inference' });
+  await t.store.setDesiredState('bulk-00', 1, 'stopped');
+
+  const ac = new AbortController();
+  const deadline = setTimeout(() => ac.abort(), 20_000);
+  const batches: string[][] = [];
+  for await (const batch of changeFeedBatches({
+    dynamodb: t.clients.dynamodb,
+    streams: t.clients.streams,
+    tableName: t.tables.endpoints,
+    start: 'TRIM_HORIZON',
+    minPollMs: 20,
+    maxPollMs: 200,
+    signal: ac.signal,
+  })) {
+    batches.push(batch);
+    if (new Set(batches.flat()).size >= names.length) break;
+  }
+  clearTimeout(deadline);
+  ac.abort();
+  expect(new Set(batches.flat())).toEqual(new Set(names));
+  // 61 records (60 creates and one update of bulk-00) in one GetRecords answer: one batch, and
+  // bulk-00 appears once in it.
+  expect(batches).toHaveLength(1);
+  expect(batches[0]).toHaveLength(60);
   t.clients.destroy();
 });
