@@ -16,7 +16,7 @@ import {
 import type { MonitorMetrics } from '../observability/index.js';
 import type { KubeObject } from '../render/index.js';
 import {
-  changeFeed,
+  changeFeedBatches,
   type DynamoStore,
   type EndpointRecord,
   itemVersion,
@@ -174,7 +174,7 @@ export class Monitor {
     }
     try {
       const { store } = this.deps;
-      this.statuses.replaceAll((await store.listAllStatus()).filter((s) => s.region === this.config.region));
+      this.statuses.replaceAll(await store.loadStatusOf(this.config.region));
       await this.caches.synced();
       const queue = new WorkQueue();
       this.desired.replaceFromScan(await store.listEndpoints());
@@ -224,12 +224,12 @@ export class Monitor {
     metrics.leader.set(1);
     log.info({ identity: this.config.identity }, 'started leading');
 
-    // The previous leader's status items are our starting point (watchdog clocks included).
+    // The previous leader's status items are our starting point (watchdog clocks included), and
+    // the baseline our put-if-changed writes compare against: another replica may have written.
     store.invalidateStatusCache();
     for (let delay = 500; !abort.signal.aborted; delay = Math.min(delay * 2, 30_000)) {
       try {
-        const all = await store.listAllStatus();
-        this.statuses.replaceAll(all.filter((s) => s.region === this.config.region));
+        this.statuses.replaceAll(await store.loadStatusOf(this.config.region));
         this.markStore(true);
         break;
       } catch (err) {
@@ -318,7 +318,7 @@ export class Monitor {
     const { storeClients, store, log } = this.deps;
     for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
       try {
-        for await (const name of changeFeed({
+        for await (const names of changeFeedBatches({
           dynamodb: storeClients.dynamodb,
           streams: storeClients.streams,
           tableName: this.config.endpointsTable,
@@ -328,14 +328,24 @@ export class Monitor {
           onRecordAge: (seconds) => this.deps.metrics.streamLag.set(seconds),
         })) {
           delay = 500;
-          try {
-            const record = await store.getEndpoint(name);
-            this.markStore(true);
-            const version = record ? itemVersion(record.raw) : undefined;
-            if (this.desired.set(name, toEntry(name, record), version)) queue.add(name, 'high');
-          } catch (err) {
-            // Could not read the item: leave the cache as it was; the next resync catches up.
-            this.markStore(false, err);
+          // A bulk change arrives as one batch: read it 100 items a request (one GetItem when
+          // alone), enqueueing each chunk as soon as it is read.
+          for (let i = 0; i < names.length; i += 100) {
+            const chunk = names.slice(i, i + 100);
+            try {
+              const records =
+                chunk.length === 1
+                  ? new Map([[chunk[0]!, await store.getEndpoint(chunk[0]!)]])
+                  : await store.getEndpoints(chunk);
+              this.markStore(true);
+              for (const [name, record] of records) {
+                const version = record ? itemVersion(record.raw) : undefined;
+                if (this.desired.set(name, toEntry(name, record), version)) queue.add(name, 'high');
+              }
+            } catch (err) {
+              // Could not read the items: leave the cache as it was; the next resync catches up.
+              this.markStore(false, err);
+            }
           }
         }
       } catch (err) {

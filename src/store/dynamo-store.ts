@@ -79,6 +79,14 @@ function toRecord(raw: Record<string, unknown>): EndpointRecord {
   };
 }
 
+function sortStatus(list: RegionStatus[]): RegionStatus[] {
+  return list.sort((a, b) =>
+    a.endpointName === b.endpointName
+      ? a.region.localeCompare(b.region)
+      : a.endpointName.localeCompare(b.endpointName),
+  );
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
@@ -101,6 +109,12 @@ export class DynamoStore implements Store {
   private readonly clock: () => Date;
   /** Last known content of each status item this process wrote or read: key → content + last_sync. */
   private readonly statusCache = new Map<string, { content: string; lastSync: string } | null>();
+  /**
+   * Set by `loadStatusOf`: the cache holds every status item of that region as of a complete scan,
+   * so a key it lacks has no item and the first write needs no GetItem (a thousand new endpoints
+   * cost a thousand conditional puts, not a thousand reads as well).
+   */
+  private statusCacheCompleteFor: string | undefined;
 
   constructor(options: DynamoStoreOptions) {
     this.doc = options.doc;
@@ -397,6 +411,14 @@ export class DynamoStore implements Store {
     const item = statusToItem(status);
     const content = statusContentKey(item);
     for (let attempt = 0; attempt < 2; attempt++) {
+      if (
+        !this.statusCache.has(key) &&
+        attempt === 0 &&
+        this.statusCacheCompleteFor !== undefined &&
+        this.statusCacheCompleteFor === status.region
+      ) {
+        this.statusCache.set(key, null);
+      }
       if (!this.statusCache.has(key)) {
         const out = await this.send('GetItem', table, () =>
           this.doc.send(
@@ -456,6 +478,25 @@ export class DynamoStore implements Store {
    */
   invalidateStatusCache(): void {
     this.statusCache.clear();
+    this.statusCacheCompleteFor = undefined;
+  }
+
+  /**
+   * One complete scan of the status table: returns `region`'s items and makes them the status
+   * cache (everything else forgotten), so the next writes compare against them without a read.
+   * Call it when (re)gaining leadership.
+   */
+  async loadStatusOf(region: string): Promise<RegionStatus[]> {
+    this.invalidateStatusCache();
+    const items = (await this.scanStatusItems()).filter((i) => i.region === region);
+    for (const item of items) {
+      this.statusCache.set(`${String(item.endpoint_name)}\u0000${region}`, {
+        content: statusContentKey(item),
+        lastSync: String(item.last_sync ?? ''),
+      });
+    }
+    this.statusCacheCompleteFor = region;
+    return sortStatus(items.map(itemToStatus));
   }
 
   async deleteStatus(endpointName: string, region: string): Promise<void> {
@@ -493,8 +534,13 @@ export class DynamoStore implements Store {
   }
 
   async listAllStatus(): Promise<RegionStatus[]> {
+    return sortStatus((await this.scanStatusItems()).map(itemToStatus));
+  }
+
+  /** Every status item except heartbeats (paginated, consistent). */
+  private async scanStatusItems(): Promise<StatusItem[]> {
     const table = this.tables.status;
-    const out: RegionStatus[] = [];
+    const out: StatusItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.send('Scan', table, () =>
@@ -506,15 +552,10 @@ export class DynamoStore implements Store {
           }),
         ),
       );
-      for (const item of page.Items ?? [])
-        if (item.endpoint_name !== HEARTBEAT_KEY) out.push(itemToStatus(item));
+      for (const item of page.Items ?? []) if (item.endpoint_name !== HEARTBEAT_KEY) out.push(item);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return out.sort((a, b) =>
-      a.endpointName === b.endpointName
-        ? a.region.localeCompare(b.region)
-        : a.endpointName.localeCompare(b.endpointName),
-    );
+    return out;
   }
 
   async putHeartbeat(region: string, identity: string, now: Date = this.clock()): Promise<void> {

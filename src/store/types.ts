@@ -108,6 +108,8 @@ export interface Store {
   deleteStatus(endpointName: string, region: string): Promise<void>;
   listStatus(endpointName: string): Promise<RegionStatus[]>;
   listAllStatus(): Promise<RegionStatus[]>;
+  /** A region's status items from one complete scan; they become the put-if-changed baseline. */
+  loadStatusOf(region: string): Promise<RegionStatus[]>;
   putHeartbeat(region: string, identity: string, now?: Date): Promise<void>;
   listRegions(options?: { staleAfterMs?: number; now?: Date }): Promise<RegionHeartbeat[]>;
 }

@@ -112,6 +112,50 @@ describe('putStatusIfChanged', () => {
     });
   });
 
+  test('after loadStatusOf, writes compare against the scan without reading; a write by another replica is still caught', async () => {
+    const fresh = await freshStore(handle.env.dynamodb.endpoint);
+    const gets: string[] = [];
+    fresh.clients.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetItemCommand') gets.push(context.commandName);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countGets' },
+    );
+    const other = new DynamoStore({ doc: fresh.clients.doc, tables: fresh.tables });
+    const mine = new DynamoStore({ doc: fresh.clients.doc, tables: fresh.tables, ownRegion: 'us-east-1' });
+    await other.putStatusIfChanged(status({ endpointName: 'old' }));
+    await other.putStatusIfChanged(status({ endpointName: 'old', region: 'eu-west-1' }));
+    gets.length = 0;
+
+    const loaded = await mine.loadStatusOf('us-east-1');
+    expect(loaded.map((s) => `${s.endpointName}/${s.region}`)).toEqual(['old/us-east-1']);
+    // Same content as the scanned item: nothing written, nothing read.
+    expect(
+      await mine.putStatusIfChanged(status({ endpointName: 'old', lastSync: '2025-02-01T00:00:00.000Z' })),
+    ).toEqual({
+      written: false,
+    });
+    // A new endpoint: written at once.
+    expect(await mine.putStatusIfChanged(status({ endpointName: 'new' }))).toEqual({ written: true });
+    expect(gets).toEqual([]);
+
+    // Another replica creates an item after the scan: the conditional put fails, one read, then written.
+    await other.putStatusIfChanged(status({ endpointName: 'late', state: 'running' }));
+    gets.length = 0;
+    expect(
+      await mine.putStatusIfChanged(
+        status({ endpointName: 'late', state: 'updating', lastSync: '2025-03-01T00:00:00.000Z' }),
+      ),
+    ).toEqual({ written: true });
+    expect(gets).toHaveLength(1);
+    const late = await fresh.clients.doc.send(
+      new GetCommand({ TableName: fresh.tables.status, Key: { endpoint_name: 'late', region: 'us-east-1' } }),
+    );
+    expect(late.Item).toMatchObject({ state: 'updating' });
+    fresh.clients.destroy();
+  });
+
   test("a monitor bound to one region may not write another region's item", async () => {
     const east = new DynamoStore({ doc: t.clients.doc, tables: t.tables, ownRegion: 'us-east-1' });
     await expect(east.putStatusIfChanged(status({ region: 'eu-west-1' }))).rejects.toBeInstanceOf(StoreError);
