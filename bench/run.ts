@@ -373,6 +373,8 @@ interface Result {
   converge_s: number;
   converge_over_limit: number;
   status_converge_s: number;
+  /** Requests the monitors made while converging (all regions), counted by the servers. */
+  converge_requests: { k8s_by_verb: Record<string, number>; dynamodb_by_operation: Record<string, number> };
   change_ms: { p50: number; p99: number; max: number; samples: number };
   idle: {
     seconds: number;
@@ -543,6 +545,9 @@ async function main(): Promise<void> {
     };
     statusFollower.f = followStatus(clients.streams, statusStreamArn, (s) => statusSink.fn(s));
     const cpuBeforeConverge = cpu.snapshot();
+    const dynBeforeConverge = proxy.p.snapshot();
+    const kubeBeforeConverge: KubeCounts[] = [];
+    for (const r of regions) kubeBeforeConverge.push(await scrape(r.client));
     const tConverge = now();
     await pool(names, 16, async (name) => {
       const rec = await store.createEndpoint({
@@ -599,6 +604,14 @@ async function main(): Promise<void> {
     );
     convergeS = (now() - tConverge) / 1000;
     const cpuConverge = cpuBetween(cpuBeforeConverge, cpu.snapshot());
+    // What the monitors asked of each server while converging (server side, as for idle).
+    const convergeRequests = { k8s_by_verb: {} as Record<string, number>, dynamodb_by_operation: {} };
+    convergeRequests.dynamodb_by_operation = diffCounts(dynBeforeConverge, proxy.p.snapshot()).byOperation;
+    for (const [i, r] of regions.entries()) {
+      const d = diffKube(kubeBeforeConverge[i]!, await scrape(r.client));
+      for (const [k, v] of Object.entries(d.monitor))
+        convergeRequests.k8s_by_verb[k] = (convergeRequests.k8s_by_verb[k] ?? 0) + v;
+    }
     log(`objects converged in ${convergeS.toFixed(2)} s (${(convergeS / limitS).toFixed(2)} × limit)`);
     const cpuAfterObjects = cpu.snapshot();
     await statusDone;
@@ -743,6 +756,7 @@ async function main(): Promise<void> {
       converge_s: round(convergeS),
       converge_over_limit: round(convergeS / limitS),
       status_converge_s: round(statusConvergeS),
+      converge_requests: convergeRequests,
       change_ms: change,
       idle: {
         seconds: Math.round(idleSeconds),
@@ -792,6 +806,10 @@ function printTable(r: Result): void {
     ['table writes', `${r.write_s} s`],
     ['converge (objects)', `${r.converge_s} s = ${r.converge_over_limit} × limit`],
     ['converge (status items)', `${r.status_converge_s} s`],
+    [
+      'monitor requests while converging',
+      `k8s ${JSON.stringify(r.converge_requests.k8s_by_verb)}; DynamoDB ${JSON.stringify(r.converge_requests.dynamodb_by_operation)}`,
+    ],
     [
       'change latency',
       `p50 ${r.change_ms.p50} ms, p99 ${r.change_ms.p99} ms, max ${r.change_ms.max} ms (${r.change_ms.samples} samples)`,
