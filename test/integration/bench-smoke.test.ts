@@ -1,0 +1,73 @@
+// The benchmark at N = 20 (issue 5 allows a smoke run in the suite): keeps `npm run bench` working
+// and checks what it reports, not how fast anything was. Real servers, started by the bench itself.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+test('npm run bench at N = 20: every measurement taken, and an idle fleet costs no writes and no reads', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'inferctl-bench-smoke-'));
+  const json = join(out, 'result.json');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'bench', 'run.ts'),
+      '--endpoints',
+      '20',
+      '--regions',
+      '1',
+      '--changes',
+      '5',
+      '--idle-seconds',
+      '10',
+      '--timeout-minutes',
+      '8',
+      '--json',
+      json,
+    ],
+    { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  child.stdout.resume();
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  expect(code, stderr.slice(-3000)).toBe(0);
+
+  const r = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown> & {
+    change_ms: { samples: number; p50: number; p99: number; max: number };
+    idle: Record<string, number>;
+    ready_to_running_ms: { samples: number };
+    cpu_s: Record<string, Record<string, number>>;
+  };
+  for (const key of [
+    'endpoints',
+    'regions',
+    'limit_s',
+    'converge_s',
+    'converge_over_limit',
+    'status_converge_s',
+    'monitor_rss_mb',
+  ]) {
+    expect(Number.isFinite(r[key]), key).toBe(true);
+    expect(r[key] as number, key).toBeGreaterThan(0);
+  }
+  expect(r.endpoints).toBe(20);
+  expect(r.change_ms.samples).toBe(5);
+  expect(r.change_ms.p50).toBeLessThanOrEqual(r.change_ms.max);
+  expect(r.ready_to_running_ms.samples).toBe(20);
+  // Idle, counted by the API server and the DynamoDB proxy: nothing but leases and heartbeats.
+  expect(r.idle.k8s_writes).toBe(0);
+  expect(r.idle.k8s_reads).toBe(0);
+  expect(r.idle.k8s_watches).toBe(0);
+  expect(r.idle.dynamodb_writes).toBe(0);
+  expect(r.idle.k8s_lease_requests).toBeGreaterThan(0);
+  expect(Object.keys(r.cpu_s)).toEqual(['limit', 'converge', 'converged_to_running', 'idle']);
+  expect(r.cpu_s.converge?.monitor).toBeGreaterThan(0);
+}, 600_000);
