@@ -113,7 +113,9 @@ export class Monitor {
         else deps.log.debug({ ...where, count: e.count, resourceVersion: e.resourceVersion }, 'listed');
       },
     });
-    this.caches.onChange((name) => this.term?.queue.add(name));
+    // A change in the cluster (a pod became ready, an object was edited) goes first: its reconcile
+    // is usually a status write only (see WorkQueue).
+    this.caches.onChange((name) => this.term?.queue.add(name, 'urgent'));
     this.elector = new LeaderElector({
       client,
       namespace: config.leaseNamespace,

@@ -41,6 +41,27 @@ describe('WorkQueue', () => {
     expect(await q.get()).toBe('resync-1');
   });
 
+  test('serves urgent (cluster changes) before high and low; never demotes; a run keeps the most urgent re-add', async () => {
+    const q = new WorkQueue(fastBackoff);
+    q.add('new-endpoint', 'high');
+    q.add('resync', 'low');
+    q.add('pod-ready', 'urgent');
+    q.add('pod-ready', 'low'); // already waiting more urgently: stays urgent
+    q.add('resync', 'urgent'); // promoted
+    expect(q.depth).toBe(3);
+    expect(await q.get()).toBe('pod-ready');
+    expect(await q.get()).toBe('resync');
+    const running = await q.get();
+    expect(running).toBe('new-endpoint');
+    q.add('other', 'high');
+    // Added twice during its run, at low then urgent: goes back in as urgent, ahead of 'other'.
+    q.add('new-endpoint', 'low');
+    q.add('new-endpoint', 'urgent');
+    q.done('new-endpoint');
+    expect(await q.get()).toBe('new-endpoint');
+    expect(await q.get()).toBe('other');
+  });
+
   test('backs off per key exponentially and forgets on success', () => {
     vi.useFakeTimers();
     try {

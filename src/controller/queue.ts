@@ -4,9 +4,15 @@
  * - a key never runs in two workers at once; added during its run, it runs once more afterwards;
  * - failures back off per key exponentially (forgotten on success), under a global token bucket;
  * - `addAfter` schedules a key (the watchdog's next deadline, a rollout re-check);
- * - resync keys go in at low priority, so a user's change never waits behind a full pass.
+ * - resync keys go in at low priority, so a user's change never waits behind a full pass;
+ * - keys whose cluster objects changed go in first ('urgent'): such a reconcile is nearly always a
+ *   status update without writes to the cluster, so running it before the applies of other
+ *   endpoints (shortest job first) takes a pod's readiness to `running` without waiting for a
+ *   whole rollout's backlog, and delays the backlog by little.
  */
-export type Priority = 'high' | 'low';
+export type Priority = 'urgent' | 'high' | 'low';
+
+const RANK: Record<Priority, number> = { urgent: 2, high: 1, low: 0 };
 
 export interface QueueObserver {
   depth?(depth: number): void;
@@ -26,6 +32,7 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 120_000, ratePerSecond: 50, burst: 200 };
 
 export class WorkQueue {
+  private readonly urgent = new Set<string>();
   private readonly high = new Set<string>();
   private readonly low = new Set<string>();
   private readonly addedAt = new Map<string, number>();
@@ -46,22 +53,34 @@ export class WorkQueue {
   }
 
   get depth(): number {
-    return this.high.size + this.low.size;
+    return this.urgent.size + this.high.size + this.low.size;
+  }
+
+  private waiting(key: string): Priority | undefined {
+    if (this.urgent.has(key)) return 'urgent';
+    if (this.high.has(key)) return 'high';
+    if (this.low.has(key)) return 'low';
+    return undefined;
+  }
+
+  private lane(priority: Priority): Set<string> {
+    return priority === 'urgent' ? this.urgent : priority === 'high' ? this.high : this.low;
   }
 
   add(key: string, priority: Priority = 'high'): void {
     if (this.shuttingDown) return;
     if (this.processing.has(key)) {
       // Run again after the current run; keep the more urgent priority.
-      if (this.dirty.get(key) !== 'high') this.dirty.set(key, priority);
+      const pending = this.dirty.get(key);
+      if (pending === undefined || RANK[priority] > RANK[pending]) this.dirty.set(key, priority);
       return;
     }
-    if (this.high.has(key)) return;
-    if (this.low.has(key)) {
-      if (priority === 'low') return;
-      this.low.delete(key); // promote
+    const current = this.waiting(key);
+    if (current !== undefined) {
+      if (RANK[priority] <= RANK[current]) return;
+      this.lane(current).delete(key); // promote
     }
-    (priority === 'high' ? this.high : this.low).add(key);
+    this.lane(priority).add(key);
     if (!this.addedAt.has(key)) this.addedAt.set(key, Date.now());
     this.observer.added?.();
     this.observer.depth?.(this.depth);
@@ -130,8 +149,9 @@ export class WorkQueue {
   /** The next key if one is waiting, without waiting. */
   tryGet(): string | undefined {
     if (this.shuttingDown) return undefined;
-    const key = first(this.high) ?? first(this.low);
+    const key = first(this.urgent) ?? first(this.high) ?? first(this.low);
     if (key === undefined) return undefined;
+    this.urgent.delete(key);
     this.high.delete(key);
     this.low.delete(key);
     this.processing.add(key);
