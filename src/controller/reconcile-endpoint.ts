@@ -8,6 +8,7 @@ import { type KubeObject, refKey, render } from '../render/index.js';
 import type { DesiredCache } from './desired-cache.js';
 import { type Result, TerminalError } from './errors.js';
 import { computeStatus, type StatusInput, watchdog } from './observe.js';
+import type { RenderMemo } from './render-memo.js';
 import type { StatusBook } from './status-book.js';
 
 export interface ExecutorPort {
@@ -33,6 +34,8 @@ export interface ReconcileDeps {
   readonly modelSyncImage?: string;
   readonly desired: DesiredCache;
   readonly observed: { byEndpoint(name: string): KubeObject[] };
+  /** Reuses the render of an unchanged endpoint across reconciles; renders afresh without it. */
+  readonly renderMemo?: RenderMemo;
   readonly executor: ExecutorPort;
   readonly store: StatusStorePort;
   readonly statuses: StatusBook;
@@ -117,10 +120,13 @@ export async function reconcileEndpoint(outer: ReconcileDeps, name: string): Pro
   const wd = targeted
     ? watchdog({ endpoint, observed, previous, now: deps.now(), thresholdMs: deps.unhealthyThresholdMs })
     : undefined;
-  const desiredObjects = render(endpoint, deps.region, {
+  const renderOptions = {
     ...(deps.modelSyncImage ? { modelSyncImage: deps.modelSyncImage } : {}),
     ingressPulled: wd?.ingressPulled ?? false,
-  });
+  };
+  const desiredObjects = deps.renderMemo
+    ? deps.renderMemo.render(endpoint, deps.region, renderOptions)
+    : render(endpoint, deps.region, renderOptions);
   const actions = plan(desiredObjects, observed, {
     endpointName: name,
     endpoint,
