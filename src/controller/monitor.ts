@@ -14,7 +14,7 @@ import {
   LeaderElector,
 } from '../kube/index.js';
 import type { MonitorMetrics } from '../observability/index.js';
-import type { KubeObject } from '../render/index.js';
+import { type KubeObject, render } from '../render/index.js';
 import {
   changeFeedBatches,
   type DynamoStore,
@@ -27,6 +27,7 @@ import { DesiredCache, type DesiredEntry, invalidEntry } from './desired-cache.j
 import { type QueueOutcome, toQueueResult } from './errors.js';
 import { WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
+import { RenderMemo } from './render-memo.js';
 import { StatusBook } from './status-book.js';
 
 export interface MonitorDeps {
@@ -79,6 +80,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export class Monitor {
   private readonly desired = new DesiredCache();
   private readonly statuses = new StatusBook();
+  private readonly renderMemo = new RenderMemo(render);
   private readonly caches: KubeCaches;
   private readonly elector: LeaderElector;
   private readonly executor: KubeExecutor;
@@ -91,6 +93,7 @@ export class Monitor {
   private stopped = false;
   private once = false;
   private resyncing = false;
+  private lastScanAt = 0;
   private sequence = 0;
 
   constructor(
@@ -244,7 +247,19 @@ export class Monitor {
 
     void this.followChangeFeed(queue, abort.signal);
     await this.resync(queue);
-    term.timers.push(setInterval(() => void this.resync(queue), this.config.resyncIntervalMs));
+    // The period starts at a random point of the first one, so monitors started together (a
+    // rollout, or the benchmark's three regions sharing one local server) do not scan in step.
+    const period = this.config.resyncIntervalMs;
+    term.timers.push(
+      setTimeout(
+        () => {
+          if (this.term !== term) return;
+          void this.resync(queue);
+          term.timers.push(setInterval(() => void this.resync(queue), period));
+        },
+        period * (0.5 + Math.random() * 0.5),
+      ),
+    );
     await this.heartbeat();
     term.timers.push(setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs));
     term.timers.push(setInterval(() => this.publishStateGauge(), 5_000));
@@ -281,6 +296,9 @@ export class Monitor {
    */
   async resync(queue: WorkQueue): Promise<void> {
     if (this.resyncing) return; // a slow scan is still running; the next tick tries again
+    // While the queue still holds work (a large rollout) a scan would mostly re-queue what is
+    // already queued, and compete with that work for the table: it waits, at most four periods.
+    if (queue.depth > 0 && Date.now() - this.lastScanAt < 4 * this.config.resyncIntervalMs) return;
     this.resyncing = true;
     const started = Date.now();
     try {
@@ -296,6 +314,7 @@ export class Monitor {
         }),
       );
       const changed = new Set(this.desired.replaceFromVersions(result.versions, fetched, token));
+      this.lastScanAt = Date.now();
       const names = new Set([...this.desired.names(), ...this.caches.endpoints(), ...this.statuses.names()]);
       for (const name of names) queue.add(name, changed.has(name) ? 'high' : 'low');
       this.deps.log.debug(
@@ -381,6 +400,7 @@ export class Monitor {
       unhealthyThresholdMs: this.config.unhealthyThresholdMs,
       ...(this.config.modelSyncImage ? { modelSyncImage: this.config.modelSyncImage } : {}),
       desired: this.desired,
+      renderMemo: this.renderMemo,
       observed: { byEndpoint: (name) => this.caches.byEndpoint(name) as KubeObject[] },
       executor: {
         // render's and kube's object types describe the same wire JSON.
