@@ -833,7 +833,7 @@ function printTable(r: Result): void {
     [
       'ready → running',
       r.ready_to_running_ms
-        ? `p50 ${r.ready_to_running_ms.p50} ms, p99 ${r.ready_to_running_ms.p99} ms (${r.ready_to_running_ms.samples} samples; status via a stream on the status table, ≤ 0.4 s resolution)`
+        ? `p50 ${r.ready_to_running_ms.p50} ms, p99 ${r.ready_to_running_ms.p99} ms (${r.ready_to_running_ms.samples} samples; status via a stream on the status table, ≤ 0.25 s resolution)`
         : 'n/a (--no-pods)',
     ],
   ];
