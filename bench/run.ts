@@ -376,6 +376,11 @@ interface Result {
   /** Requests the monitors made while converging (all regions), counted by the servers. */
   converge_requests: { k8s_by_verb: Record<string, number>; dynamodb_by_operation: Record<string, number> };
   change_ms: { p50: number; p99: number; max: number; samples: number };
+  /**
+   * Where a change's time goes, from the monitors' own log lines ("applied", ms resolution):
+   * the table write, write → the monitor's apply returned, apply → the bench's watch saw it.
+   */
+  change_breakdown_ms: Record<'table_write' | 'to_apply' | 'apply_to_seen', { p50: number; p99: number }>;
   idle: {
     seconds: number;
     k8s_writes: number;
@@ -626,6 +631,8 @@ async function main(): Promise<void> {
 
     // ---- change latency --------------------------------------------------------------------------
     const latencies: number[] = [];
+    const changeLog: { name: string; startWall: number; writeMs: number; seenWall: Map<string, number> }[] =
+      [];
     for (let i = 0; i < opts.changes; i++) {
       const name = names[Math.floor(Math.random() * N)]!;
       const rec = await store.requireEndpoint(name);
@@ -647,7 +654,9 @@ async function main(): Promise<void> {
       };
       listeners.push(check);
       const t = now();
+      const startWall = Date.now();
       const updated = await store.updateSpec(name, rec.generation, spec as never);
+      const writeMs = now() - t;
       generations.set(name, updated.generation);
       await waitUntil(
         `change ${i} (${name}) to reach every region`,
@@ -657,6 +666,12 @@ async function main(): Promise<void> {
       );
       listeners.splice(listeners.indexOf(check), 1);
       for (const at of seen.values()) latencies.push(at - t);
+      changeLog.push({
+        name,
+        startWall,
+        writeMs,
+        seenWall: new Map([...seen].map(([region, at]) => [region, startWall + (at - t)])),
+      });
       // Random gaps (0–3 s) so changes also arrive after quiet spells, not only back to back.
       await sleep(Math.random() * 3000);
     }
@@ -668,6 +683,8 @@ async function main(): Promise<void> {
       samples: latencies.length,
     };
     log(`change latency ms: ${JSON.stringify(change)}`);
+    const changeBreakdown = breakDownChanges(changeLog, monitors);
+    log(`change latency by step, ms: ${JSON.stringify(changeBreakdown)}`);
 
     // ---- quiet, then idle --------------------------------------------------------------------------
     const writesNow = async () => {
@@ -765,6 +782,7 @@ async function main(): Promise<void> {
       status_converge_s: round(statusConvergeS),
       converge_requests: convergeRequests,
       change_ms: change,
+      change_breakdown_ms: changeBreakdown,
       idle: {
         seconds: Math.round(idleSeconds),
         k8s_writes: kWrites,
@@ -800,6 +818,45 @@ async function main(): Promise<void> {
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
+/** Splits each change's latency at the monitor's "applied" log line for that Deployment. */
+function breakDownChanges(
+  changes: readonly { name: string; startWall: number; writeMs: number; seenWall: Map<string, number> }[],
+  monitors: readonly Monitor[],
+): Result['change_breakdown_ms'] {
+  const applied = new Map<string, number[]>(); // region/name → times of "applied Deployment"
+  for (const m of monitors) {
+    for (const line of readFileSync(m.log, 'utf8').split('\n')) {
+      if (!line.includes('"msg":"applied"') || !line.includes('"kind":"Deployment"')) continue;
+      try {
+        const rec = JSON.parse(line) as { time: string; endpoint?: string };
+        const key = `${m.region}/${rec.endpoint}`;
+        const list = applied.get(key) ?? [];
+        list.push(Date.parse(rec.time));
+        applied.set(key, list);
+      } catch {
+        // a line cut by the teardown
+      }
+    }
+  }
+  const write: number[] = [];
+  const toApply: number[] = [];
+  const applyToSeen: number[] = [];
+  for (const c of changes) {
+    write.push(c.writeMs);
+    for (const [region, seen] of c.seenWall) {
+      const at = applied.get(`${region}/${c.name}`)?.find((t) => t >= c.startWall);
+      if (at === undefined) continue;
+      toApply.push(at - c.startWall);
+      applyToSeen.push(seen - at);
+    }
+  }
+  const summary = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { p50: Math.round(percentile(sorted, 50)), p99: Math.round(percentile(sorted, 99)) };
+  };
+  return { table_write: summary(write), to_apply: summary(toApply), apply_to_seen: summary(applyToSeen) };
+}
+
 function printTable(r: Result): void {
   const rows: [string, string][] = [
     [
@@ -820,6 +877,12 @@ function printTable(r: Result): void {
     [
       'change latency',
       `p50 ${r.change_ms.p50} ms, p99 ${r.change_ms.p99} ms, max ${r.change_ms.max} ms (${r.change_ms.samples} samples)`,
+    ],
+    [
+      'change latency by step (p50/p99)',
+      Object.entries(r.change_breakdown_ms)
+        .map(([k, v]) => `${k} ${v.p50}/${v.p99} ms`)
+        .join(', '),
     ],
     [
       'idle k8s (monitors, server-side)',
