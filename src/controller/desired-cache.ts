@@ -141,7 +141,10 @@ export class DesiredCache {
     this.refreshedAt.clear();
     const changed: string[] = [];
     for (const name of new Set([...this.entries.keys(), ...next.keys()])) {
-      if (fingerprint(this.entries.get(name)) !== fingerprint(next.get(name))) changed.push(name);
+      const before = this.entries.get(name);
+      const after = next.get(name);
+      // Kept entries are the same value: no need to serialise 10 000 of them twice per resync.
+      if (before !== after && fingerprint(before) !== fingerprint(after)) changed.push(name);
     }
     this.entries.clear();
     for (const [k, v] of next) this.entries.set(k, v);

@@ -29,6 +29,7 @@ import { WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
 import { RenderMemo } from './render-memo.js';
 import { StatusBook } from './status-book.js';
+import { runWorker } from './worker.js';
 
 export interface MonitorDeps {
   readonly store: DynamoStore;
@@ -190,6 +191,7 @@ export class Monitor {
       const workers = Array.from({ length: this.config.concurrency }, async () => {
         for (let name = queue.tryGet(); name !== undefined; name = queue.tryGet()) {
           const outcome = await this.reconcileOne(queue, deps, name);
+          queue.done(name);
           if (outcome.kind === 'retry' || outcome.kind === 'drop') failed.push(name);
         }
       });
@@ -419,29 +421,9 @@ export class Monitor {
     };
   }
 
-  private async worker(queue: WorkQueue): Promise<void> {
+  private worker(queue: WorkQueue): Promise<void> {
     const deps = this.reconcileDeps();
-    for (;;) {
-      const name = await queue.get();
-      if (name === undefined) return;
-      const outcome = await this.reconcileOne(queue, deps, name);
-      if (this.once) continue;
-      switch (outcome.kind) {
-        case 'forget':
-          queue.forget(name);
-          break;
-        case 'requeueAfter':
-          queue.forget(name);
-          queue.addAfter(name, outcome.ms);
-          break;
-        case 'retry':
-          queue.addRateLimited(name);
-          break;
-        case 'drop':
-          queue.forget(name);
-          break;
-      }
-    }
+    return runWorker(queue, (name) => this.reconcileOne(queue, deps, name));
   }
 
   /** One reconcile of one key: logs, metrics, and what the queue should do next. */
@@ -468,7 +450,6 @@ export class Monitor {
     } finally {
       metrics.activeWorkers.dec();
       end();
-      queue.done(name);
     }
     const result = { forget: 'success', requeueAfter: 'requeue', retry: 'error', drop: 'terminal' } as const;
     metrics.reconcileTotal.inc({ result: result[outcome.kind] });

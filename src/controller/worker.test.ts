@@ -1,0 +1,47 @@
+import { describe, expect, test } from 'vitest';
+import { WorkQueue } from './queue.js';
+import { runWorker } from './worker.js';
+
+describe('runWorker', () => {
+  test('a queue of reconciles that never wait for I/O does not starve the event loop', async () => {
+    const queue = new WorkQueue();
+    const total = 2000;
+    for (let i = 0; i < total; i++) queue.add(`e${i}`, 'low');
+    let done = 0;
+    const reconcile = async () => {
+      done++;
+      return { kind: 'forget' as const };
+    };
+    // An I/O-phase callback (a response arriving) queued while the workers drain the queue must
+    // run before the drain ends, not after it.
+    const seenAt = new Promise<number>((resolve) => setImmediate(() => resolve(done)));
+    const workers = Array.from({ length: 32 }, () => runWorker(queue, reconcile));
+    const atCallback = await seenAt;
+    expect(atCallback).toBeLessThan(total);
+    while (queue.depth > 0) await new Promise((r) => setImmediate(r));
+    queue.shutdown();
+    await Promise.all(workers);
+    expect(done).toBe(total);
+  });
+
+  test('requeueAfter schedules the key again; retry backs off; forget clears failures', async () => {
+    const queue = new WorkQueue({ baseMs: 1, maxMs: 10, ratePerSecond: 1000, burst: 1000 });
+    const runs: string[] = [];
+    const outcomes = new Map([
+      ['later', [{ kind: 'requeueAfter' as const, ms: 5 }, { kind: 'forget' as const }]],
+      ['flaky', [{ kind: 'retry' as const }, { kind: 'forget' as const }]],
+    ]);
+    queue.add('later');
+    queue.add('flaky');
+    const worker = runWorker(queue, async (key) => {
+      runs.push(key);
+      return outcomes.get(key)!.shift()!;
+    });
+    while (runs.length < 4) await new Promise((r) => setTimeout(r, 1));
+    expect(runs.filter((k) => k === 'later')).toHaveLength(2);
+    expect(runs.filter((k) => k === 'flaky')).toHaveLength(2);
+    expect(queue.retries('flaky')).toBe(0);
+    queue.shutdown();
+    await worker;
+  });
+});
