@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { KubeCaches, KubeClient, KubeExecutor, type KubeObject } from '../src/kube/index.js';
 import { down, type LocalEnv, up } from '../src/local/env.js';
 import { type Endpoint, parseEndpointItem, parseSpecOrThrow, type RegionStatus } from '../src/model/index.js';
@@ -320,7 +321,8 @@ function startMonitor(
     HEALTH_PORT: '0',
     LOG_LEVEL: 'info',
   };
-  delete env.NODE_OPTIONS;
+  // The V8 flags production runs the monitor with (deploy/base/deployment.yaml), nothing else.
+  env.NODE_OPTIONS = productionNodeOptions();
   // Node 20 refuses --cpu-prof in NODE_OPTIONS: pass it on the command line.
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   const child = spawn(process.execPath, [...prof, entry, 'monitor'], {
@@ -337,6 +339,17 @@ function startMonitor(
     m.exited = true;
   });
   return m;
+}
+
+function productionNodeOptions(): string {
+  const manifest = parseYaml(readFileSync(join(repoRoot, 'deploy', 'base', 'deployment.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+  };
+  const env = manifest.spec.template.spec.containers[0]?.env ?? [];
+  const value = env.find((e) => e.name === 'NODE_OPTIONS')?.value;
+  if (value === undefined)
+    throw new Error('deploy/base/deployment.yaml sets no NODE_OPTIONS for the monitor');
+  return value;
 }
 
 async function stopMonitor(m: Monitor): Promise<void> {
