@@ -84,7 +84,9 @@ export interface Store {
   requireEndpoint(name: string): Promise<EndpointRecord>;
   listEndpoints(filter?: ListFilter): Promise<ListResult>;
   /** Name → `itemVersion` of every item, from a Scan that reads only those attributes. */
-  scanEndpointVersions(): Promise<{ versions: Map<string, string>; pages: number }>;
+  scanEndpointVersions(options?: {
+    pageSize?: number;
+  }): Promise<{ versions: Map<string, string>; pages: number }>;
   /** Consistent batch read; names without an item map to undefined. */
   getEndpoints(names: readonly string[]): Promise<Map<string, EndpointRecord | undefined>>;
   /** Conditional on `expectedGeneration`; bumps generation and updated_at. */

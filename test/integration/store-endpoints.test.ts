@@ -147,6 +147,10 @@ describe('version scan and batch read (the resync)', () => {
 
     const before = await s.store.scanEndpointVersions();
     expect(before.versions.size).toBe(231);
+    expect(before.pages).toBe(1); // 231 items fit the default page of 250
+    const paged = await s.store.scanEndpointVersions({ pageSize: 40 });
+    expect(paged.pages).toBeGreaterThanOrEqual(6);
+    expect(paged.versions).toEqual(before.versions);
     expect(before.versions.get('v-007')).toBe(`1|${now}`);
     expect(before.versions.get('legacy')).toBe(`|${now}`);
 
