@@ -2,7 +2,8 @@
 
 Not part of the install or the tests: matplotlib is only needed to redraw the figure.
     python3 -m venv /tmp/plot && /tmp/plot/bin/pip install matplotlib
-    /tmp/plot/bin/python bench/plot.py bench/results/2026-11-26-session2-*.json
+    /tmp/plot/bin/python bench/plot.py bench/results/2026-11-26-session2-n100-r3.json \
+        bench/results/2026-11-26-session2-n1000-r3.json bench/results/2026-11-26-session2-n10000-r1-nopods.json
 """
 
 import json
@@ -35,7 +36,7 @@ def main(paths: list[str]) -> None:
     ax.bar(x, [r["change_ms"]["p99"] for r in runs], color="tab:orange", label="p99")
     ax.bar(x, [r["change_ms"]["p50"] for r in runs], color="tab:green", label="p50")
     ax.set_ylabel("ms")
-    ax.set_title("Change latency (table write → object)")
+    ax.set_title("Change latency (write request → object)")
     ax.legend(fontsize=7)
 
     ax = axes[2]
