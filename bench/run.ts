@@ -98,6 +98,17 @@ const now = () => performance.now();
 const log = (msg: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
+/** p50, p99, max (rounded) and the sample count. */
+function distribution(samples: readonly number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    p50: Math.round(percentile(sorted, 50)),
+    p99: Math.round(percentile(sorted, 99)),
+    max: Math.round(sorted.at(-1) ?? Number.NaN),
+    samples: sorted.length,
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -695,20 +706,8 @@ async function main(): Promise<void> {
       // Random gaps (0–3 s) so changes also arrive after quiet spells, not only back to back.
       await sleep(Math.random() * 3000);
     }
-    latencies.sort((a, b) => a - b);
-    const change = {
-      p50: Math.round(percentile(latencies, 50)),
-      p99: Math.round(percentile(latencies, 99)),
-      max: Math.round(latencies.at(-1)!),
-      samples: latencies.length,
-    };
-    afterAck.sort((a, b) => a - b);
-    const changeAfterAck = {
-      p50: Math.round(percentile(afterAck, 50)),
-      p99: Math.round(percentile(afterAck, 99)),
-      max: Math.round(afterAck.at(-1)!),
-      samples: afterAck.length,
-    };
+    const change = distribution(latencies);
+    const changeAfterAck = distribution(afterAck);
     log(
       `change latency ms: ${JSON.stringify(change)}; after the write's acknowledgement: ${JSON.stringify(changeAfterAck)}`,
     );
@@ -784,13 +783,7 @@ async function main(): Promise<void> {
       }
       if (d.length === 0)
         throw new Error('no ready→running samples: pods never became ready in the watch caches');
-      d.sort((a, b) => a - b);
-      readyToRunning = {
-        p50: Math.round(percentile(d, 50)),
-        p99: Math.round(percentile(d, 99)),
-        max: Math.round(d.at(-1)!),
-        samples: d.length,
-      };
+      readyToRunning = distribution(d);
     }
 
     const kWrites = Object.entries(kubeDiff)

@@ -7,6 +7,7 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  type ScanCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
@@ -193,20 +194,12 @@ export class DynamoStore implements Store {
     const endpoints: Endpoint[] = [];
     const failures: ParseFailure[] = [];
     let pages = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.send('Scan', table, () =>
-        this.doc.send(
-          new ScanCommand({
-            TableName: table,
-            ConsistentRead: true,
-            ...(filter.pageSize !== undefined ? { Limit: filter.pageSize } : {}),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
+    for await (const items of this.scanPages(
+      table,
+      filter.pageSize !== undefined ? { Limit: filter.pageSize } : {},
+    )) {
       pages++;
-      for (const raw of out.Items ?? []) {
+      for (const raw of items) {
         const parsed = parseEndpointItem(raw);
         if (!parsed.ok) {
           failures.push({ name: parsed.name, error: parsed.error, raw });
@@ -217,8 +210,7 @@ export class DynamoStore implements Store {
         if (filter.region !== undefined && !e.targetRegions.includes(filter.region)) continue;
         endpoints.push(e);
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
     endpoints.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { endpoints, failures, pages };
   }
@@ -237,26 +229,16 @@ export class DynamoStore implements Store {
     const pageSize = options.pageSize ?? 250;
     const versions = new Map<string, string>();
     let pages = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.send('Scan', table, () =>
-        this.doc.send(
-          new ScanCommand({
-            TableName: table,
-            ConsistentRead: true,
-            ProjectionExpression: '#n, #g, #u',
-            ExpressionAttributeNames: { '#n': 'endpoint_name', '#g': 'generation', '#u': 'updated_at' },
-            Limit: pageSize,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
+    for await (const items of this.scanPages(table, {
+      ProjectionExpression: '#n, #g, #u',
+      ExpressionAttributeNames: { '#n': 'endpoint_name', '#g': 'generation', '#u': 'updated_at' },
+      Limit: pageSize,
+    })) {
       pages++;
-      for (const raw of out.Items ?? []) {
+      for (const raw of items) {
         if (typeof raw.endpoint_name === 'string') versions.set(raw.endpoint_name, itemVersion(raw));
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
     return { versions, pages };
   }
 
@@ -546,23 +528,33 @@ export class DynamoStore implements Store {
 
   /** Every status item except heartbeats (paginated, consistent). */
   private async scanStatusItems(): Promise<StatusItem[]> {
-    const table = this.tables.status;
     const out: StatusItem[] = [];
+    for await (const items of this.scanPages(this.tables.status, {})) {
+      for (const item of items) if (item.endpoint_name !== HEARTBEAT_KEY) out.push(item);
+    }
+    return out;
+  }
+
+  /** Each page of a consistent Scan, following LastEvaluatedKey to the end. */
+  private async *scanPages(
+    table: string,
+    input: Omit<ScanCommandInput, 'TableName' | 'ConsistentRead' | 'ExclusiveStartKey'>,
+  ): AsyncGenerator<Record<string, unknown>[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.send('Scan', table, () =>
+      const out = await this.send('Scan', table, () =>
         this.doc.send(
           new ScanCommand({
             TableName: table,
             ConsistentRead: true,
+            ...input,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
         ),
       );
-      for (const item of page.Items ?? []) if (item.endpoint_name !== HEARTBEAT_KEY) out.push(item);
-      startKey = page.LastEvaluatedKey;
+      yield out.Items ?? [];
+      startKey = out.LastEvaluatedKey;
     } while (startKey);
-    return out;
   }
 
   async putHeartbeat(region: string, identity: string, now: Date = this.clock()): Promise<void> {
