@@ -109,6 +109,12 @@ export class Monitor {
       // The caches never log by themselves: a lost watch, a relist after 410 and its retries are
       // what an operator needs to see during an API server outage.
       onEvent: (e) => {
+        if (e.type === 'reconnected') {
+          // Keys that failed during the outage retry now, not at the end of their grown backoff.
+          const retried = this.term?.queue.retryFailedNow() ?? 0;
+          deps.log.info({ retried }, 'API server answers again; watches and failed reconciles retry now');
+          return;
+        }
         const where = { kind: e.kind, namespace: e.namespace };
         if (e.type === 'error')
           deps.log.warn({ ...where, err: String(e.error), retryInMs: e.retryInMs }, 'watch failed; retrying');

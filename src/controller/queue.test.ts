@@ -120,6 +120,24 @@ describe('WorkQueue', () => {
     }
   });
 
+  test('retryFailedNow runs the keys waiting out a failure backoff at once, and leaves scheduled re-checks alone', () => {
+    vi.useFakeTimers();
+    try {
+      const q = new WorkQueue({ ...fastBackoff, maxMs: 60_000 });
+      for (let i = 0; i < 10; i++) q.addRateLimited('failing'); // next retry in 5 s
+      q.addAfter('rollout-check', 30_000);
+      expect(q.depth).toBe(0);
+      expect(q.retryFailedNow()).toBe(1);
+      expect(q.tryGet()).toBe('failing');
+      expect(q.retries('failing')).toBe(10); // still counts: a new failure backs off further
+      expect(q.depth).toBe(0);
+      vi.advanceTimersByTime(30_000);
+      expect(q.tryGet()).toBe('rollout-check');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test('get waits for an add, and returns undefined after shutdown', async () => {
     const q = new WorkQueue(fastBackoff);
     const pending = q.get();

@@ -117,6 +117,22 @@ export class WorkQueue {
     return delay;
   }
 
+  /**
+   * Runs every key waiting out a failure backoff now (their failure counts stay). For when the
+   * cause of the failures has gone away, e.g. the API server answers again. Returns how many.
+   */
+  retryFailedNow(): number {
+    let count = 0;
+    for (const [key, { timer }] of this.timers) {
+      if (!this.failures.has(key)) continue;
+      clearTimeout(timer);
+      this.timers.delete(key);
+      this.add(key);
+      count++;
+    }
+    return count;
+  }
+
   forget(key: string): void {
     this.failures.delete(key);
   }

@@ -36,7 +36,9 @@ export type CacheEvent =
       readonly namespace: string;
       readonly error: unknown;
       readonly retryInMs: number;
-    };
+    }
+  /** The API server answers again after an outage; every reflector retries now. */
+  | { readonly type: 'reconnected' };
 
 export interface KubeCachesOptions {
   readonly namespaces: readonly string[];
@@ -84,6 +86,12 @@ export class KubeCaches {
   constructor(client: KubeClient, kc: unknown, options: KubeCachesOptions);
   constructor(client: KubeClient, second: unknown, third?: KubeCachesOptions) {
     const options = third ?? (second as KubeCachesOptions);
+    // A watch whose backoff grew during an API server outage would otherwise stay blind for up
+    // to its cap (30 s) after the server is back, and every reconcile meanwhile reads a stale cache.
+    client.onReconnect(() => {
+      for (const r of this.reflectors) r.retryNow();
+      options.onEvent?.({ type: 'reconnected' });
+    });
     for (const namespace of options.namespaces) {
       for (const k of options.kinds ?? WATCHED_KINDS) {
         this.reflectors.push(
@@ -202,6 +210,8 @@ class Reflector {
   private stopped = false;
   private abort: AbortController | undefined;
   private breakPending = false;
+  /** Failed attempts in a row, for the backoff. */
+  private attempt = 0;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
@@ -228,6 +238,12 @@ class Reflector {
     await this.loop;
   }
 
+  /** Ends a backoff sleep now and starts the backoff over (the server answers again). */
+  retryNow(): void {
+    this.attempt = 0;
+    this.wake?.();
+  }
+
   /** Cuts the open watch connection, or the one being opened. */
   breakWatch(): void {
     if (this.abort) this.abort.abort();
@@ -240,7 +256,6 @@ class Reflector {
 
   private async run(): Promise<void> {
     const backoff = this.options.backoff ?? { initialMs: 500, maxMs: 30_000 };
-    let attempt = 0;
     while (!this.stopped) {
       try {
         if (!this.resourceVersion) await this.relist();
@@ -251,7 +266,7 @@ class Reflector {
         });
         if (this.stopped) break;
         const progressed = await this.watchOnce();
-        if (progressed) attempt = 0;
+        if (progressed) this.attempt = 0;
         this.watchRestarts++;
       } catch (err) {
         if (this.stopped) break;
@@ -271,8 +286,8 @@ class Reflector {
         }
         this.errors++;
         const delay =
-          Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt) * (0.75 + Math.random() * 0.5);
-        attempt++;
+          Math.min(backoff.maxMs, backoff.initialMs * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
+        this.attempt++;
         this.options.onEvent?.({
           type: 'error',
           kind: this.kind.kind,

@@ -45,8 +45,34 @@ export interface RawRequest {
 export class KubeClient {
   /** Told of every request's verb and outcome (HTTP status, or 'error' when none came back). */
   onRequest: ((verb: string, result: string) => void) | undefined;
+  /** Set by a request that got no answer; cleared by the next one that gets any answer. */
+  private unreachable = false;
+  private readonly reconnectListeners = new Set<() => void>();
 
   constructor(readonly access: KubeAccess) {}
+
+  /**
+   * Calls `listener` whenever the API server answers again after a request that got no answer.
+   * Whoever is sleeping in a backoff because of the outage (a watch, a failed reconcile) can then
+   * retry at once instead of at the end of a backoff that grew while the server was down.
+   * Returns an unsubscribe.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  private answered(): void {
+    if (!this.unreachable) return;
+    this.unreachable = false;
+    for (const listener of this.reconnectListeners) {
+      try {
+        listener();
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
 
   /** From a KubeConfig client-node already loaded; its current context. */
   static fromConfig(kc: KubeConfig): KubeClient {
@@ -72,9 +98,12 @@ export class KubeClient {
     try {
       const res = await this.sendOnce(req);
       this.onRequest?.(req.verb, String(res.status));
+      this.answered();
       return res;
     } catch (err) {
       this.onRequest?.(req.verb, err instanceof KubeApiError ? String(err.statusCode) : 'error');
+      if (err instanceof KubeApiError) this.answered();
+      else if (err instanceof KubeTransportError) this.unreachable = true;
       throw err;
     }
   }
@@ -92,9 +121,25 @@ export class KubeClient {
     ref?: KubeRef,
   ): Promise<void> {
     try {
-      await this.access.watch(path, query, onEvent, signal);
+      let heard = false;
+      await this.access.watch(
+        path,
+        query,
+        (e) => {
+          if (!heard) {
+            heard = true;
+            this.answered();
+          }
+          onEvent(e);
+        },
+        signal,
+      );
     } catch (err) {
-      if (err instanceof WatchRefusedError) throw apiError(err.statusCode, parseBody(err.text), 'watch', ref);
+      if (err instanceof WatchRefusedError) {
+        this.answered();
+        throw apiError(err.statusCode, parseBody(err.text), 'watch', ref);
+      }
+      if (!signal.aborted) this.unreachable = true;
       throw new KubeTransportError('watch', ref, { cause: err });
     }
   }
