@@ -75,6 +75,14 @@ export async function reconcileEndpoint(outer: ReconcileDeps, name: string): Pro
   const observed = deps.observed.byEndpoint(name);
   const previous = deps.statuses.get(name);
 
+  // Not in the desired cache before any scan of the table has succeeded: we do not know whether
+  // the item exists, and a read that failed must never delete anything. The first complete scan
+  // queues every endpoint again.
+  if (!entry && !deps.desired.scanComplete) {
+    deps.log.debug('not known yet: the endpoints table has not been read completely');
+    return {};
+  }
+
   // The item is gone (a successful read or a complete scan said so): whatever we still run for
   // it is an orphan, and our status item for it goes too.
   if (!entry) {

@@ -9,7 +9,12 @@ export type ProxyMode =
   /** Every connection is reset at once, open keep-alive connections included. */
   | { readonly kind: 'down' }
   /** This fraction of requests is answered with DynamoDB's throttling error; the rest pass. */
-  | { readonly kind: 'throttle'; readonly fraction: number };
+  | {
+      readonly kind: 'throttle';
+      readonly fraction: number;
+      /** Throttle only this operation (`Scan`, `PutItem`…) on this table; everything else passes. */
+      readonly only?: { readonly operation: string; readonly table: string };
+    };
 
 export interface DynamoProxy {
   readonly endpoint: string;
@@ -36,34 +41,37 @@ export async function startDynamoProxy(upstream: string): Promise<DynamoProxy> {
       req.socket.destroy();
       return;
     }
-    if (mode.kind === 'throttle' && Math.random() < mode.fraction) {
-      counts.throttled++;
-      req.resume();
-      req.on('end', () => {
+    // The body decides (`only` matches its table), so it is read whole before anything is sent.
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (mode.kind === 'throttle' && throttles(mode, String(req.headers['x-amz-target'] ?? ''), body)) {
+        counts.throttled++;
         res.writeHead(400, {
           'content-type': 'application/x-amz-json-1.0',
           'x-amzn-requestid': `proxy-${counts.throttled}`,
         });
         res.end(THROTTLE_BODY);
-      });
-      return;
-    }
-    counts.passed++;
-    const up = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      },
-    );
-    up.on('error', () => req.socket.destroy());
-    req.pipe(up);
+        return;
+      }
+      counts.passed++;
+      const up = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (upRes) => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+        },
+      );
+      up.on('error', () => req.socket.destroy());
+      up.end(body);
+    });
   });
   server.on('connection', (socket) => {
     if (mode.kind === 'down') {
@@ -93,4 +101,13 @@ export async function startDynamoProxy(upstream: string): Promise<DynamoProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+function throttles(mode: Extract<ProxyMode, { kind: 'throttle' }>, target: string, body: Buffer): boolean {
+  if (mode.only) {
+    if (!target.endsWith(`.${mode.only.operation}`)) return false;
+    const parsed = JSON.parse(body.toString('utf8') || '{}') as { TableName?: string };
+    if (parsed.TableName !== mode.only.table) return false;
+  }
+  return Math.random() < mode.fraction;
 }
