@@ -23,6 +23,7 @@ import {
   ConflictError,
   classifyError,
   isConditionalCheckFailed,
+  isUnappliedWrite,
   NotFoundError,
   StoreError,
   StoreUnavailableError,
@@ -452,7 +453,9 @@ export class DynamoStore implements Store {
         this.statusCache.set(key, { content, lastSync: status.lastSync });
         return { written: true };
       } catch (err) {
-        this.statusCache.delete(key);
+        // What we knew of the item still holds after a refused write (throttled, say); forgetting
+        // it would make every retry a read and a write, both of which a throttled table may refuse.
+        if (!isUnappliedWrite(err)) this.statusCache.delete(key);
         if (!isConditionalCheckFailed(err)) throw classifyError(err, 'PutItem', table);
       }
     }

@@ -89,6 +89,31 @@ function errorName(err: unknown): string {
   return '';
 }
 
+/**
+ * Errors after which the item is known to be unchanged: the request was refused before it could
+ * apply (throttled, not authorised, malformed) or never sent (connection refused). After a timeout
+ * or a dropped connection the write may or may not have applied, so those are not in this list.
+ */
+const UNAPPLIED_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'ValidationException',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'CredentialsProviderError',
+  'ResourceNotFoundException',
+  'ECONNREFUSED',
+]);
+
+/** True when a failed write certainly did not change the item (see UNAPPLIED_NAMES). */
+export function isUnappliedWrite(err: unknown): boolean {
+  return UNAPPLIED_NAMES.has(errorName(err));
+}
+
 export function isConditionalCheckFailed(err: unknown): boolean {
   return errorName(err) === 'ConditionalCheckFailedException';
 }

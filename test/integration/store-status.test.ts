@@ -2,7 +2,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RegionStatus } from '../../src/model/index.js';
-import { DynamoStore, StoreError } from '../../src/store/index.js';
+import { DynamoStore, openStore, StoreError } from '../../src/store/index.js';
+import { startDynamoProxy } from '../helpers/dynamo-proxy.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { freshStore, type TestStore } from '../helpers/store.js';
 
@@ -154,6 +155,34 @@ describe('putStatusIfChanged', () => {
     );
     expect(late.Item).toMatchObject({ state: 'updating' });
     fresh.clients.destroy();
+  });
+
+  test('a throttled write keeps what the store knew of the item: the retry is one PutItem, no read', async () => {
+    const proxy = await startDynamoProxy(handle.env.dynamodb.endpoint);
+    const { store, clients } = openStore({ tables: t.tables, endpoint: proxy.endpoint, region: 'us-east-1' });
+    const sent: string[] = [];
+    clients.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
+    try {
+      const s0 = status({ endpointName: 'throttled' });
+      expect(await store.putStatusIfChanged(s0)).toEqual({ written: true });
+      proxy.setMode({ kind: 'throttle', fraction: 1 });
+      const next = { ...s0, state: 'running' as const, lastSync: '2025-01-01T00:05:00.000Z' };
+      await expect(store.putStatusIfChanged(next)).rejects.toMatchObject({ name: 'StoreUnavailableError' });
+      proxy.setMode({ kind: 'pass' });
+      sent.length = 0;
+      expect(await store.putStatusIfChanged(next)).toEqual({ written: true });
+      expect(sent).toEqual(['PutItemCommand']);
+      expect(await rawItem('throttled', 'us-east-1')).toMatchObject({ state: 'running' });
+    } finally {
+      clients.destroy();
+      await proxy.close();
+    }
   });
 
   test("a monitor bound to one region may not write another region's item", async () => {
