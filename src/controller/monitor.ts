@@ -22,6 +22,7 @@ import {
   itemVersion,
   type StoreClients,
 } from '../store/index.js';
+import { ChangeReader } from './change-reader.js';
 import type { MonitorConfig } from './config.js';
 import { DesiredCache, type DesiredEntry, invalidEntry } from './desired-cache.js';
 import { type QueueOutcome, toQueueResult } from './errors.js';
@@ -323,11 +324,10 @@ export class Monitor {
       );
       const changed = new Set(this.desired.replaceFromVersions(result.versions, fetched, token));
       this.lastScanAt = Date.now();
-      const names = new Set([...this.desired.names(), ...this.caches.endpoints(), ...this.statuses.names()]);
-      for (const name of names) queue.add(name, changed.has(name) ? 'high' : 'low');
+      const count = this.requeueAll(queue, changed);
       this.deps.log.debug(
         {
-          endpoints: names.size,
+          endpoints: count,
           read: records.size,
           changed: changed.size,
           pages: result.pages,
@@ -337,14 +337,43 @@ export class Monitor {
       );
     } catch (err) {
       // A failed or partial read deletes nothing: the desired cache keeps its last complete scan.
+      // The pass still runs against it, so what failed since (a throttled status write, say) is
+      // retried once a period even while the store refuses most scans.
       this.markStore(false, err);
+      this.requeueAll(queue, new Set());
     } finally {
       this.resyncing = false;
     }
   }
 
+  /** Queues every endpoint we know of: changed ones at high priority, the rest low. */
+  private requeueAll(queue: WorkQueue, changed: ReadonlySet<string>): number {
+    const names = new Set([...this.desired.names(), ...this.caches.endpoints(), ...this.statuses.names()]);
+    for (const name of names) queue.add(name, changed.has(name) ? 'high' : 'low');
+    return names.size;
+  }
+
   private async followChangeFeed(queue: WorkQueue, signal: AbortSignal): Promise<void> {
     const { storeClients, store, log } = this.deps;
+    // A bulk change arrives as one batch: read it 100 items a request (one GetItem when alone),
+    // enqueueing each chunk as soon as it is read. A chunk that cannot be read is kept and read
+    // again (ChangeReader), so a throttled read delays a change instead of losing it until the
+    // next full resync.
+    const reader = new ChangeReader({
+      read: async (chunk) => {
+        const records =
+          chunk.length === 1
+            ? new Map([[chunk[0]!, await store.getEndpoint(chunk[0]!)]])
+            : await store.getEndpoints(chunk);
+        this.markStore(true);
+        for (const [name, record] of records) {
+          const version = record ? itemVersion(record.raw) : undefined;
+          if (this.desired.set(name, toEntry(name, record), version)) queue.add(name, 'high');
+        }
+      },
+      onError: (err) => this.markStore(false, err),
+    });
+    signal.addEventListener('abort', () => reader.stop(), { once: true });
     for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
       try {
         for await (const names of changeFeedBatches({
@@ -357,25 +386,7 @@ export class Monitor {
           onRecordAge: (seconds) => this.deps.metrics.streamLag.set(seconds),
         })) {
           delay = 500;
-          // A bulk change arrives as one batch: read it 100 items a request (one GetItem when
-          // alone), enqueueing each chunk as soon as it is read.
-          for (let i = 0; i < names.length; i += 100) {
-            const chunk = names.slice(i, i + 100);
-            try {
-              const records =
-                chunk.length === 1
-                  ? new Map([[chunk[0]!, await store.getEndpoint(chunk[0]!)]])
-                  : await store.getEndpoints(chunk);
-              this.markStore(true);
-              for (const [name, record] of records) {
-                const version = record ? itemVersion(record.raw) : undefined;
-                if (this.desired.set(name, toEntry(name, record), version)) queue.add(name, 'high');
-              }
-            } catch (err) {
-              // Could not read the items: leave the cache as it was; the next resync catches up.
-              this.markStore(false, err);
-            }
-          }
+          await reader.submit(names);
         }
       } catch (err) {
         log.warn({ err: String(err) }, 'change feed failed; restarting');
