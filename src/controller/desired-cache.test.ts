@@ -103,6 +103,19 @@ describe('DesiredCache', () => {
       ).toEqual(['b', 'c']);
     });
 
+    test('a change-feed record needs a read only when the cache does not hold its version', () => {
+      const cache = new DesiredCache();
+      cache.replaceFromVersions(new Map([['a', '1|t1']]), new Map([['a', entry('a', 1)]]), cache.beginScan());
+      expect(
+        cache.unheldChanges([
+          { name: 'a', version: '1|t1' }, // a resync already read this version
+          { name: 'a2', version: '1|t1' }, // not in the cache
+          { name: 'a', version: undefined }, // removed
+        ]),
+      ).toEqual(['a2', 'a']);
+      expect(cache.unheldChanges([{ name: 'a', version: '2|t2' }])).toEqual(['a']);
+    });
+
     test('keeps unchanged entries, replaces fetched ones, drops names the scan no longer has', () => {
       const cache = new DesiredCache();
       cache.replaceFromVersions(

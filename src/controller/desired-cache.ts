@@ -85,6 +85,19 @@ export class DesiredCache {
     return this.commit(next, new Map(), token);
   }
 
+  /**
+   * Names from the change feed whose change the cache does not hold yet: a removal, an image
+   * without a version, or a version other than the cached one. The others need no read.
+   */
+  unheldChanges(changes: readonly { name: string; version: string | undefined }[]): string[] {
+    return changes
+      .filter(
+        (c) =>
+          c.version === undefined || !this.entries.has(c.name) || this.versions.get(c.name) !== c.version,
+      )
+      .map((c) => c.name);
+  }
+
   /** Names whose scanned version differs from what the cache holds (or that it does not hold). */
   staleNames(scanned: ReadonlyMap<string, string>): string[] {
     const stale: string[] = [];

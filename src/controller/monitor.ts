@@ -16,7 +16,7 @@ import {
 import type { MonitorMetrics } from '../observability/index.js';
 import { type KubeObject, render } from '../render/index.js';
 import {
-  changeFeedBatches,
+  changeFeedVersions,
   type DynamoStore,
   type EndpointRecord,
   itemVersion,
@@ -376,7 +376,7 @@ export class Monitor {
     signal.addEventListener('abort', () => reader.stop(), { once: true });
     for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
       try {
-        for await (const names of changeFeedBatches({
+        for await (const changes of changeFeedVersions({
           dynamodb: storeClients.dynamodb,
           streams: storeClients.streams,
           tableName: this.config.endpointsTable,
@@ -386,7 +386,9 @@ export class Monitor {
           onRecordAge: (seconds) => this.deps.metrics.streamLag.set(seconds),
         })) {
           delay = 500;
-          await reader.submit(names);
+          // What a resync already read needs no second read (after a bulk create, all of it).
+          const unheld = this.desired.unheldChanges(changes);
+          if (unheld.length > 0) await reader.submit(unheld);
         }
       } catch (err) {
         log.warn({ err: String(err) }, 'change feed failed; restarting');

@@ -1,5 +1,6 @@
 // The change feed: polls the endpoints table's DynamoDB Stream and yields the names of endpoints
-// that changed. Names only, no images or event types: the monitor re-reads the item (PRACTICES 1).
+// that changed, each with the version its new image carries. Not the images themselves: the monitor
+// re-reads the item (PRACTICES 1), unless it already holds that version.
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -80,6 +81,14 @@ async function listShards(streams: DynamoDBStreamsClient, streamArn: string): Pr
   return shards;
 }
 
+/** `generation|updated_at` of a stream image (attribute-value form), as `itemVersion` gives for the item. */
+function imageVersion(image: Record<string, unknown> | undefined): string | undefined {
+  if (!image) return undefined;
+  const generation = (image.generation as { N?: string } | undefined)?.N ?? '';
+  const updatedAt = (image.updated_at as { S?: string } | undefined)?.S ?? '';
+  return `${generation}|${updatedAt}`;
+}
+
 /** Endpoint name of a stream record: from its keys, else from either image. */
 function recordName(record: {
   dynamodb?: {
@@ -112,6 +121,28 @@ export async function* changeFeed(options: ChangeFeedOptions): AsyncGenerator<st
 export async function* changeFeedBatches(
   options: ChangeFeedOptions,
 ): AsyncGenerator<string[], void, undefined> {
+  for await (const changes of changeFeedVersions(options)) yield changes.map((c) => c.name);
+}
+
+/** One endpoint's change in a batch: its name, and the version of its last new image in the batch. */
+export interface ChangedItem {
+  readonly name: string;
+  /**
+   * `generation|updated_at` of the new image (the form of `itemVersion`); undefined when the item
+   * was removed or the record carries no new image.
+   */
+  readonly version: string | undefined;
+}
+
+/**
+ * Like `changeFeedBatches`, with each name's version, so a reader that already holds that version
+ * (a resync read the item after a bulk write) can skip the read. After ten thousand endpoints are
+ * created, the feed otherwise re-reads every one of them, and a change made meanwhile waits
+ * behind that backlog.
+ */
+export async function* changeFeedVersions(
+  options: ChangeFeedOptions,
+): AsyncGenerator<ChangedItem[], void, undefined> {
   const { streams, signal } = options;
   // A quiet stream is polled every 250 ms: a change after a quiet spell must not wait for a
   // backed-off poll (5 s made change latency p99 ≈ 5 s; 500 ms left p99 at ≈ 1 s, the target).
@@ -175,10 +206,13 @@ export async function* changeFeedBatches(
           cursor.iterator = it.ShardIterator;
           continue;
         }
-        const names = new Set<string>();
+        const names = new Map<string, string | undefined>();
         for (const record of out.Records ?? []) {
           const name = recordName(record as Parameters<typeof recordName>[0]);
-          if (name) names.add(name);
+          if (name) {
+            names.delete(name); // keeps stream order by each name's last record
+            names.set(name, imageVersion(record.dynamodb?.NewImage as Record<string, unknown> | undefined));
+          }
           const created = record.dynamodb?.ApproximateCreationDateTime;
           if (created && options.onRecordAge)
             options.onRecordAge(Math.max(0, (Date.now() - new Date(created).getTime()) / 1000));
@@ -188,7 +222,7 @@ export async function* changeFeedBatches(
         if (!out.NextShardIterator) cursor.done = true;
         if (names.size > 0) {
           sawRecords = true;
-          yield [...names];
+          yield [...names].map(([name, version]) => ({ name, version }));
         }
       }
       delay = sawRecords ? minPoll : Math.min(delay * 2, maxPoll);

@@ -1,6 +1,12 @@
 // Public surface of store/: the two tables behind the Store interface, and the change feed.
 export type { ChangeFeedOptions } from './change-feed.js';
-export { changeFeed, changeFeedBatches, latestStreamArn } from './change-feed.js';
+export {
+  type ChangedItem,
+  changeFeed,
+  changeFeedBatches,
+  changeFeedVersions,
+  latestStreamArn,
+} from './change-feed.js';
 export type { StoreClients, StoreConfig, StoreConfigOverrides, TableNames } from './config.js';
 export {
   clientConfig,

@@ -1,7 +1,7 @@
 // The change feed reads the endpoints table's stream from the real server.
 import { expect, test } from 'vitest';
 import { parseSpecOrThrow } from '../../src/model/index.js';
-import { changeFeed, changeFeedBatches } from '../../src/store/index.js';
+import { changeFeed, changeFeedBatches, changeFeedVersions, itemVersion } from '../../src/store/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { freshStore } from '../helpers/store.js';
 
@@ -75,5 +75,40 @@ test('a bulk write reaches the batch feed in few batches, each name once per bat
   // bulk-00 appears once in it.
   expect(batches).toHaveLength(1);
   expect(batches[0]).toHaveLength(60);
+  t.clients.destroy();
+});
+
+test("each change carries its new image's version, equal to itemVersion of the item read back; a removal carries none", async () => {
+  const t = await freshStore(handle.env.dynamodb.endpoint);
+  const spec = parseSpecOrThrow({ image: 'img:1' });
+  await t.store.createEndpoint({ name: 'v-1', spec, targetRegions: [], namespace: 'gco-inference' });
+  await t.store.setDesiredState('v-1', 1, 'stopped');
+  await t.store.createEndpoint({ name: 'v-2', spec, targetRegions: [], namespace: 'gco-inference' });
+  const read = await t.store.requireEndpoint('v-1');
+  await t.store.setDesiredState('v-2', 1, 'deleted');
+  await t.store.purgeEndpoint('v-2', 2);
+
+  const ac = new AbortController();
+  const deadline = setTimeout(() => ac.abort(), 20_000);
+  const seen = new Map<string, string | undefined>();
+  for await (const batch of changeFeedVersions({
+    dynamodb: t.clients.dynamodb,
+    streams: t.clients.streams,
+    tableName: t.tables.endpoints,
+    start: 'TRIM_HORIZON',
+    minPollMs: 20,
+    maxPollMs: 200,
+    signal: ac.signal,
+  })) {
+    for (const c of batch) seen.set(c.name, c.version);
+    if (seen.has('v-1') && seen.has('v-2') && seen.get('v-2') === undefined) break;
+  }
+  clearTimeout(deadline);
+  ac.abort();
+  // The last record of v-1 is the update to 'stopped': the version the monitor would read.
+  expect(seen.get('v-1')).toBe(itemVersion(read.raw));
+  expect(seen.get('v-1')).toMatch(/^2\|\d{4}-/);
+  expect(seen.has('v-2')).toBe(true);
+  expect(seen.get('v-2')).toBeUndefined();
   t.clients.destroy();
 });
