@@ -312,6 +312,7 @@ function startMonitor(
   dynamoEndpoint: string,
   logDir: string,
   cpuProfDir: string,
+  pods: boolean,
 ): Monitor {
   mkdirSync(logDir, { recursive: true });
   const logPath = join(logDir, `monitor-${region.name}.log`);
@@ -331,6 +332,10 @@ function startMonitor(
     METRICS_PORT: '0',
     HEALTH_PORT: '0',
     LOG_LEVEL: 'info',
+    // Without pods no replica is ever ready, so after the default 300 s the watchdog would pull
+    // every Ingress: thousands of deletes, Events and status writes in the middle of the change and
+    // idle phases (seen at N = 10 000). That is the watchdog working, not the cost being measured.
+    ...(pods ? {} : { INFERENCE_UNHEALTHY_THRESHOLD_SECONDS: String(24 * 3600) }),
   };
   // The V8 flags production runs the monitor with (deploy/base/deployment.yaml), nothing else.
   env.NODE_OPTIONS = productionNodeOptions();
@@ -551,7 +556,7 @@ async function main(): Promise<void> {
     const profDir = opts.cpuProf;
     if (profDir) mkdirSync(profDir, { recursive: true });
     for (const [i, r] of regions.entries())
-      monitors.push(startMonitor(entry, r, tables, proxyEndpoint, logDir, i === 0 ? profDir : ''));
+      monitors.push(startMonitor(entry, r, tables, proxyEndpoint, logDir, i === 0 ? profDir : '', opts.pods));
     for (const m of monitors) if (m.child.pid !== undefined) cpu.add('monitor', m.child.pid);
     await waitUntil('every monitor to lead', 120_000, () => {
       const dead = monitors.find((m) => m.exited);
