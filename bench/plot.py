@@ -3,7 +3,7 @@
 Not part of the install or the tests: matplotlib is only needed to redraw the figure.
     python3 -m venv /tmp/plot && /tmp/plot/bin/pip install matplotlib
     /tmp/plot/bin/python bench/plot.py bench/results/2026-11-26-session2-n100-r3.json \
-        bench/results/2026-11-26-session2-n1000-r3.json bench/results/2026-11-26-session2-n10000-r1-nopods.json
+        bench/results/2026-11-26-session2-n1000-r3.json bench/results/2026-11-26-session3-n10000-r1-nopods.json
 """
 
 import json
