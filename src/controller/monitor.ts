@@ -256,6 +256,9 @@ export class Monitor {
 
     void this.followChangeFeed(queue, abort.signal);
     await this.resync(queue);
+    // A SIGTERM or a lost lease during the awaits above already ran standDown: starting timers or
+    // workers now would leak them past it (their intervals kept a stopped process alive).
+    if (abort.signal.aborted) return;
     // The period starts at a random point of the first one, so monitors started together (a
     // rollout, or the benchmark's three regions sharing one local server) do not scan in step.
     const period = this.config.resyncIntervalMs;
@@ -270,6 +273,7 @@ export class Monitor {
       ),
     );
     await this.heartbeat();
+    if (abort.signal.aborted) return;
     term.timers.push(setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs));
     term.timers.push(setInterval(() => this.publishStateGauge(), 5_000));
     for (let i = 0; i < this.config.concurrency; i++) term.workers.push(this.worker(queue));
