@@ -41,11 +41,16 @@ export interface MonitorDeps {
   readonly metrics: MonitorMetrics;
 }
 
-function toEntry(name: string, record: EndpointRecord | undefined): DesiredEntry | undefined {
+/** A read item as the desired cache holds it: its entry (parsed, or invalid) and its version. */
+function versioned(
+  name: string,
+  record: EndpointRecord | undefined,
+): { entry: DesiredEntry; version: string } | undefined {
   if (!record) return undefined;
-  return record.parsed.ok
+  const entry: DesiredEntry = record.parsed.ok
     ? { kind: 'endpoint', endpoint: record.parsed.value }
     : invalidEntry(name, record.raw, record.parsed.error);
+  return { entry, version: itemVersion(record.raw) };
 }
 
 /** Counts every DynamoDB and Streams request by operation and result, at the SDK's edge. */
@@ -320,12 +325,7 @@ export class Monitor {
       const result = await store.scanEndpointVersions();
       const records = await store.getEndpoints(this.desired.staleNames(result.versions));
       this.markStore(true);
-      const fetched = new Map(
-        [...records].map(([name, rec]) => {
-          const entry = toEntry(name, rec);
-          return [name, rec && entry ? { entry, version: itemVersion(rec.raw) } : undefined] as const;
-        }),
-      );
+      const fetched = new Map([...records].map(([name, rec]) => [name, versioned(name, rec)] as const));
       const changed = new Set(this.desired.replaceFromVersions(result.versions, fetched, token));
       this.lastScanAt = Date.now();
       const count = this.requeueAll(queue, changed);
@@ -371,8 +371,8 @@ export class Monitor {
             : await store.getEndpoints(chunk);
         this.markStore(true);
         for (const [name, record] of records) {
-          const version = record ? itemVersion(record.raw) : undefined;
-          if (this.desired.set(name, toEntry(name, record), version)) queue.add(name, 'high');
+          const read = versioned(name, record);
+          if (this.desired.set(name, read?.entry, read?.version)) queue.add(name, 'high');
         }
       },
       onError: (err) => this.markStore(false, err),

@@ -11,6 +11,7 @@ import {
   type Shard,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
+import { itemVersion } from './dynamo-store.js';
 import { classifyError, StoreUnavailableError } from './errors.js';
 
 export interface ChangeFeedOptions {
@@ -81,12 +82,13 @@ async function listShards(streams: DynamoDBStreamsClient, streamArn: string): Pr
   return shards;
 }
 
-/** `generation|updated_at` of a stream image (attribute-value form), as `itemVersion` gives for the item. */
+/** The version of a stream image (attribute-value form), the same string `itemVersion` gives for the item. */
 function imageVersion(image: Record<string, unknown> | undefined): string | undefined {
   if (!image) return undefined;
-  const generation = (image.generation as { N?: string } | undefined)?.N ?? '';
-  const updatedAt = (image.updated_at as { S?: string } | undefined)?.S ?? '';
-  return `${generation}|${updatedAt}`;
+  return itemVersion({
+    generation: (image.generation as { N?: string } | undefined)?.N,
+    updated_at: (image.updated_at as { S?: string } | undefined)?.S,
+  });
 }
 
 /** Endpoint name of a stream record: from its keys, else from either image. */

@@ -3,9 +3,20 @@ import { expect, test } from 'vitest';
 import { parseSpecOrThrow } from '../../src/model/index.js';
 import { changeFeed, changeFeedBatches, changeFeedVersions, itemVersion } from '../../src/store/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
-import { freshStore } from '../helpers/store.js';
+import { freshStore, type TestStore } from '../helpers/store.js';
 
 const handle = useLocalEnv({ regions: [] });
+
+/** The feed over a test store's endpoints table, from the stream's start, polled quickly. */
+const feedOf = (t: TestStore, signal: AbortSignal) => ({
+  dynamodb: t.clients.dynamodb,
+  streams: t.clients.streams,
+  tableName: t.tables.endpoints,
+  start: 'TRIM_HORIZON' as const,
+  minPollMs: 20,
+  maxPollMs: 200,
+  signal,
+});
 
 test('the change feed yields the names of endpoints written after it started', async () => {
   const t = await freshStore(handle.env.dynamodb.endpoint);
@@ -14,16 +25,7 @@ test('the change feed yields the names of endpoints written after it started', a
 
   const ac = new AbortController();
   const errors: unknown[] = [];
-  const feed = changeFeed({
-    dynamodb: t.clients.dynamodb,
-    streams: t.clients.streams,
-    tableName: t.tables.endpoints,
-    start: 'TRIM_HORIZON',
-    minPollMs: 20,
-    maxPollMs: 200,
-    signal: ac.signal,
-    onError: (e) => errors.push(e),
-  });
+  const feed = changeFeed({ ...feedOf(t, ac.signal), onError: (e) => errors.push(e) });
   const seen: string[] = [];
   const deadline = setTimeout(() => ac.abort(), 20_000);
   for await (const name of feed) {
@@ -56,15 +58,7 @@ test('a bulk write reaches the batch feed in few batches, each name once per bat
   const ac = new AbortController();
   const deadline = setTimeout(() => ac.abort(), 20_000);
   const batches: string[][] = [];
-  for await (const batch of changeFeedBatches({
-    dynamodb: t.clients.dynamodb,
-    streams: t.clients.streams,
-    tableName: t.tables.endpoints,
-    start: 'TRIM_HORIZON',
-    minPollMs: 20,
-    maxPollMs: 200,
-    signal: ac.signal,
-  })) {
+  for await (const batch of changeFeedBatches(feedOf(t, ac.signal))) {
     batches.push(batch);
     if (new Set(batches.flat()).size >= names.length) break;
   }
@@ -91,15 +85,7 @@ test("each change carries its new image's version, equal to itemVersion of the i
   const ac = new AbortController();
   const deadline = setTimeout(() => ac.abort(), 20_000);
   const seen = new Map<string, string | undefined>();
-  for await (const batch of changeFeedVersions({
-    dynamodb: t.clients.dynamodb,
-    streams: t.clients.streams,
-    tableName: t.tables.endpoints,
-    start: 'TRIM_HORIZON',
-    minPollMs: 20,
-    maxPollMs: 200,
-    signal: ac.signal,
-  })) {
+  for await (const batch of changeFeedVersions(feedOf(t, ac.signal))) {
     for (const c of batch) seen.set(c.name, c.version);
     if (seen.has('v-1') && seen.has('v-2') && seen.get('v-2') === undefined) break;
   }
