@@ -115,12 +115,6 @@ export class Monitor {
       // The caches never log by themselves: a lost watch, a relist after 410 and its retries are
       // what an operator needs to see during an API server outage.
       onEvent: (e) => {
-        if (e.type === 'reconnected') {
-          // Keys that failed during the outage retry now, not at the end of their grown backoff.
-          const retried = this.term?.queue.retryFailedNow() ?? 0;
-          deps.log.info({ retried }, 'API server answers again; watches and failed reconciles retry now');
-          return;
-        }
         const where = { kind: e.kind, namespace: e.namespace };
         if (e.type === 'error')
           deps.log.warn({ ...where, err: String(e.error), retryInMs: e.retryInMs }, 'watch failed; retrying');
@@ -128,6 +122,12 @@ export class Monitor {
           deps.log.info({ ...where, resourceVersion: e.resourceVersion }, 'watch expired; relisting');
         else deps.log.debug({ ...where, count: e.count, resourceVersion: e.resourceVersion }, 'listed');
       },
+    });
+    // The caches wake their watches when the API server answers again; keys that failed during the
+    // outage retry now too, not at the end of their grown backoff.
+    client.onReconnect(() => {
+      const retried = this.term?.queue.retryFailedNow() ?? 0;
+      deps.log.info({ retried }, 'API server answers again; watches and failed reconciles retry now');
     });
     // A change in the cluster (a pod became ready, an object was edited) goes first: its reconcile
     // is usually a status write only (see WorkQueue).

@@ -36,9 +36,7 @@ export type CacheEvent =
       readonly namespace: string;
       readonly error: unknown;
       readonly retryInMs: number;
-    }
-  /** The API server answers again after an outage; every reflector retries now. */
-  | { readonly type: 'reconnected' };
+    };
 
 export interface KubeCachesOptions {
   readonly namespaces: readonly string[];
@@ -90,7 +88,6 @@ export class KubeCaches {
     // to its cap (30 s) after the server is back, and every reconcile meanwhile reads a stale cache.
     client.onReconnect(() => {
       for (const r of this.reflectors) r.retryNow();
-      options.onEvent?.({ type: 'reconnected' });
     });
     for (const namespace of options.namespaces) {
       for (const k of options.kinds ?? WATCHED_KINDS) {
