@@ -72,8 +72,14 @@ export interface RegionHeartbeat {
   readonly region: string;
   readonly lastHeartbeat: string;
   readonly identity: string;
-  /** Heartbeat newer than the staleness limit. */
+  /** Heartbeat newer than the staleness limit, and not withdrawn by a monitor that stopped. */
   readonly alive: boolean;
+  /** Namespaces this region's monitor accepts (its ALLOWED_NAMESPACES); absent from old monitors. */
+  readonly allowedNamespaces?: readonly string[];
+  /** The inferctl version of the monitor that wrote the heartbeat; absent from old monitors. */
+  readonly version?: string;
+  /** Set when the monitor withdrew its heartbeat on a clean stop (SIGTERM). */
+  readonly withdrawnAt?: string;
 }
 
 export interface Store {
