@@ -379,11 +379,9 @@ export const EndpointItemSchema = z.object({
       z
         .string()
         .refine(isLabelKey, { error: (i) => `keys must be valid label keys, got ${showValue(i.input)}` }),
-      z
-        .string()
-        .refine(isLabelValue, {
-          error: (i) => `values must be valid label values, got ${showValue(i.input)}`,
-        }),
+      z.string().refine(isLabelValue, {
+        error: (i) => `values must be valid label values, got ${showValue(i.input)}`,
+      }),
     )
     .default({}),
   created_by: z.string().max(256).optional(),
