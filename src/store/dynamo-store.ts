@@ -584,11 +584,18 @@ export class DynamoStore implements Store {
       .map((item): RegionHeartbeat => {
         const last = typeof item.last_heartbeat === 'string' ? item.last_heartbeat : '';
         const t = Date.parse(last);
+        const withdrawn = typeof item.withdrawn_at === 'string' ? item.withdrawn_at : undefined;
+        const allowed = item.allowed_namespaces;
         return {
           region: String(item.region ?? ''),
           lastHeartbeat: last,
           identity: typeof item.monitor_identity === 'string' ? item.monitor_identity : '',
-          alive: Number.isFinite(t) && now - t <= limit,
+          alive: Number.isFinite(t) && now - t <= limit && withdrawn === undefined,
+          ...(Array.isArray(allowed) || allowed instanceof Set
+            ? { allowedNamespaces: [...(allowed as Iterable<unknown>)].map(String).sort() }
+            : {}),
+          ...(typeof item.version === 'string' ? { version: item.version } : {}),
+          ...(withdrawn !== undefined ? { withdrawnAt: withdrawn } : {}),
         };
       })
       .sort((a, b) => a.region.localeCompare(b.region));
