@@ -224,3 +224,16 @@ export function statusView(
     updated_at: endpoint.updatedAt ?? null,
   };
 }
+
+/** The documented contract of -o json|yaml (docs/cli-output.schema.json is this, generated). */
+export function outputJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'inferctl -o json|yaml output',
+    properties: {
+      status: z.toJSONSchema(statusSchema),
+      list: z.toJSONSchema(listSchema),
+      regions: z.toJSONSchema(regionsSchema),
+    },
+  };
+}
