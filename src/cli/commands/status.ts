@@ -93,12 +93,13 @@ async function watch(ctx: Ctx, name: string): Promise<void> {
   while (!signal.aborted) {
     const v = await load(ctx, name);
     if (!v) {
+      if (last === '') throw new CliError('NOT_FOUND', `endpoint ${name} not found`);
       ctx.progress(`${name}: purged`);
       return;
     }
     const text = render(ctx.format, v, true);
     if (text !== last) {
-      if (last !== '' && ctx.format === 'table') ctx.deps.stdout.write('\n');
+      if (last !== '' && ctx.format !== 'json') ctx.deps.stdout.write(ctx.format === 'yaml' ? '---\n' : '\n');
       ctx.deps.stdout.write(text);
       last = text;
     }
