@@ -18,7 +18,7 @@ export interface DiffSubject extends Omit<EndpointDocument, 'spec'> {
   readonly spec: Readonly<Record<string, unknown>>;
 }
 
-export function documentOf(e: Endpoint): EndpointDocument {
+function documentOf(e: Endpoint): EndpointDocument {
   return {
     name: e.name,
     namespace: e.namespace,

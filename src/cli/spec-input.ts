@@ -84,10 +84,7 @@ function num(s: string): number | string {
   return /^-?\d+$/.test(s.trim()) ? Number(s) : s;
 }
 
-export function parsePairs(
-  flag: string,
-  values: readonly string[] | undefined,
-): Record<string, string> | undefined {
+function parsePairs(flag: string, values: readonly string[] | undefined): Record<string, string> | undefined {
   if (!values) return undefined;
   const out: Record<string, string> = {};
   for (const v of values) {

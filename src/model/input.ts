@@ -8,7 +8,7 @@ import { isLabelKey, isLabelValue, LABEL_APP, LABEL_MANAGED_BY, LABEL_PROJECT } 
 import { EndpointSpecSchema, showValue } from './schema.js';
 
 /** The keys of an endpoint file: exactly what `inferctl get NAME -o yaml` prints. */
-export const FILE_KEYS = ['name', 'namespace', 'target_regions', 'labels', 'spec'] as const;
+const FILE_KEYS = ['name', 'namespace', 'target_regions', 'labels', 'spec'] as const;
 
 /** Label keys and prefixes inferctl sets on every object it renders; a user label may not claim them. */
 const RESERVED_LABEL_KEYS = new Set([LABEL_APP, LABEL_PROJECT, LABEL_MANAGED_BY]);
@@ -39,7 +39,7 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return best && best.d <= Math.max(1, Math.floor(w.length / 3)) ? best.c : undefined;
 }
 
-export function unknownFieldRule(key: string, known: readonly string[]): string {
+function unknownFieldRule(key: string, known: readonly string[]): string {
   const guess = didYouMean(key, known);
   return guess ? `unknown field, did you mean ${guess}?` : `unknown field; known fields: ${known.join(', ')}`;
 }
@@ -89,7 +89,7 @@ function unknownFields(value: unknown, schema: z.ZodType, path: readonly Propert
 }
 
 /** Unknown fields of a spec the user wrote, as `spec.<path>` issues. */
-export function unknownSpecFields(spec: unknown): SpecIssue[] {
+function unknownSpecFields(spec: unknown): SpecIssue[] {
   return unknownFields(spec, EndpointSpecSchema, ['spec']);
 }
 
