@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { type PodLike, trimPod } from './trim.js';
-import type { PodView } from './types.js';
+import { type DeploymentLike, type PodLike, trimDeployment, trimPod } from './trim.js';
+import type { DeploymentView, PodView } from './types.js';
 
 const at = (s: string) => Date.parse(s);
 
@@ -181,5 +181,53 @@ describe('trimPod', () => {
     const view = trimPod(pod);
     expect(view).toMatchObject(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
     for (const [k, v] of Object.entries(fields)) if (v === undefined) expect(view).not.toHaveProperty(k);
+  });
+});
+
+describe('trimDeployment', () => {
+  test.each<[string, DeploymentLike, DeploymentView]>([
+    [
+      'a Deployment short of replicas, keeping only Progressing and ReplicaFailure',
+      {
+        spec: { replicas: 3 },
+        status: {
+          replicas: 2,
+          availableReplicas: 1,
+          conditions: [
+            { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable' },
+            {
+              type: 'ReplicaFailure',
+              status: 'True',
+              reason: 'FailedCreate',
+              message: 'exceeded quota',
+              lastTransitionTime: '2026-11-30T12:00:00Z',
+            },
+            { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' },
+          ],
+        },
+      },
+      {
+        desired: 3,
+        replicas: 2,
+        available: 1,
+        conditions: [
+          {
+            type: 'ReplicaFailure',
+            status: 'True',
+            reason: 'FailedCreate',
+            message: 'exceeded quota',
+            since: at('2026-11-30T12:00:00Z'),
+          },
+          { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' },
+        ],
+      },
+    ],
+    [
+      'a Deployment the controller has not seen yet',
+      {},
+      { desired: 1, replicas: 0, available: 0, conditions: [] },
+    ],
+  ])('trims %s', (_what, d, view) => {
+    expect(trimDeployment(d)).toEqual(view);
   });
 });

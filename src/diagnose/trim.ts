@@ -1,4 +1,4 @@
-import type { ConditionView, ContainerState, ContainerView, PodView } from './types.js';
+import type { ConditionView, ContainerState, ContainerView, DeploymentView, PodView } from './types.js';
 
 // The shape of a pod as either client delivers it: typed API answers carry Dates, informer and
 // watch items raw JSON strings. Only the fields read here are named, so a V1Pod fits.
@@ -128,4 +128,22 @@ export function trimPod(pod: PodLike): PodView {
     initContainers: containers(pod.spec?.initContainers, status.initContainerStatuses),
     containers: containers(pod.spec?.containers, status.containerStatuses),
   });
+}
+
+export interface DeploymentLike {
+  spec?: { replicas?: number };
+  status?: { replicas?: number; availableReplicas?: number; conditions?: readonly ConditionLike[] };
+}
+
+/** The fields of a Deployment that diagnosis reads (see DeploymentView). */
+export function trimDeployment(d: DeploymentLike): DeploymentView {
+  return {
+    // The API server defaults spec.replicas to 1; an HPA-owned Deployment still carries its choice.
+    desired: d.spec?.replicas ?? 1,
+    replicas: d.status?.replicas ?? 0,
+    available: d.status?.availableReplicas ?? 0,
+    conditions: (d.status?.conditions ?? [])
+      .filter((c) => c.type === 'Progressing' || c.type === 'ReplicaFailure')
+      .map(condition),
+  };
 }
