@@ -180,6 +180,40 @@ describe('one cause per failure, in the cluster’s words', () => {
       { reason: 'ImagePullFailed', severity: 'terminal' },
     ],
     [
+      'ImagePullFailed naming the model-sync image',
+      'the init container’s image cannot be pulled',
+      track([
+        initPod({
+          ...synced,
+          ready: false,
+          state: {
+            kind: 'waiting',
+            reason: 'ImagePullBackOff',
+            message: `Back-off pulling image "${SYNC_IMAGE}"`,
+          },
+        }),
+      ]),
+      60,
+      {
+        reason: 'ImagePullFailed',
+        severity: 'waiting',
+        details: { container: 'model-sync', image: SYNC_IMAGE, waitingReason: 'ImagePullBackOff' },
+      },
+    ],
+    [
+      'ImagePullFailed (terminal) at once, since the pod’s creation',
+      'pulling is forbidden by the pull policy and the kubelet has not recorded a start',
+      track([
+        {
+          ...pulling('ErrImageNeverPull', 'image not present with pull policy of Never'),
+          startTime: undefined,
+          created: sec(2),
+        },
+      ]),
+      3,
+      { reason: 'ImagePullFailed', severity: 'terminal', since: iso(2) },
+    ],
+    [
       'CrashLooping (waiting) with the exit code and reason',
       'the container restarted fewer than 3 times',
       track([crashing(2, 1, 'Error', 'ValueError: unknown model')]),

@@ -95,6 +95,7 @@ function nodeObject(shape: NodeShape, index: number): V1Node {
 }
 
 const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
+const isConflict = (err: unknown) => (err as { code?: number }).code === 409;
 const ownerKey = (pod: V1Pod) => pod.metadata?.ownerReferences?.[0]?.uid ?? pod.metadata?.uid ?? '';
 
 export interface SimulatorOptions {
@@ -103,12 +104,14 @@ export interface SimulatorOptions {
   readonly disruptAfterMs: number;
 }
 
-/** A kubelet's back-off (10 s doubling to 5 min) scaled down, so tests and the demo see a crash loop climb in seconds. */
+/**
+ * A kubelet's back-off (10 s doubling to 5 min) scaled down, so tests and the demo see a crash
+ * loop pass its terminal threshold in seconds.
+ */
 export const DEFAULT_SIMULATOR_OPTIONS: SimulatorOptions = {
   timing: { backoffMs: 2_000, backoffCapMs: 30_000 },
   disruptAfterMs: 5_000,
 };
-const isConflict = (err: unknown) => (err as { code?: number }).code === 409;
 
 export class Simulator {
   private readonly core: CoreV1Api;
