@@ -194,10 +194,15 @@ describe('steps', () => {
     let p = withStatus(pod('example/x:simulate-oom'), startedStatus(pod('example/x:simulate-oom'), T0, IPS));
     const readySince = cond(p.status!, 'Ready')?.lastTransitionTime;
     for (let i = 1; i <= 3; i++) {
-      p = withStatus(p, steppedStatus(p, later(i * 10)));
+      p = withStatus(p, steppedStatus(p, later(i * 10), TIMING));
       expect(main(p.status!)).toMatchObject({
         restartCount: i,
-        state: { waiting: { reason: 'CrashLoopBackOff' } },
+        state: {
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${2 ** (i + 1)}s restarting failed container=inference pod=llama-1_ns(u1)`,
+          },
+        },
         lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: later(i * 10) } },
       });
     }
@@ -213,7 +218,7 @@ describe('steps', () => {
     const delays: (number | undefined)[] = [];
     for (let i = 0; i < 6; i++) {
       delays.push(nextStepIn(p, TIMING));
-      p = withStatus(p, steppedStatus(p, later(i)));
+      p = withStatus(p, steppedStatus(p, later(i), TIMING));
     }
     expect(delays).toEqual([2000, 4000, 8000, 16_000, 30_000, 30_000]);
   });
@@ -224,19 +229,19 @@ describe('steps', () => {
       startedStatus(pod('example/x:simulate-pull-fail'), T0, IPS),
     );
     expect(nextStepIn(p, TIMING)).toBe(2000);
-    p = withStatus(p, steppedStatus(p, later(2)));
+    p = withStatus(p, steppedStatus(p, later(2), TIMING));
     expect(main(p.status!).state?.waiting).toEqual({
       reason: 'ImagePullBackOff',
       message: 'Back-off pulling image "example/x:simulate-pull-fail"',
     });
     expect(nextStepIn(p, TIMING)).toBeUndefined();
-    expect(steppedStatus(p, later(4))).toBeUndefined();
+    expect(steppedStatus(p, later(4), TIMING)).toBeUndefined();
   });
 
   test('a failing model sync restarts while the serving container waits', () => {
     const fresh = pod('example/x:1', ['s3://m/simulate-crashloop/x']);
     let p = withStatus(fresh, startedStatus(fresh, T0, IPS));
-    p = withStatus(p, steppedStatus(p, later(2)));
+    p = withStatus(p, steppedStatus(p, later(2), TIMING));
     expect(p.status?.initContainerStatuses?.[0]).toMatchObject({
       restartCount: 1,
       state: { waiting: { reason: 'CrashLoopBackOff' } },
@@ -251,7 +256,7 @@ describe('steps', () => {
     (image) => {
       const p = withStatus(pod(image), startedStatus(pod(image), T0, IPS));
       expect(nextStepIn(p, TIMING)).toBeUndefined();
-      expect(steppedStatus(p, later(60))).toBeUndefined();
+      expect(steppedStatus(p, later(60), TIMING)).toBeUndefined();
     },
   );
 });
@@ -289,7 +294,7 @@ describe('what diagnosis makes of it', () => {
   ])('%s is diagnosed as expected', (_what, image, source, steps, expected) => {
     const fresh = pod(image, source ? [source] : undefined);
     let p = withStatus(fresh, startedStatus(fresh, T0, IPS));
-    for (let i = 1; i <= steps; i++) p = withStatus(p, steppedStatus(p, later(i)));
+    for (let i = 1; i <= steps; i++) p = withStatus(p, steppedStatus(p, later(i), TIMING));
     const causes = diagnose({ primary: track(p, image), now: later(10).getTime() });
     expect(causes.map((c) => `${c.reason} ${c.severity}`)).toEqual([expected]);
   });

@@ -60,6 +60,10 @@ export interface KubeletTiming {
   readonly backoffCapMs: number;
 }
 
+/** The wait before the next attempt after `restarts` restarts: doubling, up to the cap. */
+const backoff = (timing: KubeletTiming, restarts: number) =>
+  Math.min(timing.backoffMs * 2 ** restarts, timing.backoffCapMs);
+
 const exits: Partial<Record<Behaviour, { exitCode: number; reason: string }>> = {
   crashloop: { exitCode: 1, reason: 'Error' },
   oom: { exitCode: 137, reason: 'OOMKilled' },
@@ -122,13 +126,15 @@ function nextState(
   s: V1ContainerStatus,
   pod: V1Pod,
   now: Date,
+  timing: KubeletTiming,
 ): V1ContainerStatus | undefined {
   const b = behaviourOf(c);
   const exit = exits[b];
   if (exit) {
     const restarts = s.restartCount + 1;
     const meta = pod.metadata ?? {};
-    const message = `back-off restarting failed container=${c.name} pod=${meta.name}_${meta.namespace}(${meta.uid})`;
+    const wait = backoff(timing, restarts) / 1000;
+    const message = `back-off ${wait}s restarting failed container=${c.name} pod=${meta.name}_${meta.namespace}(${meta.uid})`;
     const lastState: V1ContainerState = {
       terminated: { ...exit, startedAt: new Date(now.getTime() - 1000), finishedAt: now },
     };
@@ -237,14 +243,14 @@ export function startedStatus(pod: V1Pod, now: Date, ips: { hostIP: string; podI
 }
 
 /** One more restart (or pull back-off) for every container that keeps failing; undefined if none. */
-export function steppedStatus(pod: V1Pod, now: Date): V1PodStatus | undefined {
+export function steppedStatus(pod: V1Pod, now: Date, timing: KubeletTiming): V1PodStatus | undefined {
   let moved = false;
   const current = (list: V1ContainerStatus[] | undefined, c: V1Container) =>
     list?.find((s) => s.name === c.name);
   const { init, main } = containerStatuses(pod, (c, isInit) => {
     const s = current(isInit ? pod.status?.initContainerStatuses : pod.status?.containerStatuses, c);
     if (!s || s.state?.waiting?.reason === 'PodInitializing') return firstState(c, isInit, now);
-    const next = nextState(c, s, pod, now);
+    const next = nextState(c, s, pod, now, timing);
     if (next) moved = true;
     return next ?? s;
   });
@@ -263,7 +269,7 @@ export function nextStepIn(pod: V1Pod, timing: KubeletTiming): number | undefine
     const failing =
       exits[b] !== undefined || (b === 'pull-fail' && s.state?.waiting?.reason === 'ErrImagePull');
     if (!failing) continue;
-    const delay = Math.min(timing.backoffMs * 2 ** s.restartCount, timing.backoffCapMs);
+    const delay = backoff(timing, s.restartCount);
     soonest = Math.min(soonest ?? delay, delay);
   }
   return soonest;

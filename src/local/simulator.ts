@@ -276,7 +276,7 @@ export class Simulator {
       const now = new Date();
       let status: V1PodStatus | undefined;
       if (kind === 'step') {
-        status = steppedStatus(pod, now);
+        status = steppedStatus(pod, now, this.options.timing);
       } else {
         const disruption = disruptionOf(pod);
         if (!disruption || this.disrupted.has(ownerKey(pod))) return;
