@@ -259,9 +259,24 @@ describe('each cause, as the cluster shows it', () => {
     await createPod('low', onCpuNode('diag-low'), { finalizers: ['example.com/hold'] });
     await podWhen('low', (p) => condition(p, 'Ready')?.status === 'True', 'low running');
     await createPod('high', onCpuNode('diag-high'));
-    const pod = await podWhen('low', (p) => condition(p, 'DisruptionTarget')?.status === 'True', 'preempted');
-    expect(pod.metadata?.deletionTimestamp).toBeDefined();
-    expect(causesOf(track([pod], image))).toMatchObject([{ reason: 'Preempted', severity: 'waiting' }]);
+    // The scheduler marks the victim with DisruptionTarget, then deletes it (asynchronously).
+    const pod = await podWhen(
+      'low',
+      (p) =>
+        condition(p, 'DisruptionTarget')?.status === 'True' && p.metadata?.deletionTimestamp !== undefined,
+      'preempted and deleted',
+    );
+    expect(causesOf(track([pod], image))).toMatchObject([
+      {
+        reason: 'Preempted',
+        severity: 'waiting',
+        message: condition(pod, 'DisruptionTarget')?.message,
+        details: { disruption: 'PreemptionByScheduler' },
+      },
+    ]);
+    expect(condition(pod, 'DisruptionTarget')?.message).toMatch(
+      /preempting to accommodate a higher priority pod/,
+    );
     await core.patchNamespacedPod(
       { name: 'low', namespace: NS, body: [{ op: 'remove', path: '/metadata/finalizers' }] },
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
@@ -331,6 +346,45 @@ describe('Deployment-level causes, from the real controllers', () => {
       },
     ]);
     expect(causesOf(track([], image, d), { quotaMs: 0 })).toMatchObject([{ severity: 'terminal' }]);
+  });
+
+  test('Evicted: a spot interruption explains the missing replica until the replacement is available', async () => {
+    const { apps, core } = clients();
+    const image = 'example/vllm:simulate-spot-interruption';
+    // minReadySeconds holds the replacement unavailable for a while, so the gap can be observed.
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: deployment('spot', image, { minReadySeconds: 10 }),
+    });
+    const listed = async () =>
+      (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=spot' })).items;
+    const interrupted = await waitFor(
+      async () => {
+        const pods = await listed();
+        const d = await apps.readNamespacedDeployment({ name: 'spot', namespace: NS });
+        const failed = pods.some((p) => p.status?.phase === 'Failed');
+        return failed && (d.status?.availableReplicas ?? 0) === 0 ? { pods, d } : undefined;
+      },
+      60_000,
+      'interrupted, replacement not yet available',
+    );
+    expect(causesOf(track(interrupted.pods, image, interrupted.d))).toMatchObject([
+      {
+        reason: 'Evicted',
+        severity: 'waiting',
+        message: 'Pod was terminated in response to imminent node shutdown.',
+      },
+    ]);
+    // The ReplicaSet replaces the pod; a spot node is reclaimed once, so the replacement runs.
+    const d = await deploymentWhen(
+      NS,
+      'spot',
+      (x) => x.status?.availableReplicas === 1,
+      'replacement available',
+    );
+    const pods = await listed();
+    expect(pods.map((p) => p.status?.phase).sort()).toEqual(['Failed', 'Running']);
+    expect(causesOf(track(pods, image, d))).toEqual([]);
   });
 
   test('ProgressDeadlineExceeded: the Deployment controller gives up, and the cause holding it back turns terminal', async () => {
