@@ -110,7 +110,8 @@ function firstState(c: V1Container, init: boolean, now: Date): V1ContainerStatus
   return { ...base, ready, started: true, state: { running: { startedAt: now } } };
 }
 
-const waitingFor = (c: V1Container): V1ContainerStatus => ({
+/** A container held back while an init container before it has not completed. */
+const initializing = (c: V1Container): V1ContainerStatus => ({
   name: c.name,
   image: c.image ?? '',
   imageID: '',
@@ -228,11 +229,11 @@ function containerStatuses(
   const init: V1ContainerStatus[] = [];
   let blocked = false;
   for (const c of pod.spec?.initContainers ?? []) {
-    const s = blocked ? waitingFor(c) : status(c, true);
+    const s = blocked ? initializing(c) : status(c, true);
     init.push(s);
     if (!completed(s)) blocked = true;
   }
-  const main = (pod.spec?.containers ?? []).map((c) => (blocked ? waitingFor(c) : status(c, false)));
+  const main = (pod.spec?.containers ?? []).map((c) => (blocked ? initializing(c) : status(c, false)));
   return { init, main };
 }
 
