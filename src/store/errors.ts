@@ -118,6 +118,15 @@ export function isConditionalCheckFailed(err: unknown): boolean {
   return errorName(err) === 'ConditionalCheckFailedException';
 }
 
+/** Runs one request, mapping its failure through `classifyError`. */
+export async function classified<T>(operation: string, table: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    throw classifyError(err, operation, table);
+  }
+}
+
 /**
  * Map an SDK error to a StoreUnavailableError when it is about reachability, throttling,
  * credentials, region or a missing table; anything else is returned unchanged.
