@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { delay } from '../async/delay.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError, NotLeaderError } from './errors.js';
 import type { KubeRef } from './types.js';
@@ -71,7 +72,8 @@ export class LeaderElector {
   private observedHolder: string | undefined;
   private stopped = true;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  /** Aborted by `stop()` to end the wait between attempts. */
+  private wake: AbortController | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LeaderElectionOptions) {
@@ -112,7 +114,7 @@ export class LeaderElector {
   /** Stops campaigning; a leader steps down first and then releases the lease (unless `release: false`). */
   async stop(options: { release?: boolean } = {}): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.wake?.abort();
     await this.loop;
     const wasLeading = this.isLeader();
     this.stepDown();
@@ -140,14 +142,9 @@ export class LeaderElector {
       } else if (this.leading && !this.isLeader()) {
         this.stepDown();
       }
-      const delay = this.leading ? this.retryPeriodMs : this.retryPeriodMs * (1 + Math.random() * 0.2);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      const pause = this.leading ? this.retryPeriodMs : this.retryPeriodMs * (1 + Math.random() * 0.2);
+      this.wake = new AbortController();
+      await delay(pause, this.wake.signal);
       this.wake = undefined;
     }
   }
