@@ -34,7 +34,11 @@ export interface MonitorDeps {
   readonly kubeAccess: KubeAccess;
   readonly log: Logger;
   readonly metrics: MonitorMetrics;
+  /** The inferctl version, published with the heartbeat. */
+  readonly version: string;
 }
+
+const WITHDRAW_TIMEOUT_MS = 3_000;
 
 /** What exists only while this replica leads; `standDown` takes it apart. */
 interface Term {
@@ -55,6 +59,8 @@ export class Monitor {
   private term: Term | undefined;
   private stopped = false;
   private once = false;
+  /** Set by the first heartbeat written: a clean stop withdraws it. */
+  private beating = false;
 
   constructor(
     private readonly config: MonitorConfig,
@@ -105,14 +111,8 @@ export class Monitor {
 
   /** Starts the caches and the election; returns at once. */
   start(): void {
-    this.deps.log.info(
-      {
-        region: this.config.region,
-        namespaces: this.config.allowedNamespaces,
-        identity: this.config.identity,
-      },
-      'monitor starting',
-    );
+    // region and identity are the logger's bindings, on every line already.
+    this.deps.log.info({ namespaces: this.config.allowedNamespaces }, 'monitor starting');
     this.caches.start();
     this.elector.start();
   }
@@ -125,6 +125,7 @@ export class Monitor {
     const grace = new AbortController();
     await Promise.race([inFlight, delay(graceMs, grace.signal)]);
     grace.abort();
+    await this.withdrawHeartbeat();
     await this.elector.stop({ release: true });
     await this.caches.stop();
   }
@@ -210,7 +211,7 @@ export class Monitor {
     const term: Term = { abort, queue, timers: [], workers: [] };
     this.term = term;
     metrics.leader.set(1);
-    log.info({ identity: this.config.identity }, 'started leading');
+    log.info('started leading');
 
     // The previous leader's status items are our starting point (watchdog clocks included), and
     // the baseline our put-if-changed writes compare against: another replica may have written.
@@ -262,20 +263,39 @@ export class Monitor {
     for (const t of term.timers) clearInterval(t);
     term.queue.shutdown();
     this.deps.metrics.leader.set(0);
-    this.deps.log.warn(
-      { identity: this.config.identity },
-      'stopped leading: no further writes from this replica',
-    );
+    this.deps.log.warn('stopped leading: no further writes from this replica');
     return Promise.all(term.workers).then(() => {});
   }
 
   private async heartbeat(): Promise<void> {
+    const { store, version } = this.deps;
     try {
-      await this.deps.store.putHeartbeat(this.config.region, this.config.identity);
+      await store.putHeartbeat(this.config.region, this.config.identity, undefined, {
+        allowedNamespaces: this.config.allowedNamespaces,
+        version,
+      });
+      this.beating = true;
       this.storeHealth.ok();
     } catch (err) {
       this.storeHealth.failed(err);
     }
+  }
+
+  /**
+   * A stopped monitor's heartbeat would read as alive for up to the staleness limit, and `deploy`
+   * would target its region meanwhile. Bounded: a store that does not answer does not hold up
+   * the exit (the heartbeat then goes stale as it would after a crash).
+   */
+  private async withdrawHeartbeat(): Promise<void> {
+    if (!this.beating) return;
+    const { store, log } = this.deps;
+    const timeout = new AbortController();
+    const withdrawn = store.withdrawHeartbeat(this.config.region, this.config.identity).then(
+      (done) => log.info({ withdrawn: done }, done ? 'heartbeat withdrawn' : 'heartbeat already taken over'),
+      (err: unknown) => log.warn({ err: String(err) }, 'could not withdraw the heartbeat'),
+    );
+    await Promise.race([withdrawn, delay(WITHDRAW_TIMEOUT_MS, timeout.signal)]);
+    timeout.abort();
   }
 
   private publishStateGauge(): void {

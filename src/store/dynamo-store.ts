@@ -9,6 +9,7 @@ import { StatusTable } from './status-table.js';
 import type {
   EndpointChange,
   EndpointRecord,
+  HeartbeatDetails,
   ListFilter,
   ListResult,
   NewEndpoint,
@@ -114,8 +115,12 @@ export class DynamoStore implements Store {
     return this.status.listAll();
   }
 
-  putHeartbeat(region: string, identity: string, now?: Date): Promise<void> {
-    return this.heartbeats.put(region, identity, now);
+  putHeartbeat(region: string, identity: string, now?: Date, details?: HeartbeatDetails): Promise<void> {
+    return this.heartbeats.put(region, identity, now, details);
+  }
+
+  withdrawHeartbeat(region: string, identity: string, now?: Date): Promise<boolean> {
+    return this.heartbeats.withdraw(region, identity, now);
   }
 
   listRegions(options?: { staleAfterMs?: number; now?: Date }): Promise<RegionHeartbeat[]> {

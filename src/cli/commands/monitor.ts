@@ -77,7 +77,14 @@ export function register(program: Command, deps: CliDeps): void {
       }),
       { ownRegion: config.region },
     );
-    const monitor = new Monitor(config, { store, storeClients: clients, kubeAccess, log, metrics });
+    const monitor = new Monitor(config, {
+      store,
+      storeClients: clients,
+      kubeAccess,
+      log,
+      metrics,
+      version: command.parent?.version() ?? 'unknown',
+    });
     const health = { live: () => true, ready: () => monitor.readiness() };
     const servers = [
       await startObservabilityServer({
