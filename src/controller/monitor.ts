@@ -20,6 +20,7 @@ import { DesiredCache } from './desired-cache.js';
 import type { QueueOutcome } from './errors.js';
 import { Handler } from './handler.js';
 import { WorkQueue } from './queue.js';
+import { apiServerProbe, Reachability, storeProbe } from './reachability.js';
 import { RenderMemo } from './render-memo.js';
 import { EventSources, logCacheEvent } from './sources.js';
 import { StatusBook } from './status-book.js';
@@ -56,6 +57,7 @@ export class Monitor {
   private readonly storeHealth: StoreHealth;
   private readonly sources: EventSources;
   private readonly handler: Handler;
+  private readonly reachability: Reachability;
   private term: Term | undefined;
   private stopped = false;
   private once = false;
@@ -84,6 +86,10 @@ export class Monitor {
       resyncIntervalMs: config.resyncIntervalMs,
     });
     this.sources.followCluster(client, () => this.term?.queue);
+    this.reachability = new Reachability({
+      'API server unreachable': apiServerProbe(deps.kubeAccess),
+      'store unavailable': storeProbe(deps.storeClients.dynamodb, config.endpointsTable),
+    });
     this.elector = new LeaderElector({
       client,
       namespace: config.leaseNamespace,
@@ -179,12 +185,17 @@ export class Monitor {
     return this.elector.isLeader();
   }
 
-  /** For /readyz: caches synced, store reachable, and campaigning (leader or standby). */
-  readiness(): { ok: boolean; reasons: string[] } {
+  /**
+   * For /readyz: caches synced, the API server and the store reachable now (see Reachability for
+   * how soon an outage shows), the leader's own store requests succeeding, and not stopping.
+   */
+  async readiness(): Promise<{ ok: boolean; reasons: string[] }> {
     const reasons: string[] = [];
     if (!this.caches.hasSynced) reasons.push('watch caches not synced');
+    const unreachable = await this.reachability.check();
+    reasons.push(...unreachable);
     const storeTrouble = this.storeHealth.trouble;
-    if (this.elector.isLeader() && storeTrouble !== undefined)
+    if (this.elector.isLeader() && storeTrouble !== undefined && unreachable.length === 0)
       reasons.push(`store unavailable: ${storeTrouble}`);
     if (this.stopped) reasons.push('stopping');
     return { ok: reasons.length === 0, reasons };

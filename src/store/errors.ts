@@ -144,17 +144,23 @@ export function classifyError(err: unknown, operation: string, table?: string): 
       { cause: err },
     );
   }
+  if (/region is missing/i.test(msg)) {
+    return new StoreUnavailableError(
+      `no AWS region for DynamoDB (${operation}): set DYNAMODB_REGION (or AWS_REGION) to the region of the tables`,
+      ctx,
+      { cause: err },
+    );
+  }
   if (
     UNAVAILABLE_NAMES.has(name) ||
     (typeof code === 'string' && NETWORK_CODES.has(code)) ||
-    /region is missing|could not load credentials|ECONNREFUSED|socket hang up|getaddrinfo/i.test(msg)
+    /could not load credentials|ECONNREFUSED|socket hang up|getaddrinfo/i.test(msg)
   ) {
+    // The SDK's plain Errors have no name worth printing; the CLI already says "error:".
     return new StoreUnavailableError(
-      `DynamoDB unavailable during ${operation}: ${name || 'error'}: ${msg}`,
+      `DynamoDB unavailable during ${operation}: ${name ? `${name}: ` : ''}${msg}`,
       ctx,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
   // AggregateError from happy-eyeballs connects carries the network code on its members.
