@@ -1,6 +1,7 @@
 // /readyz tells the truth within one readiness-probe period: stop the API server, or cut the
-// store off (the loopback proxy of test/helpers/dynamo-proxy.ts), and the monitor answers 503
-// naming what it cannot reach before the kubelet's next probe; it answers 200 again once back.
+// store off (the loopback proxy of test/helpers/dynamo-proxy.ts), and the leader and the standby
+// both answer 503 naming what they cannot reach before the kubelet's next probe (a quiet standby
+// sends no request of its own that would tell it); both answer 200 again once it is back.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -17,7 +18,7 @@ const A = 'ready-1';
 const handle = useLocalEnv({ regions: [A] });
 let ts: TestStore;
 let proxy: DynamoProxy;
-let monitor: MonitorProcess;
+const monitors: MonitorProcess[] = [];
 
 /** The readiness probe's period in the shipped Deployment: the deadline /readyz must meet. */
 function readinessPeriodMs(): number {
@@ -37,45 +38,63 @@ function readinessPeriodMs(): number {
 beforeAll(async () => {
   ts = await freshStore(handle.env.dynamodb.endpoint);
   proxy = await startDynamoProxy(handle.env.dynamodb.endpoint);
-  monitor = await startMonitor({
-    env: handle.env,
-    region: A,
-    tables: ts.tables,
-    logDir: join(handle.dir, 'monitors'),
-    extraEnv: { DYNAMODB_ENDPOINT: proxy.endpoint },
-  });
-  await waitLeader(monitor);
+  for (const role of ['leader', 'standby']) {
+    monitors.push(
+      await startMonitor({
+        env: handle.env,
+        region: A,
+        tables: ts.tables,
+        logDir: join(handle.dir, 'monitors'),
+        identity: `readyz-${role}`,
+        extraEnv: { DYNAMODB_ENDPOINT: proxy.endpoint },
+      }),
+    );
+    if (role === 'leader') await waitLeader(monitors[0]!);
+  }
 }, 180_000);
 
 afterAll(async () => {
-  await monitor?.stop();
+  for (const m of monitors) await m.stop();
   await proxy?.close();
   ts?.clients.destroy();
 });
 
 const ready = () =>
-  waitFor(async () => ((await readyz(monitor)).status === 200 ? true : undefined), 60_000, '/readyz 200');
-
-async function notReadyWithin(periodMs: number, what: string) {
-  const since = Date.now();
-  const r = await waitFor(
-    async () => {
-      const res = await readyz(monitor);
-      return res.status === 503 ? res : undefined;
-    },
-    periodMs,
-    `/readyz to fail within one probe period (${periodMs} ms) after ${what}`,
+  Promise.all(
+    monitors.map((m) =>
+      waitFor(
+        async () => ((await readyz(m)).status === 200 ? true : undefined),
+        60_000,
+        `${m.identity} /readyz 200`,
+      ),
+    ),
   );
-  console.log(`${what}: /readyz 503 after ${Date.now() - since} ms`);
-  return r;
+
+/** Every monitor answers 503 within `periodMs`; returns their answers' bodies. */
+async function notReadyWithin(periodMs: number, what: string): Promise<string[]> {
+  const since = Date.now();
+  return Promise.all(
+    monitors.map(async (m) => {
+      const r = await waitFor(
+        async () => {
+          const res = await readyz(m);
+          return res.status === 503 ? res : undefined;
+        },
+        periodMs,
+        `${m.identity} /readyz to fail within one probe period (${periodMs} ms) after ${what}`,
+      );
+      console.log(`${what}: ${m.identity} /readyz 503 after ${Date.now() - since} ms`);
+      return r.body;
+    }),
+  );
 }
 
 test('the store cut off: /readyz fails within one probe period naming the store, and recovers', async () => {
   await ready();
   proxy.setMode({ kind: 'down' });
   try {
-    const r = await notReadyWithin(readinessPeriodMs(), 'the store went away');
-    expect(r.body).toMatch(/^store unavailable: /m);
+    for (const body of await notReadyWithin(readinessPeriodMs(), 'the store went away'))
+      expect(body).toMatch(/^store unavailable: /m);
   } finally {
     proxy.setMode({ kind: 'pass' });
   }
@@ -86,8 +105,8 @@ test('the API server stopped: /readyz fails within one probe period naming the A
   await ready();
   const stopped = await stopApiserver(handle.dir, A);
   try {
-    const r = await notReadyWithin(readinessPeriodMs(), 'the API server stopped');
-    expect(r.body).toMatch(/^API server unreachable: /m);
+    for (const body of await notReadyWithin(readinessPeriodMs(), 'the API server stopped'))
+      expect(body).toMatch(/^API server unreachable: /m);
   } finally {
     await stopped.start();
   }
