@@ -11,12 +11,12 @@ import { classifyError } from '../store/index.js';
 export type Probe = (signal: AbortSignal) => Promise<string | undefined>;
 
 /** Each probe gives up after this long: an unreachable peer usually refuses at once, a hung one never answers. */
-export const PROBE_TIMEOUT_MS = 1_000;
+const PROBE_TIMEOUT_MS = 1_000;
 /**
  * How long a result is reused. With the timeout, /readyz reflects an outage at most 3 s after it
  * began: inside one period of the Deployment's readiness probe (5 s, deploy/base/deployment.yaml).
  */
-export const PROBE_CACHE_MS = 2_000;
+const PROBE_CACHE_MS = 2_000;
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 

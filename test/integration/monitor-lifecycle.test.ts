@@ -61,6 +61,18 @@ function runMonitor(
 
 const runOnce = () => runMonitor(['--once']);
 
+const quickLease = { LEASE_DURATION_SECONDS: '4', RENEW_DEADLINE_SECONDS: '3', RETRY_PERIOD_SECONDS: '0.5' };
+
+/** A monitor of this file's region and tables (startMonitor: a real process, stopped with SIGTERM). */
+const monitorHere = (options: { identity?: string; extraEnv?: Record<string, string> } = {}) =>
+  startMonitor({
+    env: handle.env,
+    region: REGION,
+    tables: ts.tables,
+    logDir: join(handle.dir, 'monitors'),
+    ...options,
+  });
+
 const lease = async () =>
   (await cluster(handle.env.regions[REGION]!.kubeconfig).read(
     'Lease',
@@ -87,13 +99,7 @@ test('--once applies every endpoint in one pass, writes their status, releases t
 });
 
 test('--once refuses to run while another monitor leads, and says so', async () => {
-  const leader = await startMonitor({
-    env: handle.env,
-    region: REGION,
-    tables: ts.tables,
-    logDir: join(handle.dir, 'monitors'),
-    extraEnv: { LEASE_DURATION_SECONDS: '4', RENEW_DEADLINE_SECONDS: '3', RETRY_PERIOD_SECONDS: '0.5' },
-  });
+  const leader = await monitorHere({ extraEnv: quickLease });
   try {
     await waitFor(
       async () => ((await lease())?.spec?.holderIdentity === leader.identity ? true : undefined),
@@ -109,12 +115,7 @@ test('--once refuses to run while another monitor leads, and says so', async () 
 });
 
 test('SIGTERM: the leader exits 0 within seconds and releases the lease for a successor', async () => {
-  const m = await startMonitor({
-    env: handle.env,
-    region: REGION,
-    tables: ts.tables,
-    logDir: join(handle.dir, 'monitors'),
-  });
+  const m = await monitorHere();
   await waitFor(
     async () => ((await lease())?.spec?.holderIdentity === m.identity ? true : undefined),
     30_000,
@@ -192,12 +193,7 @@ test('an apply the API server rejects gives that endpoint an error status and is
     'the admission policy to take effect',
   );
 
-  const m = await startMonitor({
-    env: handle.env,
-    region: REGION,
-    tables: ts.tables,
-    logDir: join(handle.dir, 'monitors'),
-  });
+  const m = await monitorHere();
   try {
     const rec = await ts.store.createEndpoint({
       name: 'scaled',
@@ -249,25 +245,14 @@ test('an apply the API server rejects gives that endpoint an error status and is
   }
 });
 
-const quickLease = { LEASE_DURATION_SECONDS: '4', RENEW_DEADLINE_SECONDS: '3', RETRY_PERIOD_SECONDS: '0.5' };
-
 test('two monitors on one host (same HOSTNAME, default identity): exactly one leads, and the one that exits leaves the lease to it', async () => {
   // No explicit identity: each takes HOSTNAME plus its own suffix.
   const sameHost = { ...quickLease, HOSTNAME: 'shared-host', MONITOR_IDENTITY: '' };
-  const logDir = join(handle.dir, 'monitors');
   const pair: MonitorProcess[] = [];
   try {
+    // `identity` names only the log file here: MONITOR_IDENTITY is cleared.
     for (const identity of ['host-twin-a', 'host-twin-b'])
-      pair.push(
-        await startMonitor({
-          env: handle.env,
-          region: REGION,
-          tables: ts.tables,
-          logDir,
-          identity,
-          extraEnv: sameHost,
-        }),
-      );
+      pair.push(await monitorHere({ identity, extraEnv: sameHost }));
     const leading = async () =>
       Promise.all(pair.map(async (m) => (await metric(m, 'inferctl_leader')) === 1));
     const leaderIndex = await waitFor(
@@ -317,13 +302,7 @@ test('two monitors on one host (same HOSTNAME, default identity): exactly one le
 });
 
 test('SIGTERM withdraws the heartbeat: the region stays listed, not alive, with withdrawnAt; it carried namespaces and version', async () => {
-  const m = await startMonitor({
-    env: handle.env,
-    region: REGION,
-    tables: ts.tables,
-    logDir: join(handle.dir, 'monitors'),
-    extraEnv: quickLease,
-  });
+  const m = await monitorHere({ extraEnv: quickLease });
   const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
   const beat = await waitFor(
     async () => {
