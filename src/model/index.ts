@@ -11,6 +11,8 @@ export {
 } from './endpoint.js';
 export type { SpecIssue } from './errors.js';
 export { formatIssue, InvalidSpecError } from './errors.js';
+export type { EndpointFile } from './input.js';
+export { didYouMean, labelIssues, parseEndpointFile } from './input.js';
 export * from './names.js';
 export type {
   AggregateOptions,
@@ -28,6 +30,7 @@ export {
   assertStatusInvariants,
   conditionOf,
   REGION_STATES,
+  regionReady,
   removeCondition,
   setCondition,
   statusInvariantViolations,

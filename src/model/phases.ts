@@ -68,7 +68,8 @@ export function conditionOf(s: Pick<RegionStatus, 'conditions'>, type: string): 
   return s.conditions.find((c) => c.type === type);
 }
 
-function regionReady(s: RegionStatus): boolean {
+/** Running, every desired replica ready and the Ingress in place (the generation is checked by callers). */
+export function regionReady(s: RegionStatus): boolean {
   return s.state === 'running' && s.replicasReady >= s.replicasDesired && !s.ingressPulled;
 }
 

@@ -10,8 +10,9 @@ import type { HeartbeatDetails, RegionHeartbeat } from './types.js';
 /** Default staleness limit for heartbeats: three missed 60 s beats. */
 export const DEFAULT_HEARTBEAT_STALE_MS = 180_000;
 
+/** A list, or a string set (other writers may store the namespaces as one), sorted. */
 const strings = (v: unknown): string[] | undefined =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  Array.isArray(v) || v instanceof Set ? [...(v as Iterable<unknown>)].map(String).sort() : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 export class Heartbeats {
