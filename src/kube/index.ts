@@ -13,7 +13,7 @@ export { type EventInput, EventRecorder } from './events.js';
 export type { AccessPlan, NativeAccess } from './kubeconfig.js';
 export { defaultKubeconfigPath, KubeconfigError, planInCluster, planKubeconfigFile } from './kubeconfig.js';
 export type { LeaderElectionOptions } from './lease.js';
-export { LEASE_NAME, LeaderElector } from './lease.js';
+export { LEASE_NAME, LeaderElector, uniqueIdentity } from './lease.js';
 export type { MonitorRbacOptions, Permission, Verb } from './permissions.js';
 export { LEASE_PERMISSIONS, NAMESPACED_PERMISSIONS, renderMonitorRbac } from './permissions.js';
 export { UnknownKindError } from './resources.js';

@@ -2,6 +2,7 @@
 export type { Endpoint, ParseResult } from './endpoint.js';
 export {
   effectiveImage,
+  keepImagesConsistent,
   parseEndpointItem,
   parseSpec,
   parseSpecOrThrow,
