@@ -6,10 +6,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export const DEFAULT_ENDPOINTS_TABLE = 'gco-inference-endpoints';
 export const DEFAULT_STATUS_TABLE = 'gco-inference-endpoint-status';
+export const DEFAULT_REVISIONS_TABLE = 'gco-inference-endpoint-revisions';
 
 export interface TableNames {
   readonly endpoints: string;
   readonly status: string;
+  /** Absent: endpoint writes keep no history (monitors, benches and fixtures that never write). */
+  readonly revisions?: string;
 }
 
 export interface StoreConfig {
@@ -25,6 +28,7 @@ export interface StoreConfigOverrides {
   readonly region?: string | undefined;
   readonly endpointsTable?: string | undefined;
   readonly statusTable?: string | undefined;
+  readonly revisionsTable?: string | undefined;
 }
 
 const nonEmpty = (s: string | undefined): string | undefined => (s && s.trim() !== '' ? s.trim() : undefined);
@@ -44,6 +48,10 @@ export function storeConfigFromEnv(
         DEFAULT_ENDPOINTS_TABLE,
       status:
         nonEmpty(overrides.statusTable) ?? nonEmpty(env.INFERENCE_STATUS_TABLE_NAME) ?? DEFAULT_STATUS_TABLE,
+      revisions:
+        nonEmpty(overrides.revisionsTable) ??
+        nonEmpty(env.INFERENCE_REVISIONS_TABLE_NAME) ??
+        DEFAULT_REVISIONS_TABLE,
     },
     ...(endpoint ? { endpoint } : {}),
     ...(region ? { region } : {}),

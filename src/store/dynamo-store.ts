@@ -5,6 +5,7 @@ import type { DesiredState, EndpointSpec, RegionStatus } from '../model/index.js
 import type { TableNames } from './config.js';
 import { EndpointsTable } from './endpoints-table.js';
 import { Heartbeats } from './heartbeats.js';
+import { RevisionsTable } from './revisions-table.js';
 import { StatusTable } from './status-table.js';
 import type {
   EndpointChange,
@@ -15,6 +16,8 @@ import type {
   NewEndpoint,
   PutStatusResult,
   RegionHeartbeat,
+  Revision,
+  RevisionNote,
   Store,
 } from './types.js';
 
@@ -32,17 +35,22 @@ export class DynamoStore implements Store {
   private readonly endpoints: EndpointsTable;
   private readonly status: StatusTable;
   private readonly heartbeats: Heartbeats;
+  private readonly revisions: RevisionsTable | undefined;
 
   constructor(options: DynamoStoreOptions) {
     const clock = options.now ?? (() => new Date());
     this.tables = options.tables;
-    this.endpoints = new EndpointsTable(options.doc, options.tables.endpoints, clock);
+    this.revisions =
+      options.tables.revisions !== undefined
+        ? new RevisionsTable(options.doc, options.tables.revisions)
+        : undefined;
+    this.endpoints = new EndpointsTable(options.doc, options.tables.endpoints, clock, this.revisions);
     this.status = new StatusTable(options.doc, options.tables.status, options.ownRegion);
     this.heartbeats = new Heartbeats(options.doc, options.tables.status, clock);
   }
 
-  createEndpoint(input: NewEndpoint): Promise<EndpointRecord> {
-    return this.endpoints.create(input);
+  createEndpoint(input: NewEndpoint, note?: RevisionNote): Promise<EndpointRecord> {
+    return this.endpoints.create(input, note);
   }
 
   getEndpoint(name: string): Promise<EndpointRecord | undefined> {
@@ -67,8 +75,21 @@ export class DynamoStore implements Store {
     return this.endpoints.getMany(names);
   }
 
-  updateEndpoint(name: string, expectedGeneration: number, change: EndpointChange): Promise<EndpointRecord> {
-    return this.endpoints.update(name, expectedGeneration, change);
+  updateEndpoint(
+    name: string,
+    expectedGeneration: number,
+    change: EndpointChange,
+    note?: RevisionNote,
+  ): Promise<EndpointRecord> {
+    return this.endpoints.update(name, expectedGeneration, change, note);
+  }
+
+  async listRevisions(name: string, upToGeneration: number): Promise<Revision[]> {
+    return this.revisions ? this.revisions.list(name, upToGeneration) : [];
+  }
+
+  async getRevision(name: string, generation: number): Promise<Revision | undefined> {
+    return this.revisions?.get(name, generation);
   }
 
   updateSpec(name: string, expectedGeneration: number, spec: EndpointSpec): Promise<EndpointRecord> {

@@ -5,7 +5,10 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
+  TransactWriteCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { delay } from '../async/delay.js';
 import { type Endpoint, ingressPathFor, keepImagesConsistent, parseEndpointItem } from '../model/index.js';
@@ -14,11 +17,14 @@ import {
   classified,
   classifyError,
   isConditionalCheckFailed,
+  isMissingTable,
+  isTransactionLost,
   NotFoundError,
   type StoreError,
   StoreUnavailableError,
 } from './errors.js';
 import { type Item, scanPages } from './paging.js';
+import type { RevisionsTable } from './revisions-table.js';
 import type {
   EndpointChange,
   EndpointRecord,
@@ -26,6 +32,7 @@ import type {
   ListResult,
   NewEndpoint,
   ParseFailure,
+  RevisionNote,
 } from './types.js';
 
 function generationOf(raw: Readonly<Item>): number {
@@ -50,6 +57,9 @@ function toRecord(raw: Item): EndpointRecord {
   };
 }
 
+const withWarning = (rec: EndpointRecord, warning: string | undefined): EndpointRecord =>
+  warning === undefined ? rec : { ...rec, revisionWarning: warning };
+
 const stateOf = (rec: EndpointRecord) => String(rec.raw.desired_state ?? 'deploying');
 
 /** The generation condition: an exact match, or "no generation yet" for legacy items at 0. */
@@ -68,7 +78,63 @@ export class EndpointsTable {
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly clock: () => Date,
+    private readonly revisions?: RevisionsTable,
   ) {}
+
+  /**
+   * One endpoint write, with its revision when there is a note and a revisions table: both in one
+   * TransactWriteItems, so a generation is never stored without its revision or the reverse.
+   * Without the table (a deployment whose infrastructure predates revisions) the endpoint is still
+   * written, and the record says why no revision was kept.
+   */
+  private async write(
+    endpointWrite: { Put: PutCommandInput } | { Update: UpdateCommandInput },
+    next: Item,
+    note: RevisionNote | undefined,
+  ): Promise<{ attributes?: Item; revisionWarning?: string }> {
+    const plain = async (): Promise<{ attributes?: Item }> => {
+      if ('Put' in endpointWrite) {
+        await this.doc.send(new PutCommand(endpointWrite.Put));
+        return { attributes: next };
+      }
+      const out = await this.doc.send(new UpdateCommand({ ...endpointWrite.Update, ReturnValues: 'ALL_NEW' }));
+      return out.Attributes ? { attributes: out.Attributes } : {};
+    };
+    if (!this.revisions || !note) return plain();
+    const revisions = this.revisions;
+    const now = this.clock();
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            endpointWrite,
+            { Put: { TableName: revisions.table, Item: revisions.item(next, note, now) } },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (!isMissingTable(err) || !(await this.tableExists())) throw err;
+      const result = await plain();
+      return {
+        ...result,
+        revisionWarning: `revision not recorded: table ${revisions.table} does not exist (create it: inferctl init, or infra/tables.yaml)`,
+      };
+    }
+    // Keeping the history bounded is housekeeping: a failed prune leaves one revision too many,
+    // which the next write's prune (or the TTL) removes; the write itself has succeeded.
+    await revisions.prune(String(next.endpoint_name), Number(next.generation)).catch(() => 0);
+    return { attributes: next };
+  }
+
+  /** Whether the endpoints table exists: tells a missing revisions table from a missing endpoints table. */
+  private async tableExists(): Promise<boolean> {
+    try {
+      await this.doc.send(new GetCommand({ TableName: this.table, Key: { endpoint_name: '' } }));
+      return true;
+    } catch (err) {
+      return !isMissingTable(err);
+    }
+  }
 
   /**
    * Runs a conditional write. When its condition fails, the item is read again so the error says
@@ -83,13 +149,14 @@ export class EndpointsTable {
     try {
       return await write();
     } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw classifyError(err, operation, this.table);
+      if (!isConditionalCheckFailed(err) && !isTransactionLost(err))
+        throw classifyError(err, operation, this.table);
       const now = await this.get(name).catch(() => undefined);
       throw lost(now, err);
     }
   }
 
-  async create(input: NewEndpoint): Promise<EndpointRecord> {
+  async create(input: NewEndpoint, note?: RevisionNote): Promise<EndpointRecord> {
     const now = this.clock().toISOString();
     const item: Item = {
       endpoint_name: input.name,
@@ -104,16 +171,20 @@ export class EndpointsTable {
       generation: 1,
     };
     if (input.createdBy !== undefined) item.created_by = input.createdBy;
-    await this.conditional(
+    const written = await this.conditional(
       'PutItem',
       input.name,
       () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(endpoint_name)',
-          }),
+        this.write(
+          {
+            Put: {
+              TableName: this.table,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(endpoint_name)',
+            },
+          },
+          item,
+          note,
         ),
       (existing, cause) =>
         new ConflictError(
@@ -124,7 +195,7 @@ export class EndpointsTable {
           { cause },
         ),
     );
-    return toRecord(item);
+    return withWarning(toRecord(item), written.revisionWarning);
   }
 
   async get(name: string): Promise<EndpointRecord | undefined> {
@@ -226,7 +297,12 @@ export class EndpointsTable {
     return out;
   }
 
-  async update(name: string, expectedGeneration: number, change: EndpointChange): Promise<EndpointRecord> {
+  async update(
+    name: string,
+    expectedGeneration: number,
+    change: EndpointChange,
+    note?: RevisionNote,
+  ): Promise<EndpointRecord> {
     const current = await this.require(name);
     if (current.generation !== expectedGeneration) {
       throw new ConflictError(
@@ -234,48 +310,38 @@ export class EndpointsTable {
         { endpointName: name, expectedGeneration, actualGeneration: current.generation },
       );
     }
-    const sets: string[] = ['generation = :next', 'updated_at = :now'];
+    // The item as it will be: the condition below guarantees it is `current` plus these fields.
+    const fields: Item = { generation: expectedGeneration + 1, updated_at: this.clock().toISOString() };
+    if (change.spec !== undefined) fields.spec = keepImagesConsistent(current.raw.spec, change.spec);
+    if (change.targetRegions !== undefined) fields.target_regions = [...new Set(change.targetRegions)].sort();
+    if (change.desiredState !== undefined) fields.desired_state = change.desiredState;
+    if (change.namespace !== undefined) fields.namespace = change.namespace;
+    if (change.labels !== undefined) fields.labels = { ...change.labels };
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {
-      ':next': expectedGeneration + 1,
-      ':now': this.clock().toISOString(),
-    };
-    if (change.spec !== undefined) {
-      sets.push('spec = :spec');
-      values[':spec'] = keepImagesConsistent(current.raw.spec, change.spec);
-    }
-    if (change.targetRegions !== undefined) {
-      sets.push('target_regions = :regions');
-      values[':regions'] = [...new Set(change.targetRegions)].sort();
-    }
-    if (change.desiredState !== undefined) {
-      sets.push('desired_state = :state');
-      values[':state'] = change.desiredState;
-    }
-    if (change.namespace !== undefined) {
-      sets.push('#ns = :ns');
-      names['#ns'] = 'namespace';
-      values[':ns'] = change.namespace;
-    }
-    if (change.labels !== undefined) {
-      sets.push('labels = :labels');
-      values[':labels'] = { ...change.labels };
-    }
+    const values: Record<string, unknown> = {};
+    const sets = Object.entries(fields).map(([k, v], i) => {
+      names[`#f${i}`] = k;
+      values[`:f${i}`] = v;
+      return `#f${i} = :f${i}`;
+    });
     const cond = generationCondition(expectedGeneration);
-    const out = await this.conditional(
+    const written = await this.conditional(
       'UpdateItem',
       name,
       () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { endpoint_name: name },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: `attribute_exists(endpoint_name) AND ${cond.expr}`,
-            ExpressionAttributeValues: { ...values, ...cond.values },
-            ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-            ReturnValues: 'ALL_NEW',
-          }),
+        this.write(
+          {
+            Update: {
+              TableName: this.table,
+              Key: { endpoint_name: name },
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              ConditionExpression: `attribute_exists(endpoint_name) AND ${cond.expr}`,
+              ExpressionAttributeValues: { ...values, ...cond.values },
+              ExpressionAttributeNames: names,
+            },
+          },
+          { ...current.raw, ...fields },
+          note,
         ),
       (now, cause) =>
         now
@@ -286,7 +352,7 @@ export class EndpointsTable {
             )
           : new NotFoundError(name, `endpoint ${name} was deleted while being updated`),
     );
-    return toRecord(out.Attributes ?? {});
+    return withWarning(toRecord(written.attributes ?? {}), written.revisionWarning);
   }
 
   async purge(name: string, expectedGeneration: number): Promise<void> {

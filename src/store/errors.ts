@@ -118,6 +118,20 @@ export function isConditionalCheckFailed(err: unknown): boolean {
   return errorName(err) === 'ConditionalCheckFailedException';
 }
 
+/**
+ * A transaction refused because another writer got there first: a failed condition, or another
+ * transaction on the same item in flight (TransactionConflict).
+ */
+export function isTransactionLost(err: unknown): boolean {
+  if (errorName(err) !== 'TransactionCanceledException') return false;
+  const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  return reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
+}
+
+export function isMissingTable(err: unknown): boolean {
+  return errorName(err) === 'ResourceNotFoundException';
+}
+
 /** Runs one request, mapping its failure through `classifyError`. */
 export async function classified<T>(operation: string, table: string, request: () => Promise<T>): Promise<T> {
   try {

@@ -12,6 +12,7 @@ export {
   clientConfig,
   createClients,
   DEFAULT_ENDPOINTS_TABLE,
+  DEFAULT_REVISIONS_TABLE,
   DEFAULT_STATUS_TABLE,
   storeConfigFromEnv,
 } from './config.js';
@@ -20,6 +21,7 @@ export { DynamoStore } from './dynamo-store.js';
 export { itemVersion } from './endpoints-table.js';
 export { ConflictError, classifyError, NotFoundError, StoreError, StoreUnavailableError } from './errors.js';
 export { DEFAULT_HEARTBEAT_STALE_MS } from './heartbeats.js';
+export { REVISIONS_KEPT } from './revisions-table.js';
 export { HEARTBEAT_KEY, itemToStatus, statusToItem } from './status-codec.js';
 export type { EnsureResult } from './tables.js';
 export { ensureTables, tableDefinitions } from './tables.js';
@@ -32,6 +34,8 @@ export type {
   ParseFailure,
   PutStatusResult,
   RegionHeartbeat,
+  Revision,
+  RevisionNote,
   Store,
 } from './types.js';
 

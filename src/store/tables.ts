@@ -5,16 +5,23 @@ import {
   type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { delay } from '../async/delay.js';
 import type { TableNames } from './config.js';
 import { classifyError } from './errors.js';
 
-/** The CreateTable inputs of both tables (DESIGN §2.1–2.2). */
-export function tableDefinitions(tables: TableNames): {
+/** The TTL attribute of the revisions table (epoch seconds); see docs/decisions/0009-revisions.md. */
+export const REVISIONS_TTL_ATTRIBUTE = 'expires_at';
+
+export interface TableDefinitions {
   endpoints: CreateTableCommandInput;
   status: CreateTableCommandInput;
-} {
+  revisions?: CreateTableCommandInput;
+}
+
+/** The CreateTable inputs of the tables (DESIGN §2.1–2.2; the revisions table when named). */
+export function tableDefinitions(tables: TableNames): TableDefinitions {
   return {
     endpoints: {
       TableName: tables.endpoints,
@@ -35,6 +42,22 @@ export function tableDefinitions(tables: TableNames): {
       ],
       BillingMode: 'PAY_PER_REQUEST',
     },
+    ...(tables.revisions !== undefined
+      ? {
+          revisions: {
+            TableName: tables.revisions,
+            AttributeDefinitions: [
+              { AttributeName: 'endpoint_name', AttributeType: 'S' },
+              { AttributeName: 'generation', AttributeType: 'N' },
+            ],
+            KeySchema: [
+              { AttributeName: 'endpoint_name', KeyType: 'HASH' },
+              { AttributeName: 'generation', KeyType: 'RANGE' },
+            ],
+            BillingMode: 'PAY_PER_REQUEST',
+          },
+        }
+      : {}),
   };
 }
 
@@ -80,7 +103,7 @@ async function ensureOne(
   }
 }
 
-/** Create both tables unless they exist; waits until they are ACTIVE. Idempotent. */
+/** Create the tables unless they exist; waits until they are ACTIVE. Idempotent. */
 export async function ensureTables(
   client: DynamoDBClient,
   tables: TableNames,
@@ -88,5 +111,24 @@ export async function ensureTables(
 ): Promise<EnsureResult[]> {
   const defs = tableDefinitions(tables);
   const timeout = options.timeoutMs ?? 120_000;
-  return [await ensureOne(client, defs.endpoints, timeout), await ensureOne(client, defs.status, timeout)];
+  const out = [await ensureOne(client, defs.endpoints, timeout), await ensureOne(client, defs.status, timeout)];
+  if (defs.revisions) {
+    const revisions = await ensureOne(client, defs.revisions, timeout);
+    // TTL is not part of CreateTable; enabling it again on a table that has it is refused, so
+    // only the run that created the table asks.
+    if (revisions.created) {
+      await client
+        .send(
+          new UpdateTimeToLiveCommand({
+            TableName: revisions.table,
+            TimeToLiveSpecification: { AttributeName: REVISIONS_TTL_ATTRIBUTE, Enabled: true },
+          }),
+        )
+        .catch((err: unknown) => {
+          throw classifyError(err, 'UpdateTimeToLive', revisions.table);
+        });
+    }
+    out.push(revisions);
+  }
+  return out;
 }

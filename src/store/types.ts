@@ -15,6 +15,32 @@ export interface EndpointRecord {
   readonly generation: number;
   readonly raw: Readonly<Record<string, unknown>>;
   readonly parsed: ParseResult<Endpoint>;
+  /** Set by a write that could not record its revision (the revisions table is missing): why. */
+  readonly revisionWarning?: string;
+}
+
+/** Who wrote a generation and what changed; recorded with the write in the revisions table. */
+export interface RevisionNote {
+  /** The OS user of the CLI. */
+  readonly writtenBy: string;
+  /** `--reason` text, when given. */
+  readonly reason?: string;
+  /** One line: what changed against the previous generation. */
+  readonly summary: string;
+}
+
+/** One stored generation of an endpoint. */
+export interface Revision {
+  readonly endpointName: string;
+  readonly generation: number;
+  /** As stored: a revision is data from the past, re-validated only when it is written back. */
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly targetRegions: readonly string[];
+  readonly desiredState: string;
+  readonly writtenAt: string;
+  readonly writtenBy: string;
+  readonly reason?: string;
+  readonly summary: string;
 }
 
 export interface NewEndpoint {
@@ -89,8 +115,9 @@ export interface HeartbeatDetails {
 }
 
 export interface Store {
-  readonly tables: { readonly endpoints: string; readonly status: string };
-  createEndpoint(input: NewEndpoint): Promise<EndpointRecord>;
+  readonly tables: { readonly endpoints: string; readonly status: string; readonly revisions?: string };
+  /** With a note (and a revisions table), generation 1's revision is written in the same transaction. */
+  createEndpoint(input: NewEndpoint, note?: RevisionNote): Promise<EndpointRecord>;
   getEndpoint(name: string): Promise<EndpointRecord | undefined>;
   /** Like getEndpoint, but throws NotFoundError. */
   requireEndpoint(name: string): Promise<EndpointRecord>;
@@ -101,8 +128,19 @@ export interface Store {
   }): Promise<{ versions: Map<string, string>; pages: number }>;
   /** Consistent batch read; names without an item map to undefined. */
   getEndpoints(names: readonly string[]): Promise<Map<string, EndpointRecord | undefined>>;
-  /** Conditional on `expectedGeneration`; bumps generation and updated_at. */
-  updateEndpoint(name: string, expectedGeneration: number, change: EndpointChange): Promise<EndpointRecord>;
+  /**
+   * Conditional on `expectedGeneration`; bumps generation and updated_at. With a note (and a
+   * revisions table) the new generation's revision is written in the same transaction.
+   */
+  updateEndpoint(
+    name: string,
+    expectedGeneration: number,
+    change: EndpointChange,
+    note?: RevisionNote,
+  ): Promise<EndpointRecord>;
+  /** Stored revisions up to `upToGeneration`, newest first; empty without a revisions table. */
+  listRevisions(name: string, upToGeneration: number): Promise<Revision[]>;
+  getRevision(name: string, generation: number): Promise<Revision | undefined>;
   updateSpec(name: string, expectedGeneration: number, spec: EndpointSpec): Promise<EndpointRecord>;
   updateTargets(
     name: string,
