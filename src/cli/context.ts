@@ -1,12 +1,13 @@
 // Shared plumbing for the verbs: the store for this invocation, confirmation, mutation + --wait.
 import type { Command } from 'commander';
 import type { EndpointSpec } from '../model/index.js';
-import type { EndpointChange, EndpointRecord, Store } from '../store/index.js';
+import type { EndpointChange, EndpointRecord, RevisionNote, Store } from '../store/index.js';
 import { type CliDeps, type GlobalOptions, storeConfig } from './deps.js';
 import { diffLines } from './diff.js';
 import { parsedOrThrow, subjectOf, withChange } from './document.js';
 import { CliError } from './errors.js';
 import { type OutputFormat, printData } from './output.js';
+import { summarize } from './summary.js';
 import { waitForRollout } from './wait.js';
 
 export interface Ctx {
@@ -78,6 +79,7 @@ export interface WaitFlags {
   timeout?: string;
   yes?: boolean;
   dryRun?: boolean;
+  reason?: string;
 }
 
 export const DEFAULT_TIMEOUT = '10m';
@@ -90,7 +92,23 @@ export function addWaitOptions(cmd: Command): Command {
       '--timeout <duration>',
       `with --wait: give up after this long (e.g. 90s, 10m; default ${DEFAULT_TIMEOUT})`,
     )
-    .option('--dry-run', 'print what would change and write nothing');
+    .option('--dry-run', 'print what would change and write nothing')
+    .option('--reason <text>', 'why: recorded with the new generation and shown by `inferctl history`');
+}
+
+/** Who writes, why, and what changed, for the revision stored with the write. */
+export function revisionNote(ctx: Ctx, flags: WaitFlags, summary: string): RevisionNote {
+  const reason = flags.reason?.trim();
+  return {
+    writtenBy: ctx.deps.env.USER ?? ctx.deps.env.LOGNAME ?? ctx.deps.env.USERNAME ?? 'unknown',
+    ...(reason ? { reason } : {}),
+    summary,
+  };
+}
+
+/** A write whose revision could not be kept still succeeded; say so on stderr. */
+export function warnUnrecorded(ctx: Ctx, rec: EndpointRecord): void {
+  if (rec.revisionWarning !== undefined) ctx.progress(`${rec.name}: warning: ${rec.revisionWarning}`);
 }
 
 export function parseDuration(s: string): number {
@@ -115,6 +133,8 @@ export async function mutate(
   verb: string,
   flags: WaitFlags,
   change: (rec: EndpointRecord) => EndpointChange | Promise<EndpointChange>,
+  /** The revision's summary, when the diff alone does not say it (revert names its source). */
+  summary?: (changes: readonly string[]) => string,
 ): Promise<void> {
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT);
   const rec = await ctx.store.requireEndpoint(name);
@@ -125,7 +145,9 @@ export async function mutate(
     printWriteResult(ctx, verb, rec, changes, flags.dryRun ? 'dry-run' : 'unchanged');
     return;
   }
-  const updated = await ctx.store.updateEndpoint(name, rec.generation, patch);
+  const note = revisionNote(ctx, flags, summary?.(changes) ?? summarize(changes));
+  const updated = await ctx.store.updateEndpoint(name, rec.generation, patch, note);
+  warnUnrecorded(ctx, updated);
   printWriteResult(ctx, verb, updated, changes);
   if (flags.wait) await waitForRollout(ctx, name, updated.generation, timeoutMs);
 }

@@ -5,12 +5,14 @@ import * as canary from './commands/canary.js';
 import * as del from './commands/delete.js';
 import * as deploy from './commands/deploy.js';
 import * as get from './commands/get.js';
+import * as history from './commands/history.js';
 import * as init from './commands/init.js';
 import * as list from './commands/list.js';
 import * as monitor from './commands/monitor.js';
 import * as promote from './commands/promote.js';
 import * as regions from './commands/regions.js';
 import * as render from './commands/render.js';
+import * as revert from './commands/revert.js';
 import * as rollback from './commands/rollback.js';
 import * as scale from './commands/scale.js';
 import * as start from './commands/start.js';
@@ -40,6 +42,8 @@ const VERBS = [
   canary,
   promote,
   rollback,
+  history,
+  revert,
   stop,
   start,
   del,

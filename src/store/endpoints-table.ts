@@ -5,10 +5,9 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  type PutCommandInput,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
-  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { delay } from '../async/delay.js';
 import { type Endpoint, ingressPathFor, keepImagesConsistent, parseEndpointItem } from '../model/index.js';
@@ -34,6 +33,11 @@ import type {
   ParseFailure,
   RevisionNote,
 } from './types.js';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type EndpointWrite =
+  | { Put: NonNullable<TransactItem['Put']> }
+  | { Update: NonNullable<TransactItem['Update']> };
 
 function generationOf(raw: Readonly<Item>): number {
   const g = raw.generation;
@@ -88,7 +92,7 @@ export class EndpointsTable {
    * written, and the record says why no revision was kept.
    */
   private async write(
-    endpointWrite: { Put: PutCommandInput } | { Update: UpdateCommandInput },
+    endpointWrite: EndpointWrite,
     next: Item,
     note: RevisionNote | undefined,
   ): Promise<{ attributes?: Item; revisionWarning?: string }> {
@@ -97,7 +101,9 @@ export class EndpointsTable {
         await this.doc.send(new PutCommand(endpointWrite.Put));
         return { attributes: next };
       }
-      const out = await this.doc.send(new UpdateCommand({ ...endpointWrite.Update, ReturnValues: 'ALL_NEW' }));
+      const out = await this.doc.send(
+        new UpdateCommand({ ...endpointWrite.Update, ReturnValues: 'ALL_NEW' }),
+      );
       return out.Attributes ? { attributes: out.Attributes } : {};
     };
     if (!this.revisions || !note) return plain();

@@ -111,7 +111,10 @@ export async function ensureTables(
 ): Promise<EnsureResult[]> {
   const defs = tableDefinitions(tables);
   const timeout = options.timeoutMs ?? 120_000;
-  const out = [await ensureOne(client, defs.endpoints, timeout), await ensureOne(client, defs.status, timeout)];
+  const out = [
+    await ensureOne(client, defs.endpoints, timeout),
+    await ensureOne(client, defs.status, timeout),
+  ];
   if (defs.revisions) {
     const revisions = await ensureOne(client, defs.revisions, timeout);
     // TTL is not part of CreateTable; enabling it again on a table that has it is refused, so

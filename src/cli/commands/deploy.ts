@@ -7,7 +7,9 @@ import {
   DEFAULT_TIMEOUT,
   parseDuration,
   printWriteResult,
+  revisionNote,
   type WaitFlags,
+  warnUnrecorded,
 } from '../context.js';
 import type { CliDeps } from '../deps.js';
 import { diffLines } from '../diff.js';
@@ -93,14 +95,11 @@ export async function createFrom(
     );
     return;
   }
-  const rec = await ctx.store.createEndpoint({
-    name,
-    spec,
-    targetRegions,
-    namespace,
-    labels,
-    createdBy: ctx.deps.env.USER ?? 'inferctl',
-  });
+  const rec = await ctx.store.createEndpoint(
+    { name, spec, targetRegions, namespace, labels, createdBy: ctx.deps.env.USER ?? 'inferctl' },
+    revisionNote(ctx, flags, `created: image ${spec.image}, replicas ${spec.replicas ?? 1}`),
+  );
+  warnUnrecorded(ctx, rec);
   printWriteResult(ctx, 'created', rec, []);
   if (flags.wait) await waitForRollout(ctx, name, rec.generation, timeoutMs);
 }
