@@ -16,7 +16,11 @@ import { cliRunner, golden, NOW, putHeartbeat, status } from './cli-support.js';
 
 const handle = useLocalEnv({ regions: [] });
 const suffix = randomUUID().slice(0, 8);
-const tables = { endpoints: `cli2-endpoints-${suffix}`, status: `cli2-status-${suffix}` };
+const tables = {
+  endpoints: `cli2-endpoints-${suffix}`,
+  status: `cli2-status-${suffix}`,
+  revisions: `cli2-revisions-${suffix}`,
+};
 let store: DynamoStore;
 let clients: StoreClients;
 const cli = cliRunner(() => handle.env.dynamodb.endpoint, tables);

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { buildProgram, type CliDeps, runCli } from '../../src/cli/index.js';
 import type { RegionStatus } from '../../src/model/index.js';
-import { HEARTBEAT_KEY, openStore, type StoreClients, type TableNames } from '../../src/store/index.js';
+import {
+  HEARTBEAT_KEY,
+  openStore,
+  type Store,
+  type StoreClients,
+  type TableNames,
+} from '../../src/store/index.js';
 
 export const NOW = new Date('2025-06-01T12:00:00.000Z');
 
@@ -23,6 +29,8 @@ export interface CliOptions {
   /** Called with stdout / stderr as they grow (for --watch and --wait progress). */
   onStdout?: (all: string) => void;
   onStderr?: (all: string) => void;
+  /** Wraps the real store the CLI opens (e.g. to hold two writers at one point). */
+  wrapStore?: (store: Store) => Store;
 }
 
 export function cliRunner(endpoint: () => string, tables: TableNames) {
@@ -45,6 +53,7 @@ export function cliRunner(endpoint: () => string, tables: TableNames) {
         DYNAMODB_ENDPOINT: endpoint(),
         INFERENCE_ENDPOINTS_TABLE_NAME: tables.endpoints,
         INFERENCE_STATUS_TABLE_NAME: tables.status,
+        ...(tables.revisions ? { INFERENCE_REVISIONS_TABLE_NAME: tables.revisions } : {}),
         USER: 'tester',
       },
       isTTY: opts.tty ?? false,
@@ -55,7 +64,7 @@ export function cliRunner(endpoint: () => string, tables: TableNames) {
       openStore(config) {
         const o = openStore(config, { now: () => NOW });
         opened.push(o.clients);
-        return o.store;
+        return opts.wrapStore ? opts.wrapStore(o.store) : o.store;
       },
       close: () => {
         for (const c of opened.splice(0)) c.destroy();
