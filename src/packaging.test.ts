@@ -10,7 +10,12 @@ import { DEPLOY_RBAC_PATH, REPO_ROOT, renderDeployRbac } from '../scripts/gen-de
 import { kustomizeBuild, type Manifest } from '../scripts/kustomize-lite.js';
 import { SETTINGS } from './controller/index.js';
 import { MonitorMetrics } from './observability/index.js';
-import { DEFAULT_ENDPOINTS_TABLE, DEFAULT_STATUS_TABLE, tableDefinitions } from './store/index.js';
+import {
+  DEFAULT_ENDPOINTS_TABLE,
+  DEFAULT_REVISIONS_TABLE,
+  DEFAULT_STATUS_TABLE,
+  tableDefinitions,
+} from './store/index.js';
 
 const BASE = join(REPO_ROOT, 'deploy', 'base');
 const OVERLAY = join(REPO_ROOT, 'deploy', 'overlays', 'us-east-1');
@@ -127,11 +132,16 @@ describe('infra/tables.yaml', () => {
     Parameters: Record<string, { Default: string }>;
     Resources: Record<string, TemplateTable>;
   };
-  const defs = tableDefinitions({ endpoints: DEFAULT_ENDPOINTS_TABLE, status: DEFAULT_STATUS_TABLE });
+  const defs = tableDefinitions({
+    endpoints: DEFAULT_ENDPOINTS_TABLE,
+    status: DEFAULT_STATUS_TABLE,
+    revisions: DEFAULT_REVISIONS_TABLE,
+  });
 
   it.each([
     ['EndpointsTable', 'EndpointsTableName', defs.endpoints],
     ['StatusTable', 'StatusTableName', defs.status],
+    ['RevisionsTable', 'RevisionsTableName', defs.revisions!],
   ] as const)(
     'declares %s as a global table with the key schema of tableDefinitions()',
     (resource, param, def) => {
@@ -148,6 +158,11 @@ describe('infra/tables.yaml', () => {
         );
     },
   );
+
+  it('expires revisions on the attribute the CLI writes', () => {
+    const props = template.Resources.RevisionsTable!.Properties as { TimeToLiveSpecification?: unknown };
+    expect(props.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
+  });
 
   it('enables point-in-time recovery on every replica, the stack region first', () => {
     for (const table of Object.values(template.Resources)) {
@@ -175,6 +190,7 @@ describe('infra IAM policies', () => {
       .Statement;
   const endpointsArn = `arn:aws:dynamodb:*:ACCOUNT_ID:table/${DEFAULT_ENDPOINTS_TABLE}`;
   const statusArn = `arn:aws:dynamodb:*:ACCOUNT_ID:table/${DEFAULT_STATUS_TABLE}`;
+  const revisionsArn = `arn:aws:dynamodb:*:ACCOUNT_ID:table/${DEFAULT_REVISIONS_TABLE}`;
   const grants = (statements: Statement[]) =>
     Object.fromEntries(statements.map((s) => [s.Resource, [...s.Action].sort()]));
 
@@ -206,7 +222,7 @@ describe('infra IAM policies', () => {
     });
   });
 
-  it('gives the CLI CRUD on endpoints and only reads on status', () => {
+  it('gives the CLI CRUD on endpoints, only reads on status, and the revisions it keeps', () => {
     const statements = policy('cli-policy.json');
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(grants(statements)).toEqual({
@@ -219,6 +235,8 @@ describe('infra IAM policies', () => {
         'dynamodb:UpdateItem',
       ],
       [statusArn]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+      // A write's revision goes in one transaction with it; pruning deletes beyond the last 10.
+      [revisionsArn]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
     });
   });
 });

@@ -56,6 +56,7 @@ export interface GlobalOptions {
   readonly dynamodbRegion?: string;
   readonly endpointsTable?: string;
   readonly statusTable?: string;
+  readonly revisionsTable?: string;
   readonly output: 'table' | 'json' | 'yaml';
   readonly debug?: boolean;
 }
@@ -66,6 +67,7 @@ export function storeConfig(deps: CliDeps, g: GlobalOptions): StoreConfig {
     region: g.dynamodbRegion,
     endpointsTable: g.endpointsTable,
     statusTable: g.statusTable,
+    revisionsTable: g.revisionsTable,
   });
 }
 

@@ -62,6 +62,7 @@ export function buildProgram(deps: CliDeps = defaultDeps()): Command {
     .option('--dynamodb-region <region>', 'region of the tables (env DYNAMODB_REGION)')
     .option('--endpoints-table <name>', 'endpoints table (env INFERENCE_ENDPOINTS_TABLE_NAME)')
     .option('--status-table <name>', 'status table (env INFERENCE_STATUS_TABLE_NAME)')
+    .option('--revisions-table <name>', 'revisions table (env INFERENCE_REVISIONS_TABLE_NAME)')
     .addOption(
       new Option('-o, --output <format>', 'output format')
         .choices(['table', 'json', 'yaml'])

@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => clients?.destroy());
 
 describe('init and regions', () => {
-  test('init --print prints both table definitions; init creates them idempotently', async () => {
+  test('init --print prints the table definitions; init creates them idempotently', async () => {
     const printed = await cli(
       'init --print --endpoints-table gco-inference-endpoints --status-table gco-inference-endpoint-status',
     );

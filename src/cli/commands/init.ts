@@ -8,7 +8,7 @@ export function register(program: Command, deps: CliDeps): void {
   program
     .command('init')
     .description(
-      'create both tables if missing (for a local DynamoDB); production tables come from infrastructure code',
+      'create the tables if missing (for a local DynamoDB); production tables come from infrastructure code',
     )
     .option('--print', 'print the CreateTable definitions instead of creating anything')
     .addHelpText(
