@@ -301,5 +301,8 @@ describe('a deployment whose revisions table does not exist yet', () => {
       `hist: warning: revision not recorded: table rev-missing-${suffix} does not exist (create it: inferctl init, or infra/tables.yaml)\n`,
     );
     expect((await store.requireEndpoint('hist')).raw.spec).toMatchObject({ replicas: 5 });
+    const h = await old('history hist');
+    expect(h.code).toBe(1);
+    expect(h.stderr).toMatch(new RegExp(`^error: table rev-missing-${suffix} does not exist`));
   });
 });
