@@ -135,7 +135,8 @@ export class EndpointsTable {
   /** Whether the endpoints table exists: tells a missing revisions table from a missing endpoints table. */
   private async tableExists(): Promise<boolean> {
     try {
-      await this.doc.send(new GetCommand({ TableName: this.table, Key: { endpoint_name: '' } }));
+      // Any key answers; a dot is never in an endpoint name, and an empty key would be refused.
+      await this.doc.send(new GetCommand({ TableName: this.table, Key: { endpoint_name: '.probe' } }));
       return true;
     } catch (err) {
       return !isMissingTable(err);
