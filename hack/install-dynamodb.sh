@@ -9,7 +9,11 @@ need python3 "install Python 3.9 or newer (Debian: apt-get install python3 pytho
 version="$(tr -d '[:space:]' < "$HACK_DIR/dynamodb/moto.version")"
 out="$INFERCTL_CACHE/moto-$version"
 stamp="$out/.complete"
-if [[ -f "$stamp" && -x "$out/venv/bin/moto_server" ]]; then
+installed() { [[ -f "$stamp" && -x "$out/venv/bin/moto_server" ]]; }
+if ! installed; then
+  lock_cache_entry "moto-$version"
+fi
+if installed; then
   echo "$out/venv/bin/moto_server"
   exit 0
 fi
