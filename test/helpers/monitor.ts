@@ -65,13 +65,12 @@ export async function startMonitor(options: MonitorOptions): Promise<MonitorProc
     exited = true;
   });
   await waitFor(
+    `monitor ${identity} to serve its health port`,
     async () => {
       if (exited) throw new Error(`monitor ${identity} exited during start-up; see ${log}`);
       return port;
     },
-    // Generous: on a loaded 2-core machine, transpiling the sources alone can take a while.
     90_000,
-    `monitor ${identity} to serve its health port`,
   );
   return {
     child,

@@ -12,7 +12,7 @@ import { buildProgram, type CliDeps, runCli } from '../../src/cli/index.js';
 import type { RegionStatus } from '../../src/model/index.js';
 import { type DynamoStore, openStore, type StoreClients } from '../../src/store/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
-import { eventually } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
 
 const handle = useLocalEnv({ regions: [] });
 const NOW = new Date('2025-06-01T12:00:00.000Z');
@@ -322,7 +322,7 @@ describe('changing endpoints', () => {
 describe('--wait', () => {
   test('succeeds when every target region reports the generation and ready', async () => {
     const run = cli('deploy waiter -i img:1 -r us-east-1 -r eu-west-1 --wait --timeout 30s');
-    await eventually('waiter created', () => store.getEndpoint('waiter'));
+    await waitFor('waiter created', () => store.getEndpoint('waiter'));
     await store.putStatusIfChanged(status('waiter', 'us-east-1'));
     await store.putStatusIfChanged(status('waiter', 'eu-west-1', { state: 'creating', replicasReady: 0 }));
     await store.putStatusIfChanged(status('waiter', 'eu-west-1', { lastTransition: 'x' }));
@@ -333,7 +333,7 @@ describe('--wait', () => {
 
   test('fails with the region error at the new generation', async () => {
     const run = cli('scale waiter --replicas 2 --wait --timeout 30s');
-    await eventually('generation 2', async () =>
+    await waitFor('generation 2', async () =>
       (await store.getEndpoint('waiter'))?.generation === 2 ? true : undefined,
     );
     await store.putStatusIfChanged(

@@ -82,9 +82,9 @@ test('--once refuses to run while another monitor leads, and says so', async () 
   });
   try {
     await waitFor(
+      'the monitor to lead',
       async () => ((await lease())?.spec?.holderIdentity === leader.identity ? true : undefined),
       30_000,
-      'the monitor to lead',
     );
     const { code, output } = await runOnce();
     expect(code).toBe(1);
@@ -102,9 +102,9 @@ test('SIGTERM: the leader exits 0 within seconds and releases the lease for a su
     logDir: join(handle.dir, 'monitors'),
   });
   await waitFor(
+    'the monitor to lead',
     async () => ((await lease())?.spec?.holderIdentity === m.identity ? true : undefined),
     30_000,
-    'the monitor to lead',
   );
   const exited = new Promise<number | null>((resolve) => m.child.once('exit', (code) => resolve(code)));
   const started = Date.now();
@@ -167,6 +167,7 @@ test('an apply the API server rejects gives that endpoint an error status and is
   };
   // Policies load asynchronously: wait until the server really refuses (a dry run writes nothing).
   await waitFor(
+    'the admission policy to take effect',
     () =>
       post('/apis/autoscaling/v2/namespaces/gco-inference/horizontalpodautoscalers', probeHpa, {
         dryRun: 'All',
@@ -175,7 +176,6 @@ test('an apply the API server rejects gives that endpoint an error status and is
         () => true,
       ),
     30_000,
-    'the admission policy to take effect',
   );
 
   const m = await startMonitor({
@@ -195,12 +195,12 @@ test('an apply the API server rejects gives that endpoint an error status and is
       namespace: 'gco-inference',
     });
     const failed = await waitFor(
+      'scaled to report an error',
       async () => {
         const s = (await ts.store.listStatus('scaled'))[0];
         return s?.state === 'error' ? s : undefined;
       },
       60_000,
-      'scaled to report an error',
     );
     expect(failed.error).toMatch(
       /HorizontalPodAutoscaler gco-inference\/scaled: .*refused here \(test policy\)/,
@@ -213,20 +213,20 @@ test('an apply the API server rejects gives that endpoint an error status and is
       namespace: 'gco-inference',
     });
     await waitFor(
+      'plain to be applied',
       async () =>
         (await ts.store.listStatus('plain'))[0]?.observedGeneration === plain.generation ? true : undefined,
       60_000,
-      'plain to be applied',
     );
 
     await c.client.send({ method: 'DELETE', path: `${binding}/deny-hpa`, verb: 'delete' });
     const recovered = await waitFor(
+      'scaled to recover by retrying',
       async () => {
         const s = (await ts.store.listStatus('scaled'))[0];
         return s && s.state !== 'error' && s.observedGeneration === rec.generation ? s : undefined;
       },
       90_000,
-      'scaled to recover by retrying',
     );
     expect(recovered.error).toBeUndefined();
     expect(await c.read('HorizontalPodAutoscaler', 'scaled')).toBeDefined();
