@@ -105,6 +105,19 @@ describe('the production build (tsconfig.build.json → dist/, the image)', () =
   });
 });
 
+describe('the runtime', () => {
+  it('is one Node.js LTS for the image and for npm run test:lts, and package.json engines allow it', () => {
+    const lts = readFileSync(join(REPO_ROOT, 'hack', 'node', 'lts.version'), 'utf8').trim();
+    const major = lts.split('.')[0];
+    const image = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+    expect(image?.[1]).toBe(major);
+    // Node 20 is past its end of life (2026-04-30): never the image's release again.
+    expect(Number(major)).toBeGreaterThanOrEqual(22);
+    const engines = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).engines.node as string;
+    expect(engines.split('||').map((r) => r.trim())).toContain(`^${major}.0.0`);
+  });
+});
+
 describe('deploy/ manifests', () => {
   it('configure only variables of the monitor contract, and the overlay sets the required ones', () => {
     const base = configData(kustomizeBuild(BASE));
