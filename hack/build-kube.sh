@@ -23,18 +23,11 @@ key="$(cache_key "$HACK_DIR/k8s/go.mod" "$HACK_DIR/k8s/go.sum" "$HACK_DIR/etcd/g
 out="$INFERCTL_CACHE/kube-$key"
 stamp="$out/.complete"
 bins=(kube-apiserver kube-controller-manager kube-scheduler etcd)
-built() {
+complete() {
   [[ -f "$stamp" ]] || return 1
   for b in "${bins[@]}"; do [[ -x "$out/bin/$b" ]] || return 1; done
 }
-
-if ! built; then
-  lock_cache_entry "kube-$key"
-fi
-if built; then
-  echo "$out/bin"
-  exit 0
-fi
+use_cached_or_lock "kube-$key" "$out/bin"
 
 rm -rf "$out" && mkdir -p "$out/bin.partial"
 echo "inferctl: building Kubernetes $version control-plane binaries into $out (first time only; ~10 min on 2 cores)" >&2

