@@ -15,9 +15,9 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEPLOY_RBAC_PATH = join(REPO_ROOT, 'deploy', 'base', 'rbac.yaml');
 
 /** The base installs the monitor into this namespace, and it is the only allowed one by default. */
-export const DEFAULT_MONITOR_NAMESPACE = 'gco-inference';
+const DEFAULT_MONITOR_NAMESPACE = 'gco-inference';
 
-export interface DeployRbacOptions {
+interface DeployRbacOptions {
   readonly namespace?: string;
   readonly allowedNamespaces?: readonly string[];
 }

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, renderDeployRbac } from './gen-deploy-rbac.js';
 
-export interface Generated {
+interface Generated {
   /** Relative to the repository root. */
   readonly path: string;
   /** What the file is rendered from, for the stale message. */

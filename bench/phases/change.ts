@@ -14,7 +14,7 @@ export type ChangeBreakdown = Record<
   { p50: number; p99: number }
 >;
 
-export interface Changes {
+interface Changes {
   /** From the start of the table write (the bench's UpdateItem request) to the object seen. */
   readonly change: Distribution;
   /** The same, from the write's acknowledgement: without the table's own write latency. */

@@ -8,7 +8,7 @@ import { endpointName, endpointValue, NS, type Region } from '../fleet.js';
 import { log, now, pool, waitUntil } from '../stats.js';
 import type { Bench } from './setup.js';
 
-export interface Limit {
+interface Limit {
   readonly limitS: number;
   readonly concurrency: number;
   readonly sweep: Record<string, number>;

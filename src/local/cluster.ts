@@ -24,7 +24,7 @@ export interface StartedRegion {
   readonly processes: Started[];
 }
 
-export interface RegionOptions {
+interface RegionOptions {
   /** Also run kube-controller-manager and kube-scheduler (Deployments get ReplicaSets and pods). */
   readonly controllers: boolean;
   /** Extra kube-apiserver flags (tests use this, e.g. to change the authorization mode). */

@@ -24,7 +24,7 @@ interface State {
   readonly processes: Started[];
 }
 
-export interface UpOptions {
+interface UpOptions {
   readonly regions: readonly string[];
   readonly dir: string;
   /** Controller manager, scheduler and simulated GPU nodes, so pods get scheduled and become Ready. */

@@ -9,7 +9,7 @@ import type { TableNames } from '../store/index.js';
 import { repoRoot } from './binaries.js';
 import { LocalEnvError, waitUntilReady } from './processes.js';
 
-export interface MonitorProcessOptions {
+interface MonitorProcessOptions {
   readonly region: string;
   readonly kubeconfig: string;
   readonly dynamodbEndpoint: string;

@@ -93,7 +93,7 @@ export function stillRunning(pids: readonly number[]): number[] {
   return pids.filter((pid) => found.has(pid));
 }
 
-export function logTail(path: string, lines = 25): string {
+function logTail(path: string, lines = 25): string {
   if (!existsSync(path)) return '(no log)';
   return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }

@@ -60,7 +60,7 @@ export async function waitAll(
   );
 }
 
-export interface StatusWatcher {
+interface StatusWatcher {
   /** Complete samples taken. */
   readonly samples: number;
   readonly violations: string[];

@@ -7,7 +7,7 @@ import type { TableNames } from '../../src/store/index.js';
 
 export type { MonitorProcess } from '../../src/local/monitor-process.js';
 
-export interface MonitorOptions {
+interface MonitorOptions {
   readonly env: LocalEnv;
   readonly region: string;
   readonly tables: TableNames;
