@@ -10,6 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { outputJsonSchema } from '../src/cli/views.js';
 import { REPO_ROOT, renderDeployRbac } from './gen-deploy-rbac.js';
 
 interface Generated {
@@ -22,6 +23,11 @@ interface Generated {
 
 export const GENERATED: readonly Generated[] = [
   { path: 'deploy/base/rbac.yaml', source: 'src/kube/permissions.ts', render: () => renderDeployRbac() },
+  {
+    path: 'docs/cli-output.schema.json',
+    source: 'src/cli/views.ts',
+    render: () => `${JSON.stringify(outputJsonSchema(), null, 2)}\n`,
+  },
 ];
 
 /** The generated files under `root` whose content differs from what their generator renders. */
