@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { classifyError, StoreUnavailableError } from './errors.js';
+import { classifyError, isTransactionLost, StoreUnavailableError } from './errors.js';
 
 describe('classifyError', () => {
   test('a missing region says which variable to set, once, without a second "error:"', () => {
@@ -32,5 +32,25 @@ describe('classifyError', () => {
   test('anything else passes through unchanged', () => {
     const odd = new Error('something else');
     expect(classifyError(odd, 'Scan')).toBe(odd);
+  });
+});
+
+describe('isTransactionLost', () => {
+  const cancelled = (...codes: string[]) =>
+    Object.assign(new Error('Transaction cancelled'), {
+      name: 'TransactionCanceledException',
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    });
+
+  test('a failed condition or a concurrent transaction on an item: another writer won', () => {
+    expect(isTransactionLost(cancelled('ConditionalCheckFailed', 'None'))).toBe(true);
+    expect(isTransactionLost(cancelled('None', 'TransactionConflict'))).toBe(true);
+  });
+
+  test('a cancellation for any other reason, or another error, is not a lost race', () => {
+    expect(isTransactionLost(cancelled('None', 'ValidationError'))).toBe(false);
+    expect(
+      isTransactionLost(Object.assign(new Error('x'), { name: 'ConditionalCheckFailedException' })),
+    ).toBe(false);
   });
 });
