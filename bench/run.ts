@@ -21,7 +21,13 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { KubeCaches, KubeClient, KubeExecutor, type KubeObject } from '../src/kube/index.js';
 import { down, type LocalEnv, up } from '../src/local/env.js';
-import { type Endpoint, parseEndpointItem, parseSpecOrThrow, type RegionStatus } from '../src/model/index.js';
+import {
+  type Endpoint,
+  OWNED_KINDS,
+  parseEndpointItem,
+  parseSpecOrThrow,
+  type RegionStatus,
+} from '../src/model/index.js';
 import { render } from '../src/render/index.js';
 import { ensureTables, openStore } from '../src/store/index.js';
 import { CpuMeter, cpuBetween } from './cpu.js';
@@ -196,11 +202,9 @@ async function countKind(r: Region, path: string): Promise<number> {
   return count;
 }
 
-const KIND_PATHS = [
-  `/apis/apps/v1/namespaces/${NS}/deployments`,
-  `/api/v1/namespaces/${NS}/services`,
-  `/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses`,
-];
+const KIND_PATHS = OWNED_KINDS.map(
+  (k) => `/${k.apiVersion.includes('/') ? 'apis' : 'api'}/${k.apiVersion}/namespaces/${NS}/${k.plural}`,
+);
 
 /** Deletes everything the limit loop created and waits until it (and its pods) are gone. */
 async function cleanUp(r: Region, pods: boolean, timeoutMs: number): Promise<void> {

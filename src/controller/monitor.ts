@@ -14,7 +14,7 @@ import {
   LeaderElector,
 } from '../kube/index.js';
 import type { MonitorMetrics } from '../observability/index.js';
-import { type KubeObject, render } from '../render/index.js';
+import { render } from '../render/index.js';
 import {
   changeFeedVersions,
   type DynamoStore,
@@ -426,13 +426,8 @@ export class Monitor {
       ...(this.config.modelSyncImage ? { modelSyncImage: this.config.modelSyncImage } : {}),
       desired: this.desired,
       renderMemo: this.renderMemo,
-      observed: { byEndpoint: (name) => this.caches.byEndpoint(name) as KubeObject[] },
-      executor: {
-        // render's and kube's object types describe the same wire JSON.
-        apply: (obj, options) => this.executor.apply(obj as never, options as never),
-        delete: (ref) => this.executor.delete(ref),
-        handOffReplicas: (ref, replicas) => this.executor.handOffReplicas(ref, replicas),
-      },
+      observed: this.caches,
+      executor: this.executor,
       store,
       statuses: this.statuses,
       now: () => new Date(),

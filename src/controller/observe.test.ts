@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
+import type { KubeObject } from '../model/index.js';
 import {
   assertStatusInvariants,
   type Endpoint,
   parseSpecOrThrow,
   type RegionStatus,
 } from '../model/index.js';
-import type { KubeObject } from '../render/index.js';
 import { computeStatus, watchdog } from './observe.js';
 
 const now = new Date('2026-11-26T12:00:00.000Z');

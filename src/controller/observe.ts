@@ -1,5 +1,7 @@
 // Pure: from what the cluster shows (after this pass's writes) to this region's status item and
 // the watchdog's decision. No I/O, so every rule here has a plain unit test.
+
+import type { KubeObject } from '../model/index.js';
 import {
   type Condition,
   ConditionType,
@@ -12,7 +14,6 @@ import {
   removeCondition,
   setCondition,
 } from '../model/index.js';
-import type { KubeObject } from '../render/index.js';
 
 interface DeploymentView {
   readonly specReplicas: number | undefined;

@@ -2,9 +2,17 @@
 // observe → write status (PRACTICES 3). The key is only a name; everything is re-read from the
 // desired cache (table) and the watch caches (cluster).
 import type { Logger } from 'pino';
-import { type Endpoint, Reason, type RegionStatus } from '../model/index.js';
+import {
+  type Endpoint,
+  type KubeObject,
+  type KubeRef,
+  Reason,
+  type RegionStatus,
+  refKey,
+  refOf,
+} from '../model/index.js';
 import { type Action, plan } from '../plan/index.js';
-import { type KubeObject, refKey, render } from '../render/index.js';
+import { render } from '../render/index.js';
 import type { DesiredCache } from './desired-cache.js';
 import { type Result, TerminalError } from './errors.js';
 import { computeStatus, type StatusInput, watchdog } from './observe.js';

@@ -1,6 +1,7 @@
+import { FIELD_MANAGER, type KubeObject, type KubeRef, refOf } from '../model/index.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError } from './errors.js';
-import { FIELD_MANAGER, type KubeObject, type KubeRef, type Outcome, refOf } from './types.js';
+import type { Outcome } from './types.js';
 
 /** Field manager that holds `spec.replicas` between our last claim and the HPA controller's. */
 export const REPLICAS_HANDOFF_MANAGER = 'inferctl-replicas-handoff';

@@ -1,19 +1,17 @@
+import { type KubeObject, LABEL_ENDPOINT, OWNED_KINDS, OWNED_LABEL_SELECTOR } from '../model/index.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError } from './errors.js';
-import { ENDPOINT_LABEL, type KubeObject, MANAGED_SELECTOR } from './types.js';
-
-/** The kinds the monitor owns and watches (DESIGN §2.4). */
-export const WATCHED_KINDS = [
-  { apiVersion: 'apps/v1', kind: 'Deployment' },
-  { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
-  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
-] as const;
 
 export interface WatchedKind {
   readonly apiVersion: string;
   readonly kind: string;
 }
+
+/** The kinds the monitor owns and watches (DESIGN §2.4). */
+export const WATCHED_KINDS: readonly WatchedKind[] = OWNED_KINDS.map(({ apiVersion, kind }) => ({
+  apiVersion,
+  kind,
+}));
 
 /** Something worth a log line or a metric; the caches never log by themselves. */
 export type CacheEvent =
@@ -163,8 +161,8 @@ export class KubeCaches {
   }
 
   private apply(key: string, oldObj: KubeObject | undefined, newObj: KubeObject | undefined): void {
-    const oldEp = oldObj?.metadata.labels?.[ENDPOINT_LABEL];
-    const newEp = newObj?.metadata.labels?.[ENDPOINT_LABEL];
+    const oldEp = oldObj?.metadata.labels?.[LABEL_ENDPOINT];
+    const newEp = newObj?.metadata.labels?.[LABEL_ENDPOINT];
     if (oldEp !== undefined) {
       const m = this.index.get(oldEp);
       m?.delete(key);
@@ -318,7 +316,7 @@ class Reflector {
         method: 'GET',
         path,
         query: {
-          labelSelector: this.options.labelSelector ?? MANAGED_SELECTOR,
+          labelSelector: this.options.labelSelector ?? OWNED_LABEL_SELECTOR,
           limit: this.options.pageSize ?? 500,
           continue: cont,
         },
@@ -392,7 +390,7 @@ class Reflector {
       await this.client.watch(
         path,
         {
-          labelSelector: this.options.labelSelector ?? MANAGED_SELECTOR,
+          labelSelector: this.options.labelSelector ?? OWNED_LABEL_SELECTOR,
           resourceVersion: this.resourceVersion,
           allowWatchBookmarks: true,
           timeoutSeconds: Math.floor(lo + Math.random() * (hi - lo)),

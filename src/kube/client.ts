@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeRef } from '../model/index.js';
 import {
   accessFromKubeConfig,
   type KubeAccess,
@@ -10,7 +11,6 @@ import {
 import { KubeApiError, KubeTransportError } from './errors.js';
 import { defaultKubeconfigPath, planInCluster, planKubeconfigFile } from './kubeconfig.js';
 import { resourcePath } from './resources.js';
-import type { KubeRef } from './types.js';
 
 export interface RawResponse {
   readonly status: number;

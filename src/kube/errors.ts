@@ -1,4 +1,4 @@
-import { describeRef, type KubeRef } from './types.js';
+import { type KubeRef, refKey } from '../model/index.js';
 
 /** A non-2xx answer from the API server, with the object it was about. */
 export class KubeApiError extends Error {
@@ -13,7 +13,7 @@ export class KubeApiError extends Error {
     options?: { cause?: unknown },
   ) {
     super(
-      `${verb} ${ref ? describeRef(ref) : ''}: ${statusCode}${reason ? ` ${reason}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`,
+      `${verb} ${ref ? refKey(ref) : ''}: ${statusCode}${reason ? ` ${reason}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`,
       options,
     );
   }
@@ -38,7 +38,7 @@ export class NotLeaderError extends Error {
     readonly verb: string,
     readonly ref: KubeRef | undefined,
   ) {
-    super(`${identity} is not the leader; refusing ${verb} ${ref ? describeRef(ref) : ''}`.trim());
+    super(`${identity} is not the leader; refusing ${verb} ${ref ? refKey(ref) : ''}`.trim());
   }
 }
 
@@ -51,7 +51,7 @@ export class KubeTransportError extends Error {
     options: { cause: unknown },
   ) {
     super(
-      `${verb} ${ref ? describeRef(ref) : ''}: ${String((options.cause as Error)?.message ?? options.cause)}`,
+      `${verb} ${ref ? refKey(ref) : ''}: ${String((options.cause as Error)?.message ?? options.cause)}`,
       options,
     );
   }

@@ -1,5 +1,7 @@
 // The Kubernetes edge of the monitor: watch caches, server-side apply/delete, the leader lease,
 // and the RBAC the monitor needs.
+
+export type { KubeObject } from '../model/index.js';
 export type { ApplyOptions, ApplyResult, WriteGuard } from './apply.js';
 export { KubeExecutor, REPLICAS_HANDOFF_MANAGER } from './apply.js';
 export type { CacheEvent, KubeCachesOptions, WatchedKind } from './caches.js';
@@ -13,18 +15,8 @@ export { type EventInput, EventRecorder } from './events.js';
 export type { AccessPlan, NativeAccess } from './kubeconfig.js';
 export { defaultKubeconfigPath, KubeconfigError, planInCluster, planKubeconfigFile } from './kubeconfig.js';
 export type { LeaderElectionOptions } from './lease.js';
-export { LEASE_NAME, LeaderElector } from './lease.js';
-export type { MonitorRbacOptions, Permission, Verb } from './permissions.js';
+export { LeaderElector } from './lease.js';
+export type { MonitorRbacOptions, Permission } from './permissions.js';
 export { LEASE_PERMISSIONS, NAMESPACED_PERMISSIONS, renderMonitorRbac } from './permissions.js';
 export { UnknownKindError } from './resources.js';
-export type { KubeMetadata, KubeObject, KubeRef, Outcome } from './types.js';
-export {
-  describeRef,
-  ENDPOINT_LABEL,
-  FIELD_MANAGER,
-  KIND_API_VERSIONS,
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  MANAGED_SELECTOR,
-  refOf,
-} from './types.js';
+export type { Outcome } from './types.js';

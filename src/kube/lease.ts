@@ -1,9 +1,7 @@
 import { hostname } from 'node:os';
+import { type KubeRef, LEASE_NAME } from '../model/index.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError, NotLeaderError } from './errors.js';
-import type { KubeRef } from './types.js';
-
-export const LEASE_NAME = 'inference-monitor-leader';
 
 export interface LeaderElectionOptions {
   readonly client: KubeClient;

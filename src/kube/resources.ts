@@ -1,7 +1,8 @@
 // Resource paths without discovery. The monitor talks to a handful of built-in kinds whose
 // plural names and scopes are fixed by the Kubernetes API, so a table replaces the discovery
 // round trips (and the generated client that came with them).
-import { KIND_API_VERSIONS, type KubeRef } from './types.js';
+import type { KubeRef } from '../model/index.js';
+import { KIND_API_VERSIONS } from './types.js';
 
 interface ResourceInfo {
   readonly plural: string;

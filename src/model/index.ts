@@ -1,4 +1,5 @@
-// Public surface of model/: endpoint types, the schema, names and phases. Pure, no I/O.
+// Public surface of model/: endpoint types, the schema, names, owned kinds, object shape and phases.
+// Pure, no I/O.
 export type { Endpoint, ParseResult } from './endpoint.js';
 export {
   effectiveImage,
@@ -10,7 +11,11 @@ export {
 } from './endpoint.js';
 export type { SpecIssue } from './errors.js';
 export { formatIssue, InvalidSpecError } from './errors.js';
+export type { DeleteReason, OwnedKind, OwnedKindName, RbacVerb, UnwantedObject } from './kinds.js';
+export { apiGroupOf, DELETE_REASONS, findOwnedKind, OWNED_KINDS, ownedKind } from './kinds.js';
 export * from './names.js';
+export type { KubeMetadata, KubeObject, KubeRef } from './objects.js';
+export { refKey, refOf } from './objects.js';
 export type {
   AggregateOptions,
   AggregatePhase,
@@ -27,6 +32,7 @@ export {
   assertStatusInvariants,
   conditionOf,
   REGION_STATES,
+  regionReady,
   removeCondition,
   setCondition,
   statusInvariantViolations,

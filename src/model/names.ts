@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 /** Longest endpoint name: `inference-{name}` (the Ingress) must still fit in 63 characters. */
 export const MAX_ENDPOINT_NAME_LENGTH = 53;
 export const DEFAULT_NAMESPACE = 'gco-inference';
+/** Our server-side-apply field manager: never shared with another tool (PRACTICES 6). */
 export const FIELD_MANAGER = 'inferctl';
 export const LEASE_NAME = 'inference-monitor-leader';
 export const SERVICE_ACCOUNT_NAME = 'gco-service-account';
@@ -30,7 +31,7 @@ export const MANAGED_BY_VALUE = 'inferctl';
 /** Hash of the object's own rendered content (see render/hash.ts). */
 export const ANNOTATION_SPEC_HASH = 'inferctl.io/spec-hash';
 
-/** Label selector for watch caches: every object inferctl owns, across endpoints. */
+/** Label selector of the watch caches: every object inferctl owns, across endpoints. */
 export const OWNED_LABEL_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 
 export const deploymentName = (endpoint: string): string => endpoint;
@@ -49,11 +50,6 @@ const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** RFC 1123 label: what Kubernetes requires of namespaces and most object names. */
 export function isDns1123Label(s: string): boolean {
   return s.length <= 63 && DNS1123_LABEL.test(s);
-}
-
-/** RFC 1035 label: what Kubernetes requires of Service names (must start with a letter). */
-export function isDns1035Label(s: string): boolean {
-  return s.length <= 63 && DNS1035_LABEL.test(s);
 }
 
 /** RFC 1123 subdomain: dot-separated labels, at most 253 characters. */

@@ -68,7 +68,8 @@ export function conditionOf(s: Pick<RegionStatus, 'conditions'>, type: string): 
   return s.conditions.find((c) => c.type === type);
 }
 
-function regionReady(s: RegionStatus): boolean {
+/** The one "region ready" rule: running, every desired replica ready, and the Ingress not pulled. */
+export function regionReady(s: RegionStatus): boolean {
   return s.state === 'running' && s.replicasReady >= s.replicasDesired && !s.ingressPulled;
 }
 

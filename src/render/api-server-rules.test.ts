@@ -1,8 +1,9 @@
 // Rules of the real API server that render must respect so that the live object carries exactly
 // what we rendered (found by test/integration/property-render.test.ts).
 import { describe, expect, test } from 'vitest';
+import type { KubeObject } from '../model/index.js';
 import { type EndpointSpecInput, parseEndpointItem } from '../model/index.js';
-import { type KubeObject, render } from './index.js';
+import { render } from './index.js';
 
 function deployment(spec: EndpointSpecInput): KubeObject {
   const r = parseEndpointItem({ endpoint_name: 'llama', target_regions: ['r1'], spec });

@@ -13,5 +13,3 @@ export {
   SERVICE_PORT,
   serverArgs,
 } from './render.js';
-export type { HasRef, KubeKind, KubeMeta, KubeObject, ObjectRef } from './types.js';
-export { API_VERSIONS, KINDS, ref, refKey } from './types.js';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import type { KubeObject } from '../model/index.js';
 import { type Endpoint, type EndpointSpecInput, parseEndpointItem } from '../model/index.js';
-import { canonicalJson, hashObject, type KubeObject, type RenderOptions, render } from './index.js';
+import { canonicalJson, hashObject, type RenderOptions, render } from './index.js';
 
 function endpoint(spec: EndpointSpecInput, item: Record<string, unknown> = {}): Endpoint {
   const r = parseEndpointItem({
@@ -482,7 +483,7 @@ describe('labels, hashes and determinism', () => {
         'app.kubernetes.io/managed-by': 'inferctl',
         'gco.io/endpoint': 'llama',
       });
-      expect(o.metadata.annotations['inferctl.io/spec-hash']).toBe(hashObject(o));
+      expect(o.metadata.annotations?.['inferctl.io/spec-hash']).toBe(hashObject(o));
     }
   });
 

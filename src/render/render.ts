@@ -20,6 +20,7 @@ import {
   hpaName,
   INFERENCE_CONTAINER,
   ingressName,
+  type KubeObject,
   LABEL_APP,
   LABEL_CANARY,
   LABEL_ENDPOINT,
@@ -31,6 +32,7 @@ import {
   MODEL_MOUNT_PATH,
   MODEL_SYNC_CONTAINER,
   MODEL_VOLUME_NAME,
+  ownedKind,
   PROJECT_VALUE,
   SERVICE_ACCOUNT_NAME,
   serviceName,
@@ -39,7 +41,6 @@ import {
   weightedActionAnnotation,
 } from '../model/index.js';
 import { sortedRecord, withHash } from './hash.js';
-import { API_VERSIONS, type KubeObject } from './types.js';
 
 /**
  * The seed's default. Production should pin a version (or digest) through the monitor's
@@ -276,7 +277,7 @@ function deployment(endpoint: Endpoint, p: DeploymentParams): KubeObject {
   if (spec.capacity_type) nodeSelector[KARPENTER_CAPACITY_TYPE] = spec.capacity_type;
 
   const obj = {
-    apiVersion: API_VERSIONS.Deployment,
+    apiVersion: ownedKind('Deployment').apiVersion,
     kind: 'Deployment',
     metadata: meta(endpoint, p.objectName, p.objectName, p.canary),
     spec: {
@@ -322,7 +323,7 @@ function modelSync(endpoint: Endpoint, source: string, image: string): V1Contain
 
 function service(endpoint: Endpoint, name: string, canary: boolean, health: string): KubeObject {
   const obj = {
-    apiVersion: API_VERSIONS.Service,
+    apiVersion: ownedKind('Service').apiVersion,
     kind: 'Service',
     // The ALB controller reads target-group settings from the Service before the Ingress, so a
     // canary whose image serves at a different prefix still gets the right health check path.
@@ -343,12 +344,12 @@ function hpa(endpoint: Endpoint): KubeObject {
     resource: { name: m.type, target: { type: 'Utilization', averageUtilization: m.target } },
   }));
   const obj = {
-    apiVersion: API_VERSIONS.HorizontalPodAutoscaler,
+    apiVersion: ownedKind('HorizontalPodAutoscaler').apiVersion,
     kind: 'HorizontalPodAutoscaler',
     metadata: meta(endpoint, hpaName(endpoint.name), endpoint.name, false),
     spec: {
       scaleTargetRef: {
-        apiVersion: API_VERSIONS.Deployment,
+        apiVersion: ownedKind('Deployment').apiVersion,
         kind: 'Deployment',
         name: deploymentName(endpoint.name),
       },
@@ -383,7 +384,7 @@ function ingress(endpoint: Endpoint, health: string, canaryWeight: number | unde
   }
   const m = meta(endpoint, ingressName(name), name, canaryWeight !== undefined, annotations);
   const obj = {
-    apiVersion: API_VERSIONS.Ingress,
+    apiVersion: ownedKind('Ingress').apiVersion,
     kind: 'Ingress',
     metadata: m,
     spec: {

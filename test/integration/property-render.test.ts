@@ -5,15 +5,10 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  KubeApiError,
-  KubeClient,
-  KubeExecutor,
-  type KubeObject as LiveObject,
-} from '../../src/kube/index.js';
-import { parseEndpointItem, parseSpec } from '../../src/model/index.js';
-import { findDrift, type ObservedObject } from '../../src/plan/index.js';
-import { type KubeObject, render } from '../../src/render/index.js';
+import { KubeApiError, KubeClient, KubeExecutor } from '../../src/kube/index.js';
+import { type KubeObject, parseEndpointItem, parseSpec } from '../../src/model/index.js';
+import { findDrift } from '../../src/plan/index.js';
+import { render } from '../../src/render/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { createNamespace, kubeConfigFor } from './kube-support.js';
 
@@ -345,12 +340,9 @@ describe('render → real API server (server-side dry-run apply)', () => {
         const rendered = render(parsed.value, REGION);
         for (const obj of rendered) {
           objects++;
-          let live: ObservedObject | undefined;
+          let live: KubeObject | undefined;
           try {
-            // render's and kube's object types differ only in readonly-ness of metadata maps
-            live = (await exec.dryRunApply(obj as unknown as LiveObject)).object as
-              | ObservedObject
-              | undefined;
+            live = (await exec.dryRunApply(obj)).object;
           } catch (err) {
             const why = err instanceof KubeApiError ? `${err.statusCode} ${err.message}` : String(err);
             throw new Error(`${obj.kind}/${obj.metadata.name} refused by the API server: ${why}`);
