@@ -21,6 +21,7 @@ import {
   type EndpointRecord,
   itemVersion,
   type StoreClients,
+  StoreUnavailableError,
 } from '../store/index.js';
 import { ChangeReader } from './change-reader.js';
 import type { MonitorConfig } from './config.js';
@@ -460,7 +461,7 @@ export class Monitor {
       outcome = toQueueResult(undefined, err);
       const reason = err instanceof Error ? ((err as { reason?: string }).reason ?? err.name) : 'Unknown';
       metrics.reconcileErrors.inc({ reason });
-      if (err instanceof Error && err.name === 'StoreUnavailableError') this.markStore(false, err);
+      if (err instanceof StoreUnavailableError) this.markStore(false, err);
       child.warn(
         { err: err instanceof Error ? err.message : String(err), reason, retries: queue.retries(name) },
         'reconcile failed',

@@ -186,12 +186,14 @@ function parseBody(text: string): unknown {
 }
 
 function apiError(status: number, body: unknown, verb: string, ref: KubeRef | undefined): KubeApiError {
-  const s = (body ?? {}) as { reason?: string; message?: string };
+  const s = (body ?? {}) as { reason?: string; message?: string; details?: { retryAfterSeconds?: unknown } };
+  const retryAfter = s.details?.retryAfterSeconds;
   return new KubeApiError(
     status,
     typeof s.reason === 'string' ? s.reason : '',
     verb,
     ref,
     typeof s.message === 'string' ? s.message : typeof body === 'string' ? body.slice(0, 300) : '',
+    typeof retryAfter === 'number' && retryAfter > 0 ? retryAfter : undefined,
   );
 }

@@ -10,11 +10,11 @@ export class KubeApiError extends Error {
     readonly verb: string,
     readonly ref: KubeRef | undefined,
     readonly serverMessage: string,
-    options?: { cause?: unknown },
+    /** How long the server asked us to wait before trying again (Status `details.retryAfterSeconds`). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(
       `${verb} ${ref ? refKey(ref) : ''}: ${statusCode}${reason ? ` ${reason}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`,
-      options,
     );
   }
 
@@ -27,6 +27,10 @@ export class KubeApiError extends Error {
   /** 410 Gone / Expired: a resourceVersion too old to list or watch from. */
   get isGone(): boolean {
     return this.statusCode === 410;
+  }
+  /** 400 Bad Request / 422 Invalid: the server refuses the object itself; sending it again cannot help. */
+  get isInvalid(): boolean {
+    return this.statusCode === 400 || this.statusCode === 422;
   }
 }
 

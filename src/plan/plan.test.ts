@@ -322,3 +322,29 @@ describe('plan: deletes', () => {
     expect(actions[0]?.ref.kind).toBe('Ingress');
   });
 });
+
+describe('plan: replica hand-off', () => {
+  test('hands the live replica count off just before the apply that stops setting it', () => {
+    const before = endpoint({ replicas: 3 });
+    const after = endpoint({ autoscaling: { enabled: true, min_replicas: 2, max_replicas: 5 } });
+    const observed = edit(live(render(before, REGION)), 'Deployment', 'llama', (o) => {
+      o.spec.replicas = 3;
+    });
+    const actions = run(after, observed);
+    expect(changes(actions)).toEqual([
+      'handOff Deployment/llama AutoscalerTakesReplicas',
+      'apply Deployment/llama HashChanged',
+      'apply HorizontalPodAutoscaler/llama Missing',
+    ]);
+    expect(actions.find((a) => a.verb === 'handOff')?.replicas).toBe(3);
+  });
+
+  test('hands nothing off while we set the count ourselves, or when nothing exists yet', () => {
+    const ep = endpoint({ replicas: 2 });
+    expect(run(ep, []).some((a) => a.verb === 'handOff')).toBe(false);
+    const drifted = edit(live(render(ep, REGION)), 'Deployment', 'llama', (o) => {
+      o.spec.replicas = 5;
+    });
+    expect(changes(run(ep, drifted))).toEqual(['apply Deployment/llama Drifted']);
+  });
+});

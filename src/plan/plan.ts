@@ -1,5 +1,5 @@
 // Desired objects + observed objects → actions, each with a reason from a closed list. Deciding
-// only: the kube layer executes and reports back created/configured/unchanged/deleted/skipped.
+// only: the controller executes them through the kube layer.
 import {
   DELETE_REASONS,
   type Endpoint,
@@ -26,6 +26,8 @@ export const ACTION_REASONS = [
   'Missing',
   'HashChanged',
   'Drifted',
+  // handOff
+  'AutoscalerTakesReplicas',
   // none
   'UpToDate',
   'Terminating',
@@ -33,7 +35,12 @@ export const ACTION_REASONS = [
   ...DELETE_REASONS,
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
-export type ActionVerb = 'apply' | 'delete' | 'none';
+/**
+ * `handOff`: before an apply that stops setting `spec.replicas` (autoscaling turned on), share the
+ * field at its live count so server-side apply does not reset it to the default of 1 when we drop
+ * our claim; the HPA controller takes it over from there (see kube/apply.ts handOffReplicas).
+ */
+export type ActionVerb = 'apply' | 'delete' | 'handOff' | 'none';
 
 export interface Action {
   readonly verb: ActionVerb;
@@ -43,6 +50,8 @@ export interface Action {
   readonly detail?: string;
   /** The object to server-side apply (verb `apply` only). */
   readonly object?: KubeObject;
+  /** The live replica count to hold (verb `handOff` only). */
+  readonly replicas?: number;
 }
 
 export interface PlanContext {
@@ -78,8 +87,10 @@ export function ownedBy(obj: KubeObject, endpointName: string): boolean {
  */
 function rank(a: Action): number {
   const k = findOwnedKind(a.ref.kind);
-  if (a.verb === 'delete') return (k?.routesTraffic ? 0 : 200) + (k?.deleteRank ?? 99);
-  return 100 + (k?.applyRank ?? 99);
+  if (a.verb === 'delete') return (k?.routesTraffic ? 0 : 300) + (k?.deleteRank ?? 99);
+  // A hand-off goes before every apply, so its object's apply (in any wave) follows it.
+  if (a.verb === 'handOff') return 100 + (k?.applyRank ?? 99);
+  return 200 + (k?.applyRank ?? 99);
 }
 
 export function sortActions(actions: readonly Action[]): Action[] {
@@ -157,8 +168,15 @@ export function plan(
       continue;
     }
     const why = applyReason(d, l);
-    if (why) actions.push({ verb: 'apply', ref: r, ...why, object: d });
-    else actions.push({ verb: 'none', ref: r, reason: 'UpToDate' });
+    if (!why) {
+      actions.push({ verb: 'none', ref: r, reason: 'UpToDate' });
+      continue;
+    }
+    const liveReplicas = replicasOf(l);
+    if (replicasOf(d) === undefined && liveReplicas !== undefined) {
+      actions.push({ verb: 'handOff', ref: r, reason: 'AutoscalerTakesReplicas', replicas: liveReplicas });
+    }
+    actions.push({ verb: 'apply', ref: r, ...why, object: d });
   }
 
   for (const [key, o] of live) {
@@ -166,4 +184,9 @@ export function plan(
     actions.push({ verb: 'delete', ref: refOf(o), reason: deleteReason(o, ctx) });
   }
   return sortActions(actions);
+}
+
+function replicasOf(obj: KubeObject): number | undefined {
+  const replicas = (obj.spec as { replicas?: unknown } | undefined)?.replicas;
+  return typeof replicas === 'number' ? replicas : undefined;
 }

@@ -110,13 +110,7 @@ export interface StatusInput {
   readonly now: Date;
 }
 
-export interface StatusOutcome {
-  readonly status: RegionStatus;
-  /** Everything desired exists and is ready (or is gone, when removing). */
-  readonly settled: boolean;
-}
-
-export function computeStatus(input: StatusInput): StatusOutcome {
+export function computeStatus(input: StatusInput): RegionStatus {
   const { endpoint, previous, now } = input;
   const at = now.toISOString();
   let conditions: readonly Condition[] = previous?.conditions ?? [];
@@ -161,7 +155,6 @@ export function computeStatus(input: StatusInput): StatusOutcome {
         error: input.stalled.message,
       },
       previous,
-      false,
     );
   }
   conditions = removeCondition(conditions, ConditionType.Stalled);
@@ -201,7 +194,6 @@ export function computeStatus(input: StatusInput): StatusOutcome {
         ...(input.failure ? { error: input.failure.message } : {}),
       },
       previous,
-      done,
     );
   }
 
@@ -303,15 +295,13 @@ export function computeStatus(input: StatusInput): StatusOutcome {
       ...(input.failure ? { error: input.failure.message } : {}),
     },
     previous,
-    settled,
   );
 }
 
 function finish(
   next: Omit<RegionStatus, 'lastTransition'>,
   previous: RegionStatus | undefined,
-  settled: boolean,
-): StatusOutcome {
+): RegionStatus {
   const lastTransition = previous && previous.state === next.state ? previous.lastTransition : next.lastSync;
-  return { status: { ...next, lastTransition }, settled };
+  return { ...next, lastTransition };
 }
