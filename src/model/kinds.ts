@@ -14,6 +14,7 @@ export const DELETE_REASONS = [
   'EndpointStopped',
   'EndpointDeleted',
   'RegionRemoved',
+  'TooFewReplicas',
   'NotDesired',
   'Orphan',
 ] as const;
@@ -61,7 +62,7 @@ const TABLE = [
     apiVersion: 'apps/v1',
     plural: 'deployments',
     applyRank: 1,
-    deleteRank: 2,
+    deleteRank: 3,
     routesTraffic: false,
     names: (e: string) => [deploymentName(e), canaryName(e)],
     unwantedBecause: canaryGone,
@@ -72,7 +73,7 @@ const TABLE = [
     apiVersion: 'v1',
     plural: 'services',
     applyRank: 0,
-    deleteRank: 3,
+    deleteRank: 4,
     routesTraffic: false,
     names: (e: string) => [serviceName(e), canaryName(e)],
     unwantedBecause: canaryGone,
@@ -82,7 +83,7 @@ const TABLE = [
     kind: 'Ingress',
     apiVersion: 'networking.k8s.io/v1',
     plural: 'ingresses',
-    applyRank: 3,
+    applyRank: 4,
     deleteRank: 0,
     routesTraffic: true,
     names: (e: string) => [ingressName(e)],
@@ -105,6 +106,20 @@ const TABLE = [
           ? 'HpaDisabled'
           : 'NotDesired',
     rbac: { verbs: OWNED_VERBS, why: OWNED_WHY },
+  },
+  {
+    kind: 'PodDisruptionBudget',
+    apiVersion: 'policy/v1',
+    plural: 'poddisruptionbudgets',
+    applyRank: 3,
+    deleteRank: 2,
+    routesTraffic: false,
+    names: (e: string) => [e],
+    unwantedBecause: (o: UnwantedObject): DeleteReason => (stopped(o) ? 'EndpointStopped' : 'TooFewReplicas'),
+    rbac: {
+      verbs: OWNED_VERBS,
+      why: `${OWNED_WHY}: the budget that keeps a node drain from evicting every replica at once`,
+    },
   },
 ] as const satisfies readonly OwnedKind[];
 

@@ -24,6 +24,15 @@ const firstIssue = (raw: unknown) => {
 };
 
 describe('spec defaults', () => {
+  test.each([
+    ['a count', { max_unavailable: 2 }, 2],
+    ['a percentage', { max_unavailable: '25%' }, '25%'],
+    ['nothing: one', {}, 1],
+  ])('disruption.max_unavailable accepts %s', (_case, disruption, expected) => {
+    const r = parseSpec({ image: 'i', disruption });
+    expect(r.ok && r.value.disruption).toEqual({ max_unavailable: expected });
+  });
+
   test('fills every default, when only the image is given', () => {
     const r = parseSpec({ image: 'vllm/vllm-openai:v0.6.3' });
     expect(r.ok && r.value).toEqual({
@@ -171,6 +180,26 @@ describe('spec rejections name the field', () => {
       'autoscaling metric type',
       { image: 'i', autoscaling: { metrics: [{ type: 'gpu' }] } },
       'spec.autoscaling.metrics[0].type: must be one of cpu|memory',
+    ],
+    [
+      'disruption max_unavailable of 0 (a budget that blocks every drain)',
+      { image: 'i', disruption: { max_unavailable: 0 } },
+      'spec.disruption.max_unavailable: must be an integer between 1 and 1000, got 0',
+    ],
+    [
+      'disruption max_unavailable of 0%',
+      { image: 'i', disruption: { max_unavailable: '0%' } },
+      'spec.disruption.max_unavailable: must be a percentage from 1% to 100%, got "0%"',
+    ],
+    [
+      'disruption max_unavailable above 100%',
+      { image: 'i', disruption: { max_unavailable: '150%' } },
+      'spec.disruption.max_unavailable: must be a percentage from 1% to 100%, got "150%"',
+    ],
+    [
+      'disruption max_unavailable neither a count nor a percentage',
+      { image: 'i', disruption: { max_unavailable: true } },
+      'spec.disruption.max_unavailable: must be a count from 1 to 1000 or a percentage like "25%", got true',
     ],
     [
       'server_root_path unknown',

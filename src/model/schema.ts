@@ -280,6 +280,20 @@ const autoscaling = z
     }
   });
 
+/** `max_unavailable`: a count (≥ 1) or a percentage (1%–100%) of the endpoint's replicas. */
+const maxUnavailable = z.union(
+  [
+    intBetween(1, 1000),
+    z.string().regex(/^(100|[1-9][0-9]?)%$/, {
+      error: (i) => `must be a percentage from 1% to 100%, got ${showValue(i.input)}`,
+    }),
+  ],
+  { error: (i) => `must be a count from 1 to 1000 or a percentage like "25%", got ${showValue(i.input)}` },
+);
+
+/** The PodDisruptionBudget (rendered only while two or more replicas run). */
+const disruption = z.object({ max_unavailable: maxUnavailable.default(1) });
+
 const canary = z.object({
   image: imageRef,
   weight: intBetween(0, 100).default(10),
@@ -323,6 +337,7 @@ export const EndpointSpecSchema = z.object({
     .enum(CAPACITY_TYPES, { error: (i) => `must be one of spot|on-demand, got ${showValue(i.input)}` })
     .optional(),
   autoscaling: autoscaling.optional(),
+  disruption: disruption.optional(),
   canary: canary.optional(),
   /** Per-region image override written by the seed's CLI; preferred over `image` when present. */
   region_image_uris: z.record(z.string(), imageRef).optional(),

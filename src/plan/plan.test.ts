@@ -104,7 +104,7 @@ describe('plan: applies', () => {
   test.each([
     ['env', { env: { A: '2' } }],
     ['image', { image: 'nvcr.io/nvidia/tritonserver:24.09-py3' }],
-    ['replicas', { replicas: 3 }],
+    ['replicas', { replicas: 0 }],
     ['gpu count', { gpu_count: 2 }],
     ['args', { args: ['--verbose'] }],
   ])('applies the Deployment with HashChanged, when the spec %s changes', (_field, patch) => {

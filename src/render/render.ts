@@ -6,6 +6,7 @@ import type {
   V1Deployment,
   V1EnvVar,
   V1Ingress,
+  V1PodDisruptionBudget,
   V1Service,
   V1Toleration,
   V2HorizontalPodAutoscaler,
@@ -63,13 +64,16 @@ export const NEURON_DEVICE = 'aws.amazon.com/neuron';
 export const SERVICE_PORT = 80;
 
 /**
- * Objects for one endpoint in one region, in apply order (Services, Deployments, HPA, Ingress).
+ * Objects for one endpoint in one region, in apply order (Services, Deployments, HPA, PDB, Ingress).
  *
  * - `deleted`, or a region not in `target_regions`: nothing (plan deletes what exists).
  * - `stopped`: Deployments (and canary) at 0 replicas, Services kept, no HPA (an HPA cannot hold a
  *   Deployment at 0 without the HPAScaleToZero gate, and would scale it back up) and no Ingress
  *   (an ALB target group with no healthy targets can mark the whole regional ALB unhealthy).
  * - autoscaling on: the Deployment has no `spec.replicas`; the HPA owns it.
+ * - two or more replicas (autoscaling: a minimum of two or more), not stopped: a PodDisruptionBudget
+ *   over the primary's pods, `max_unavailable` 1 unless the spec says otherwise. None for a single
+ *   replica, where any budget would either allow nothing (a drain blocked forever) or protect nothing.
  * - a canary: `{name}-canary` Deployment and Service, and the Ingress forwards by weight.
  * - `ingressPulled`: no Ingress.
  */
@@ -117,6 +121,8 @@ export function render(
     );
   }
   if (hpaOn) out.push(hpa(endpoint));
+  const minReplicas = hpaOn ? (spec.autoscaling?.min_replicas ?? 1) : spec.replicas;
+  if (!stopped && minReplicas >= 2) out.push(disruptionBudget(endpoint));
   if (!stopped && options.ingressPulled !== true) {
     out.push(ingress(endpoint, healthPath(spec, primary), canary?.weight));
   }
@@ -358,6 +364,28 @@ function hpa(endpoint: Endpoint): KubeObject {
       metrics,
     },
   } satisfies V2HorizontalPodAutoscaler & KubeObject;
+  return obj;
+}
+
+/**
+ * Evictions (node drains, Karpenter consolidation, spot interruption handling) wait while
+ * `max_unavailable` of the primary's pods are already down. Pods that are not ready may always be
+ * evicted: a crash-looping replica must not hold a GPU node's drain hostage.
+ */
+function disruptionBudget(endpoint: Endpoint): KubeObject {
+  const { name } = endpoint;
+  const kind = ownedKind('PodDisruptionBudget');
+  const [objectName = name] = kind.names(name);
+  const obj = {
+    apiVersion: kind.apiVersion,
+    kind: 'PodDisruptionBudget',
+    metadata: meta(endpoint, objectName, deploymentName(name), false),
+    spec: {
+      maxUnavailable: endpoint.spec.disruption?.max_unavailable ?? 1,
+      selector: { matchLabels: { [LABEL_APP]: deploymentName(name) } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    },
+  } satisfies V1PodDisruptionBudget & KubeObject;
   return obj;
 }
 

@@ -255,6 +255,17 @@ const autoscaling = fc
     metrics,
   }));
 
+/** A count or a percentage, biased to the limits. */
+const disruption = fc.record(
+  {
+    max_unavailable: fc.oneof(
+      bounded(1, 1000),
+      bounded(1, 100).map((p) => `${p}%`),
+    ),
+  },
+  { requiredKeys: [] },
+);
+
 const canary = fc.record(
   { image, weight: bounded(0, 100), replicas: bounded(0, 1000) },
   { requiredKeys: ['image'] },
@@ -277,6 +288,7 @@ const rawSpec = fc.record(
     node_selector: nodeSelector,
     capacity_type: fc.constantFrom('spot', 'on-demand'),
     autoscaling,
+    disruption,
     canary,
     region_image_uris: fc.dictionary(fc.constantFrom(REGION, 'other-1'), image, { maxKeys: 2 }),
     server_root_path: fc.constantFrom('auto', true, false),
@@ -419,6 +431,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     path: 'spec.autoscaling.min_replicas',
     patch: { autoscaling: { enabled: true, min_replicas: v, max_replicas: v - 1 } },
   })),
+  fc
+    .constantFrom<unknown>(0, 1001, '0%', '101%', '50', true)
+    .map((v) => ({ path: 'spec.disruption.max_unavailable', patch: { disruption: { max_unavailable: v } } })),
   fc
     .constantFrom('lots', '1.2.3', '', '1 Gi')
     .map((v) => ({ path: 'spec.resources.requests.cpu', patch: { resources: { requests: { cpu: v } } } })),
