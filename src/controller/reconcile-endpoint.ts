@@ -22,17 +22,17 @@ import type { DesiredEntry } from './desired-cache.js';
 import { classify, ReconcileError, type Result, TerminalError } from './errors.js';
 import type { RenderMemo } from './render-memo.js';
 
-export interface DesiredPort {
+interface DesiredPort {
   get(name: string): DesiredEntry | undefined;
   /** A scan of the endpoints table has completed: an absent name is really absent. */
   readonly scanComplete: boolean;
 }
 
-export interface ObservedPort {
+interface ObservedPort {
   byEndpoint(name: string): KubeObject[];
 }
 
-export interface ExecutorPort {
+interface ExecutorPort {
   apply(
     obj: KubeObject,
     options: { previous?: KubeObject | null },
@@ -41,7 +41,7 @@ export interface ExecutorPort {
   handOffReplicas(ref: KubeRef, replicas: number): Promise<void>;
 }
 
-export interface StatusStorePort {
+interface StatusStorePort {
   putStatusIfChanged(status: RegionStatus): Promise<{ written: boolean }>;
   deleteStatus(endpointName: string, region: string): Promise<void>;
   listStatus(endpointName: string): Promise<RegionStatus[]>;
@@ -49,13 +49,13 @@ export interface StatusStorePort {
 }
 
 /** This region's last status per endpoint, in memory (StatusBook). */
-export interface StatusBookPort {
+interface StatusBookPort {
   get(name: string): RegionStatus | undefined;
   set(status: RegionStatus): void;
   delete(name: string): void;
 }
 
-export interface ReconcileEvent {
+interface ReconcileEvent {
   readonly regarding: KubeRef;
   readonly type: 'Normal' | 'Warning';
   readonly reason: string;

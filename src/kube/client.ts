@@ -12,12 +12,12 @@ import { KubeApiError, KubeTransportError } from './errors.js';
 import { defaultKubeconfigPath, planInCluster, planKubeconfigFile } from './kubeconfig.js';
 import { resourcePath } from './resources.js';
 
-export interface RawResponse {
+interface RawResponse {
   readonly status: number;
   readonly body: unknown;
 }
 
-export interface RawRequest {
+interface RawRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;

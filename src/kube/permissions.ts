@@ -11,7 +11,7 @@ import {
   type RbacVerb,
 } from '../model/index.js';
 
-export interface Permission {
+interface Permission {
   readonly apiGroup: string;
   readonly resource: string;
   readonly verbs: readonly RbacVerb[];
@@ -45,7 +45,7 @@ export const LEASE_PERMISSIONS: readonly Permission[] = [
   },
 ];
 
-export interface MonitorRbacOptions {
+interface MonitorRbacOptions {
   /** The monitor's namespace: its ServiceAccount and the leader Lease live here. */
   readonly namespace: string;
   /** Namespaces endpoints may use (ALLOWED_NAMESPACES). */

@@ -9,25 +9,19 @@ export {
   unknownSpecKeys,
   withImage,
 } from './endpoint.js';
-export type { SpecIssue } from './errors.js';
 export { formatIssue, InvalidSpecError } from './errors.js';
-export type { DeleteReason, OwnedKind, OwnedKindName, RbacVerb, UnwantedObject } from './kinds.js';
+export type { RbacVerb } from './kinds.js';
 export { apiGroupOf, DELETE_REASONS, findOwnedKind, OWNED_KINDS, ownedKind } from './kinds.js';
 export * from './names.js';
-export type { KubeMetadata, KubeObject, KubeRef } from './objects.js';
+export type { KubeObject, KubeRef } from './objects.js';
 export { refKey, refOf } from './objects.js';
 export type {
-  AggregateOptions,
-  AggregatePhase,
   AggregateStatus,
   Condition,
-  ConditionStatus,
   RegionState,
   RegionStatus,
-  RegionSummary,
 } from './phases.js';
 export {
-  AGGREGATE_PHASES,
   aggregatePhase,
   assertStatusInvariants,
   conditionOf,
@@ -37,8 +31,7 @@ export {
   setCondition,
   statusInvariantViolations,
 } from './phases.js';
-export type { Quantity } from './quantity.js';
-export { compareQuantities, isQuantity, parseQuantity, quantitiesEqual } from './quantity.js';
+export { quantitiesEqual } from './quantity.js';
 export { ConditionType, Reason } from './reasons.js';
 export type {
   Accelerator,

@@ -18,17 +18,17 @@ export const DELETE_REASONS = [
   'NotDesired',
   'Orphan',
 ] as const;
-export type DeleteReason = (typeof DELETE_REASONS)[number];
+type DeleteReason = (typeof DELETE_REASONS)[number];
 
 /** An object of an endpoint that still runs in this region, which render no longer produces. */
-export interface UnwantedObject {
+interface UnwantedObject {
   readonly endpoint: Endpoint;
   readonly name: string;
   /** The watchdog has pulled the endpoint's Ingress. */
   readonly ingressPulled: boolean;
 }
 
-export interface OwnedKind {
+interface OwnedKind {
   readonly kind: string;
   readonly apiVersion: string;
   /** The resource name in URLs and RBAC rules. */
@@ -123,7 +123,7 @@ const TABLE = [
   },
 ] as const satisfies readonly OwnedKind[];
 
-export type OwnedKindName = (typeof TABLE)[number]['kind'];
+type OwnedKindName = (typeof TABLE)[number]['kind'];
 
 /** Every kind an endpoint's objects may have. */
 export const OWNED_KINDS: readonly OwnedKind[] = TABLE;

@@ -1,9 +1,8 @@
 // Every name, label and annotation inferctl puts on a Kubernetes object comes from here, so the
 // renderer, the planner, the watch caches and the CLI agree on them.
-import { createHash } from 'node:crypto';
 
 /** Longest endpoint name: `inference-{name}` (the Ingress) must still fit in 63 characters. */
-export const MAX_ENDPOINT_NAME_LENGTH = 53;
+const MAX_ENDPOINT_NAME_LENGTH = 53;
 export const DEFAULT_NAMESPACE = 'gco-inference';
 /** Our server-side-apply field manager: never shared with another tool (PRACTICES 6). */
 export const FIELD_MANAGER = 'inferctl';
@@ -53,7 +52,7 @@ export function isDns1123Label(s: string): boolean {
 }
 
 /** RFC 1123 subdomain: dot-separated labels, at most 253 characters. */
-export function isDns1123Subdomain(s: string): boolean {
+function isDns1123Subdomain(s: string): boolean {
   return s.length > 0 && s.length <= 253 && s.split('.').every((part) => DNS1123_LABEL.test(part));
 }
 
@@ -85,15 +84,4 @@ export function endpointNameProblem(name: string): string | undefined {
     return 'must be lowercase letters, digits and "-", start with a letter and end with a letter or digit';
   }
   return undefined;
-}
-
-/**
- * Fit `base` into `max` characters: unchanged when it fits, otherwise truncated and suffixed with
- * `-` and 8 hex characters of its sha256, so distinct long names stay distinct and stable.
- */
-export function shortenName(base: string, max = 63): string {
-  if (base.length <= max) return base;
-  const suffix = createHash('sha256').update(base).digest('hex').slice(0, 8);
-  const head = base.slice(0, Math.max(0, max - suffix.length - 1)).replace(/[-.]+$/, '');
-  return `${head}-${suffix}`;
 }

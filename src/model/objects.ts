@@ -1,7 +1,7 @@
 // The one shape of a Kubernetes object in inferctl: wire-format (camelCase) JSON as render produces
 // it, plan compares it, the kube edge sends and receives it and the watch caches hold it.
 
-export interface KubeMetadata {
+interface KubeMetadata {
   readonly name: string;
   readonly namespace?: string | undefined;
   readonly labels?: Readonly<Record<string, string>> | undefined;

@@ -6,10 +6,10 @@ import { ConditionType } from './reasons.js';
 export const REGION_STATES = ['creating', 'running', 'updating', 'stopped', 'deleted', 'error'] as const;
 export type RegionState = (typeof REGION_STATES)[number];
 
-export const AGGREGATE_PHASES = ['deploying', 'running', 'degraded', 'stopped', 'deleting'] as const;
-export type AggregatePhase = (typeof AGGREGATE_PHASES)[number];
+const AGGREGATE_PHASES = ['deploying', 'running', 'degraded', 'stopped', 'deleting'] as const;
+type AggregatePhase = (typeof AGGREGATE_PHASES)[number];
 
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
   readonly type: string;
@@ -42,7 +42,7 @@ export interface RegionStatus {
   readonly lastTransition: string;
 }
 
-export interface RegionSummary {
+interface RegionSummary {
   readonly region: string;
   /** `missing` when no status item exists yet; `stale` when its monitor stopped heartbeating. */
   readonly state: RegionState | 'missing' | 'stale';
@@ -59,7 +59,7 @@ export interface AggregateStatus {
   readonly message: string;
 }
 
-export interface AggregateOptions {
+interface AggregateOptions {
   /** Regions whose monitor heartbeat is older than the staleness limit. */
   readonly staleRegions?: ReadonlySet<string>;
 }

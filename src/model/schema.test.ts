@@ -11,7 +11,6 @@ import {
   quantitiesEqual,
   type RegionStatus,
   setCondition,
-  shortenName,
   statusInvariantViolations,
   unknownSpecKeys,
   withImage,
@@ -320,15 +319,6 @@ describe('images', () => {
 });
 
 describe('names and quantities', () => {
-  test('shortenName keeps short names and hashes long ones into 63 characters', () => {
-    expect(shortenName('abc')).toBe('abc');
-    const long = shortenName('x'.repeat(80));
-    expect(long).toHaveLength(63);
-    expect(long).toMatch(/^x+-[0-9a-f]{8}$/);
-    expect(shortenName('x'.repeat(80))).toBe(long);
-    expect(shortenName(`${'x'.repeat(79)}y`)).not.toBe(long);
-  });
-
   test.each([
     ['1000m', '1', true],
     ['0.5', '500m', true],

@@ -49,15 +49,11 @@ function deploymentView(obj: KubeObject | undefined): DeploymentView | undefined
   };
 }
 
-export function findObject(
-  objects: readonly KubeObject[],
-  kind: string,
-  name: string,
-): KubeObject | undefined {
+function findObject(objects: readonly KubeObject[], kind: string, name: string): KubeObject | undefined {
   return objects.find((o) => o.kind === kind && o.metadata.name === name);
 }
 
-export interface WatchdogInput {
+interface WatchdogInput {
   readonly endpoint: Endpoint;
   readonly observed: readonly KubeObject[];
   readonly previous: RegionStatus | undefined;

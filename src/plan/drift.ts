@@ -16,7 +16,7 @@ const isQuantityPath = (path: string): boolean => /\.resources\.(requests|limits
  *   ignored (another manager or a webhook may own them; our apply would not remove them);
  * - other lists (args, tolerations, rules, metrics, ports): same length, compared in order.
  */
-export function subsetDiff(desired: unknown, live: unknown, path: string): string | undefined {
+function subsetDiff(desired: unknown, live: unknown, path: string): string | undefined {
   if (desired === undefined) return undefined;
   if (Array.isArray(desired)) {
     const liveList = live === undefined || live === null ? [] : live;

@@ -21,7 +21,7 @@ import {
 import { hashOf } from '../render/index.js';
 import { findDrift } from './drift.js';
 
-export const ACTION_REASONS = [
+const ACTION_REASONS = [
   // apply
   'Missing',
   'HashChanged',
@@ -34,13 +34,13 @@ export const ACTION_REASONS = [
   // delete (and 'CanaryRemoved' also for the Ingress re-applied without weighted routing)
   ...DELETE_REASONS,
 ] as const;
-export type ActionReason = (typeof ACTION_REASONS)[number];
+type ActionReason = (typeof ACTION_REASONS)[number];
 /**
  * `handOff`: before an apply that stops setting `spec.replicas` (autoscaling turned on), share the
  * field at its live count so server-side apply does not reset it to the default of 1 when we drop
  * our claim; the HPA controller takes it over from there (see kube/apply.ts handOffReplicas).
  */
-export type ActionVerb = 'apply' | 'delete' | 'handOff' | 'none';
+type ActionVerb = 'apply' | 'delete' | 'handOff' | 'none';
 
 export interface Action {
   readonly verb: ActionVerb;
@@ -54,7 +54,7 @@ export interface Action {
   readonly replicas?: number;
 }
 
-export interface PlanContext {
+interface PlanContext {
   readonly endpointName: string;
   /** The parsed item; undefined when the item is gone (everything observed is an orphan). */
   readonly endpoint: Endpoint | undefined;
@@ -68,7 +68,7 @@ export interface PlanContext {
  * managed-by and endpoint labels, or it is a seed-created object (seed labels, one of the
  * endpoint's object names) that we are adopting.
  */
-export function ownedBy(obj: KubeObject, endpointName: string): boolean {
+function ownedBy(obj: KubeObject, endpointName: string): boolean {
   const labels = obj.metadata.labels ?? {};
   if (labels[LABEL_MANAGED_BY] === MANAGED_BY_VALUE) return labels[LABEL_ENDPOINT] === endpointName;
   const seedLabelled =
@@ -93,7 +93,7 @@ function rank(a: Action): number {
   return 200 + (k?.applyRank ?? 99);
 }
 
-export function sortActions(actions: readonly Action[]): Action[] {
+function sortActions(actions: readonly Action[]): Action[] {
   return [...actions].sort(
     (a, b) =>
       rank(a) - rank(b) ||

@@ -47,7 +47,7 @@ import { sortedRecord, withHash } from './hash.js';
  * The seed's default. Production should pin a version (or digest) through the monitor's
  * configuration; render takes whatever it is given.
  */
-export const DEFAULT_MODEL_SYNC_IMAGE = 'amazon/aws-cli:latest';
+const DEFAULT_MODEL_SYNC_IMAGE = 'amazon/aws-cli:latest';
 
 export interface RenderOptions {
   /** Image of the `model-sync` init container (runs `aws s3 sync`). */
@@ -56,12 +56,12 @@ export interface RenderOptions {
   readonly ingressPulled?: boolean;
 }
 
-export const ALB_HEALTHCHECK_PATH = 'alb.ingress.kubernetes.io/healthcheck-path';
-export const ALB_HEALTHCHECK_INTERVAL = 'alb.ingress.kubernetes.io/healthcheck-interval-seconds';
-export const KARPENTER_CAPACITY_TYPE = 'karpenter.sh/capacity-type';
-export const NVIDIA_GPU = 'nvidia.com/gpu';
-export const NEURON_DEVICE = 'aws.amazon.com/neuron';
-export const SERVICE_PORT = 80;
+const ALB_HEALTHCHECK_PATH = 'alb.ingress.kubernetes.io/healthcheck-path';
+const ALB_HEALTHCHECK_INTERVAL = 'alb.ingress.kubernetes.io/healthcheck-interval-seconds';
+const KARPENTER_CAPACITY_TYPE = 'karpenter.sh/capacity-type';
+const NVIDIA_GPU = 'nvidia.com/gpu';
+const NEURON_DEVICE = 'aws.amazon.com/neuron';
+const SERVICE_PORT = 80;
 
 /**
  * Objects for one endpoint in one region, in apply order (Services, Deployments, HPA, PDB, Ingress).
@@ -132,7 +132,7 @@ export function render(
 // ---------------------------------------------------------------------------------------------
 // Root path
 
-export interface ServerArgs {
+interface ServerArgs {
   /** The container's args after root-path handling (undefined: image default). */
   readonly args: readonly string[] | undefined;
   /** The prefix the server serves under ('' when none): probes go to `{prefix}{health path}`. */
@@ -140,7 +140,7 @@ export interface ServerArgs {
 }
 
 /** vLLM images accept `--root-path`; matched on the image path and tag, not the registry host. */
-export function isVllmImage(image: string): boolean {
+function isVllmImage(image: string): boolean {
   const withoutDigest = image.split('@')[0] ?? image;
   const parts = withoutDigest.toLowerCase().split('/');
   const first = parts[0] ?? '';
@@ -165,7 +165,7 @@ function rootPathIn(args: readonly string[] | undefined): string | undefined {
  * Decide whether the server is told its root path. The canary gets the PRIMARY's path: its
  * traffic and ALB health checks arrive on `/inference/{name}` too (DESIGN §4.14).
  */
-export function serverArgs(
+function serverArgs(
   spec: Pick<EndpointSpec, 'args' | 'command' | 'server_root_path'>,
   image: string,
   ingressPath: string,
