@@ -505,6 +505,35 @@ describe('ingress and service', () => {
 });
 
 describe('labels, hashes and determinism', () => {
+  test("copies the endpoint's labels onto every object, ours winning, but not onto pods", () => {
+    const l = objs(
+      {
+        image: TRITON,
+        replicas: 2,
+        autoscaling: { enabled: true, min_replicas: 2 },
+        canary: { image: VLLM },
+      },
+      {
+        labels: {
+          team: 'search',
+          'cost-center': 'gpu-42',
+          'app.kubernetes.io/managed-by': 'someone-else',
+          app: 'x',
+        },
+      },
+    );
+    expect(kinds(l)).toHaveLength(7);
+    for (const o of l) {
+      expect(o.metadata.labels, `${o.kind}/${o.metadata.name}`).toMatchObject({
+        team: 'search',
+        'cost-center': 'gpu-42',
+        'app.kubernetes.io/managed-by': 'inferctl',
+        app: o.kind === 'Deployment' || o.kind === 'Service' ? o.metadata.name : 'llama',
+      });
+    }
+    expect(dep(l).spec.template.metadata.labels.team).toBeUndefined();
+  });
+
   test('labels every object as ours, in the endpoint namespace', () => {
     for (const o of objs(
       { image: TRITON, canary: { image: 'x:1' }, autoscaling: { enabled: true } },

@@ -76,6 +76,8 @@ const SERVICE_PORT = 80;
  *   replica, where any budget would either allow nothing (a drain blocked forever) or protect nothing.
  * - a canary: `{name}-canary` Deployment and Service, and the Ingress forwards by weight.
  * - `ingressPulled`: no Ingress.
+ * - every object carries the endpoint's `labels` (our labels win on a clash); pod templates do not,
+ *   so a label change never restarts pods.
  */
 export function render(
   endpoint: Endpoint,
@@ -186,8 +188,10 @@ function healthPath(spec: Pick<EndpointSpec, 'health_check_path'>, server: Serve
 // ---------------------------------------------------------------------------------------------
 // Objects
 
+/** The endpoint's own `labels` on every object, under ours: ours win, so ownership never changes. */
 function labels(endpoint: Endpoint, app: string, canary: boolean): Record<string, string> {
   return sortedRecord({
+    ...endpoint.labels,
     [LABEL_APP]: app,
     [LABEL_PROJECT]: PROJECT_VALUE,
     [LABEL_TYPE]: TYPE_VALUE,

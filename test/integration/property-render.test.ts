@@ -303,6 +303,8 @@ const rawItem = fc.record(
     target_regions: fc.constant([REGION]),
     namespace: fc.constantFrom(...NAMESPACES),
     spec: rawSpec,
+    // Copied onto every object's metadata.labels.
+    labels: fc.dictionary(labelKey, labelValue, { maxKeys: 8 }),
     ingress_path: ingressPath,
     generation: fc.oneof(fc.constant(0), fc.constant(Number.MAX_SAFE_INTEGER), fc.nat()),
   },
