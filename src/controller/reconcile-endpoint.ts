@@ -111,19 +111,21 @@ function load(outer: ReconcileDeps, name: string): Loaded {
 // ---------------------------------------------------------------------------------------------
 // guard
 
+/** The item itself is unusable: report Stalled, no retry. */
+interface Stalled {
+  readonly kind: 'stalled';
+  readonly endpoint?: Endpoint;
+  readonly reason: string;
+  readonly message: string;
+  readonly generation: number;
+}
+
 type Guarded =
   /** Nothing to do and nothing to report. */
   | { readonly kind: 'skip' }
   /** The item is gone: whatever still runs for it is an orphan. */
   | { readonly kind: 'gone' }
-  /** The item itself is unusable: report Stalled, no retry. */
-  | {
-      readonly kind: 'stalled';
-      readonly endpoint?: Endpoint;
-      readonly reason: string;
-      readonly message: string;
-      readonly generation: number;
-    }
+  | Stalled
   | { readonly kind: 'reconcile'; readonly endpoint: Endpoint };
 
 function guard({ deps, entry, observed, previous }: Loaded): Guarded {
@@ -166,13 +168,7 @@ function guard({ deps, entry, observed, previous }: Loaded): Guarded {
 
 type Pass =
   | { readonly kind: 'skip' }
-  | {
-      readonly kind: 'stalled';
-      readonly endpoint?: Endpoint;
-      readonly reason: string;
-      readonly message: string;
-      readonly generation: number;
-    }
+  | Stalled
   | { readonly kind: 'gone'; readonly executed: Executed }
   | {
       readonly kind: 'reconciled';
