@@ -1,5 +1,7 @@
-// Every name, label and annotation inferctl puts on a Kubernetes object comes from here, so the
-// renderer, the planner, the watch caches and the CLI agree on them.
+// Every object name and label inferctl gives a Kubernetes object, our own annotation and our field
+// manager come from here, so the renderer, the planner, the watch caches, the executor and the CLI
+// agree on them. (The ALB and scheduling keys render sets on behalf of other controllers are
+// render's.)
 
 /** Longest endpoint name: `inference-{name}` (the Ingress) must still fit in 63 characters. */
 const MAX_ENDPOINT_NAME_LENGTH = 53;
