@@ -112,7 +112,8 @@ function applyReason(
   live: KubeObject,
 ): { reason: ActionReason; detail?: string } | undefined {
   if (hashOf(live) !== hashOf(desired)) {
-    if (desired.kind === 'Ingress' && hasWeightedRouting(live) && !hasWeightedRouting(desired)) {
+    // Only an Ingress routing to a canary carries the weighted-routing annotation.
+    if (hasWeightedRouting(live) && !hasWeightedRouting(desired)) {
       return { reason: 'CanaryRemoved' };
     }
     return { reason: 'HashChanged' };
