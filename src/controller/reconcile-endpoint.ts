@@ -1,8 +1,9 @@
 // Reconcile one endpoint in this region, as named steps (PRACTICES 3):
 //   load → guard → render → plan → execute → report
 // The key is only a name; everything is re-read from the desired cache (table) and the watch
-// caches (cluster). Every step but `report` only reads or decides; execute writes to the cluster;
-// report is the one place that writes status, records the Event and purges the item.
+// caches (cluster). load, guard, render and plan only read and decide; execute is the only step
+// that writes to the cluster, report the only one that writes status, records the Event and purges
+// the item.
 import type { Logger } from 'pino';
 import {
   type Endpoint,
