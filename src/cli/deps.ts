@@ -14,6 +14,8 @@ export interface CliDeps {
   readonly now: () => Date;
   /** Poll interval for --wait / --watch. */
   readonly pollMs: number;
+  /** Aborted when the user interrupts; `status --watch` ends on it. Default: the first SIGINT. */
+  interrupted?(): AbortSignal;
   /** Ask a yes/no question on the terminal. */
   confirm(question: string): Promise<boolean>;
   /** Opens the store for these global options; closed by runCli. */
@@ -65,4 +67,11 @@ export function storeConfig(deps: CliDeps, g: GlobalOptions): StoreConfig {
     endpointsTable: g.endpointsTable,
     statusTable: g.statusTable,
   });
+}
+
+/** Aborted on the first Ctrl-C; only verbs that run until interrupted ask for it. */
+export function sigintSignal(): AbortSignal {
+  const ac = new AbortController();
+  process.once('SIGINT', () => ac.abort());
+  return ac.signal;
 }

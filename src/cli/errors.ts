@@ -8,17 +8,22 @@ export const CLI_ERROR_CODES = [
   'CONFLICT',
   'UNAVAILABLE',
   'TIMEOUT',
+  'FAILED',
   'INTERNAL',
 ] as const;
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 
-/** 0 ok, 1 operation failed, 2 usage/validation error, 3 not found, 4 conflict (issue 3). */
+/**
+ * 0 ok, 1 operation failed (store unavailable, a region reported a terminal error, --wait timed
+ * out), 2 usage/validation error, 3 not found, 4 conflict (issue 3). Documented in docs/cli.md.
+ */
 export const EXIT_CODE: Record<CliErrorCode, number> = {
   INVALID_INPUT: 2,
   NOT_FOUND: 3,
   CONFLICT: 4,
   UNAVAILABLE: 1,
   TIMEOUT: 1,
+  FAILED: 1,
   INTERNAL: 1,
 };
 

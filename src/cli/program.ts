@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import * as apply from './commands/apply.js';
 import * as canary from './commands/canary.js';
 import * as del from './commands/delete.js';
 import * as deploy from './commands/deploy.js';
+import * as get from './commands/get.js';
 import * as init from './commands/init.js';
 import * as list from './commands/list.js';
 import * as monitor from './commands/monitor.js';
@@ -28,6 +30,8 @@ function packageVersion(): string {
 
 const VERBS = [
   deploy,
+  apply,
+  get,
   list,
   status,
   update,
@@ -59,7 +63,6 @@ export function buildProgram(deps: CliDeps = defaultDeps()): Command {
         .choices(['table', 'json', 'yaml'])
         .default('table'),
     )
-    .showHelpAfterError()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => deps.stdout.write(s),

@@ -2,7 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { type EndpointSpec, isDns1123Label, parseSpec } from '../model/index.js';
+import {
+  type EndpointFile,
+  type EndpointSpec,
+  formatIssue,
+  InvalidSpecError,
+  isDns1123Label,
+  labelIssues,
+  parseEndpointFile,
+  parseSpec,
+  withImage,
+} from '../model/index.js';
 import { CliError } from './errors.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -15,11 +25,15 @@ export interface SpecFlags {
   port?: string;
   healthPath?: string;
   env?: string[];
+  unsetEnv?: string[];
   modelPath?: string;
   modelSource?: string;
   namespace?: string;
   label?: string[];
+  unsetLabel?: string[];
   nodeSelector?: string[];
+  unsetNodeSelector?: string[];
+  autoscaling?: boolean;
   capacityType?: string;
   minReplicas?: string;
   maxReplicas?: string;
@@ -28,6 +42,7 @@ export interface SpecFlags {
   args?: string[];
   file?: string;
   region?: string[];
+  allowUnknownRegion?: boolean;
 }
 
 /** The spec flags shared by `deploy` and `update`. */
@@ -44,19 +59,24 @@ export function addSpecOptions(cmd: Command): Command {
     .addOption(new Option('--accelerator <kind>', 'accelerator').choices(['nvidia', 'neuron']))
     .option('--port <n>', 'container port (default 8000)')
     .option('--health-path <path>', 'health check path (default /health)')
-    .option('-e, --env <K=V>', 'environment variable (repeatable)', collect)
+    .option('-e, --env <K=V>', 'add or replace one environment variable (repeatable)', collect)
+    .option('--unset-env <K>', 'remove one environment variable (repeatable)', collect)
     .option('--model-path <path>', 'model path inside the container')
     .option('--model-source <s3uri>', 'model source, s3://bucket/prefix')
     .option('--namespace <ns>', 'Kubernetes namespace (default gco-inference)')
-    .option('--label <K=V>', 'endpoint label (repeatable)', collect)
-    .option('--node-selector <K=V>', 'node selector entry (repeatable)', collect)
+    .option('--label <K=V>', 'add or replace one label, copied onto every object (repeatable)', collect)
+    .option('--unset-label <K>', 'remove one label (repeatable)', collect)
+    .option('--node-selector <K=V>', 'add or replace one node selector entry (repeatable)', collect)
+    .option('--unset-node-selector <K>', 'remove one node selector entry (repeatable)', collect)
     .addOption(new Option('--capacity-type <type>', 'Karpenter capacity type').choices(['spot', 'on-demand']))
     .option('--min-replicas <n>', 'autoscaling: minimum replicas (enables autoscaling)')
     .option('--max-replicas <n>', 'autoscaling: maximum replicas (enables autoscaling)')
     .option('--autoscale-metric <type:target>', 'autoscaling metric, e.g. cpu:70 (repeatable)', collect)
+    .option('--no-autoscaling', 'turn autoscaling off (spec.replicas applies again)')
     .option('--command <arg>', 'container command, one argv element per flag (repeatable)', collect)
     .option('--args <arg>', 'container args, one argv element per flag (repeatable)', collect)
-    .option('-f, --file <file.yaml>', 'endpoint or spec from a YAML/JSON file; flags override it');
+    .option('-f, --file <file.yaml>', 'endpoint or spec from a YAML/JSON file; flags override it')
+    .option('--allow-unknown-region', 'accept target regions no monitor has ever reported from');
 }
 
 /** Numbers stay numbers; anything else is passed as typed so the schema names it in its message. */
@@ -64,10 +84,7 @@ function num(s: string): number | string {
   return /^-?\d+$/.test(s.trim()) ? Number(s) : s;
 }
 
-export function parsePairs(
-  flag: string,
-  values: readonly string[] | undefined,
-): Record<string, string> | undefined {
+function parsePairs(flag: string, values: readonly string[] | undefined): Record<string, string> | undefined {
   if (!values) return undefined;
   const out: Record<string, string> = {};
   for (const v of values) {
@@ -78,64 +95,102 @@ export function parsePairs(
   return out;
 }
 
-export interface FileInput {
-  name?: string;
-  spec?: Record<string, unknown>;
-  targetRegions?: string[];
-  namespace?: string;
-  labels?: Record<string, string>;
-}
-
-/** A file holds either a whole endpoint ({name, spec, target_regions, namespace, labels}) or a bare spec. */
-export function readFileInput(path: string): FileInput {
+/** A file holds either a whole endpoint ({name, namespace, target_regions, labels, spec}) or a bare spec. */
+export function readFileInput(path: string): EndpointFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(
+      'INVALID_INPUT',
+      `${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      { cause: err },
+    );
+  }
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    doc = parseYaml(text);
   } catch (err) {
-    throw new CliError('INVALID_INPUT', `${path}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new CliError('INVALID_INPUT', `${path}: ${yamlProblem(err)}`, { cause: err });
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new CliError('INVALID_INPUT', `${path}: expected a mapping with "spec" or a spec`);
+  try {
+    return parseEndpointFile(doc);
+  } catch (err) {
+    if (err instanceof InvalidSpecError)
+      throw new CliError('INVALID_INPUT', `${path}: ${allIssues(err)}`, { cause: err });
+    throw err;
   }
-  const o = doc as Record<string, unknown>;
-  if (!('spec' in o)) return { spec: o };
-  const regions = o.target_regions ?? o.regions;
-  if (regions !== undefined && (!Array.isArray(regions) || !regions.every((r) => typeof r === 'string'))) {
-    throw new CliError('INVALID_INPUT', `target_regions: must be a list of region names`);
-  }
-  const name = o.name ?? o.endpoint_name;
-  const out: FileInput = {};
-  if (typeof name === 'string') out.name = name;
-  if (o.spec && typeof o.spec === 'object') out.spec = o.spec as Record<string, unknown>;
-  else throw new CliError('INVALID_INPUT', 'spec: must be a mapping');
-  if (regions) out.targetRegions = regions as string[];
-  if (typeof o.namespace === 'string') out.namespace = o.namespace;
-  if (o.labels && typeof o.labels === 'object') out.labels = o.labels as Record<string, string>;
+}
+
+/** Every issue, not just the first: a file with three typos should need one round trip. */
+function allIssues(err: InvalidSpecError): string {
+  return err.issues.map(formatIssue).join('; ');
+}
+
+/**
+ * The yaml library's message ends in `at line L, column C:` followed by a source excerpt; one
+ * line must carry both the position and the offending text.
+ */
+function yamlProblem(err: unknown): string {
+  const e = err as Error & { linePos?: readonly { line: number; col: number }[] };
+  const [head = '', ...rest] = e.message.split('\n');
+  const what = head.replace(/ at line \d+, column \d+:?$/, '');
+  const excerpt = rest.map((l) => l.trim()).find((l) => l !== '' && !/^\^+$/.test(l));
+  const pos = e.linePos?.[0];
+  return `line ${pos?.line ?? '?'}, column ${pos?.col ?? '?'}: ${what}${excerpt ? ` (near ${JSON.stringify(excerpt)})` : ''}; fix the YAML there`;
+}
+
+/** Add or replace the `set` pairs, then remove the `unset` keys; undefined when neither is given. */
+export function mergePairs(
+  flag: string,
+  base: unknown,
+  set: readonly string[] | undefined,
+  unset: readonly string[] | undefined,
+): Record<string, string> | undefined {
+  if (!set && !unset) return undefined;
+  const out: Record<string, string> = {
+    ...(base && typeof base === 'object' && !Array.isArray(base) ? (base as Record<string, string>) : {}),
+    ...parsePairs(flag, set),
+  };
+  for (const k of unset ?? []) delete out[k];
   return out;
 }
 
-/** Apply the given flags on top of `base` (each given flag replaces that field). */
-export function applySpecFlags(base: Record<string, unknown>, f: SpecFlags): Record<string, unknown> {
-  const spec: Record<string, unknown> = { ...base };
-  if (f.image !== undefined) {
-    spec.image = f.image;
-    // A new image replaces any per-region override map (DESIGN §4.13).
-    delete spec.region_image_uris;
-  }
+/** Apply the given flags on top of `base`: scalar flags replace, map flags merge (see mergePairs). */
+export function applySpecFlags(
+  base: Readonly<Record<string, unknown>>,
+  f: SpecFlags,
+): Record<string, unknown> {
+  // A new image replaces any per-region override map (DESIGN §4.13); withImage is that rule.
+  let spec: Record<string, unknown> =
+    f.image !== undefined ? { ...withImage(base as EndpointSpec, f.image) } : { ...base };
   if (f.replicas !== undefined) spec.replicas = num(f.replicas);
   if (f.gpuCount !== undefined) spec.gpu_count = num(f.gpuCount);
   if (f.accelerator !== undefined) spec.accelerator = f.accelerator;
   if (f.port !== undefined) spec.port = num(f.port);
   if (f.healthPath !== undefined) spec.health_check_path = f.healthPath;
-  const env = parsePairs('--env', f.env);
+  const env = mergePairs('--env', spec.env, f.env, f.unsetEnv);
   if (env) spec.env = env;
   if (f.modelPath !== undefined) spec.model_path = f.modelPath;
   if (f.modelSource !== undefined) spec.model_source = f.modelSource;
-  const ns = parsePairs('--node-selector', f.nodeSelector);
-  if (ns) spec.node_selector = ns;
+  const ns = mergePairs('--node-selector', spec.node_selector, f.nodeSelector, f.unsetNodeSelector);
+  if (ns) {
+    const { node_selector: _old, ...rest } = spec;
+    spec = Object.keys(ns).length > 0 ? { ...rest, node_selector: ns } : rest;
+  }
   if (f.capacityType !== undefined) spec.capacity_type = f.capacityType;
   if (f.command) spec.command = f.command;
   if (f.args) spec.args = f.args;
+  if (f.autoscaling === false) {
+    if (f.minReplicas !== undefined || f.maxReplicas !== undefined || f.autoscaleMetric) {
+      throw new CliError(
+        'INVALID_INPUT',
+        '--no-autoscaling: cannot be combined with --min-replicas, --max-replicas or --autoscale-metric; pick one',
+      );
+    }
+    const { autoscaling: _off, ...rest } = spec;
+    return rest;
+  }
   if (f.minReplicas !== undefined || f.maxReplicas !== undefined || f.autoscaleMetric) {
     const prev = (spec.autoscaling && typeof spec.autoscaling === 'object' ? spec.autoscaling : {}) as Record<
       string,
@@ -188,6 +243,14 @@ export function validateRegions(regions: readonly string[]): string[] {
     }
   }
   return [...new Set(regions)].sort();
+}
+
+export function validateLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const issues = labelIssues(labels);
+  if (issues.length > 0) {
+    throw new CliError('INVALID_INPUT', `${issues.map(formatIssue).join('; ')}`);
+  }
+  return { ...labels };
 }
 
 /** Raw stored spec (or {}), as the base for edits, so an invalid stored field can still be fixed. */

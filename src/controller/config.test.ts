@@ -15,9 +15,17 @@ describe('loadMonitorConfig', () => {
       leaseNamespace: 'gco-inference',
       kubeApiTimeoutMs: 30_000,
       unhealthyThresholdMs: 300_000,
-      identity: 'pod-1',
       listenAddress: '127.0.0.1',
     });
+  });
+
+  test('the default identity is HOSTNAME plus a per-process suffix; MONITOR_IDENTITY or --identity wins', () => {
+    const env = { REGION: 'eu-west-1', HOSTNAME: 'pod-1' };
+    const first = loadMonitorConfig(env).identity;
+    expect(first).toMatch(/^pod-1_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(loadMonitorConfig(env).identity).not.toBe(first);
+    expect(loadMonitorConfig({ ...env, MONITOR_IDENTITY: 'me' }).identity).toBe('me');
+    expect(loadMonitorConfig({ ...env, MONITOR_IDENTITY: 'me' }, { identity: 'flag' }).identity).toBe('flag');
   });
 
   test('flags win over the environment', () => {

@@ -1,6 +1,6 @@
 // The monitor's configuration: the seed's environment variables with their meanings and
 // defaults, plus ours; each is also a flag of `inferctl monitor` (flags win).
-import { hostname } from 'node:os';
+import { uniqueIdentity } from '../kube/index.js';
 
 export interface MonitorConfig {
   readonly clusterName: string;
@@ -103,7 +103,12 @@ export const SETTINGS = {
     help: 'watchdog: seconds with no ready replica before the Ingress is pulled',
     default: '300',
   },
-  identity: { env: 'HOSTNAME', flag: 'identity', help: 'leader-election identity', default: '' },
+  identity: {
+    env: 'MONITOR_IDENTITY',
+    flag: 'identity',
+    help: 'leader-election identity (default: $HOSTNAME plus a per-process suffix)',
+    default: '',
+  },
   listenAddress: {
     env: 'LISTEN_ADDRESS',
     flag: 'listen-address',
@@ -226,7 +231,7 @@ export function loadMonitorConfig(
     kubeApiTimeoutMs: number('kubeApiTimeoutSeconds', get('kubeApiTimeoutSeconds'), { min: 1 }) * 1000,
     unhealthyThresholdMs:
       number('unhealthyThresholdSeconds', get('unhealthyThresholdSeconds'), { min: 1 }) * 1000,
-    identity: get('identity') || hostname(),
+    identity: get('identity') || uniqueIdentity(env),
     listenAddress: get('listenAddress'),
     metricsPort: number('metricsPort', get('metricsPort'), { min: 0, integer: true }),
     healthPort: number('healthPort', get('healthPort'), { min: 0, integer: true }),

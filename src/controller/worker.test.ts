@@ -44,4 +44,23 @@ describe('runWorker', () => {
     queue.shutdown();
     await worker;
   });
+
+  test('draining (--once): every waiting key runs once, then the workers return without a shutdown', async () => {
+    const queue = new WorkQueue();
+    for (const key of ['a', 'b', 'c']) queue.add(key);
+    const runs: string[] = [];
+    const workers = Array.from({ length: 2 }, () =>
+      runWorker(
+        queue,
+        async (key) => {
+          runs.push(key);
+          return { kind: 'forget' as const };
+        },
+        { drain: true },
+      ),
+    );
+    await Promise.all(workers);
+    expect(runs.sort()).toEqual(['a', 'b', 'c']);
+    expect(queue.depth).toBe(0);
+  });
 });

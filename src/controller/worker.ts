@@ -1,15 +1,17 @@
-// One worker of the monitor: takes keys from the queue until it shuts down, runs each (`reconcile`
-// must not throw: it maps errors to an outcome), marks it done and tells the queue what happens
-// next (PRACTICES 2).
+// One worker of the monitor: takes keys from the queue until it shuts down (or, draining, until
+// none is waiting), runs each (`reconcile` must not throw: it maps errors to an outcome), marks
+// it done and tells the queue what happens next (PRACTICES 2).
 import type { QueueOutcome } from './errors.js';
 import type { WorkQueue } from './queue.js';
 
 export async function runWorker(
   queue: WorkQueue,
   reconcile: (key: string) => Promise<QueueOutcome>,
+  options: { drain?: boolean } = {},
 ): Promise<void> {
   for (;;) {
-    const key = await queue.get();
+    // Draining (`monitor --once`): nothing adds keys any more, so an empty queue is the end.
+    const key = options.drain ? queue.tryGet() : await queue.get();
     if (key === undefined) return;
     let outcome: QueueOutcome;
     try {

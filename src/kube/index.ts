@@ -11,7 +11,7 @@ export { KubeApiError, KubeTransportError, NotLeaderError } from './errors.js';
 export { EventRecorder } from './events.js';
 export type { AccessPlan } from './kubeconfig.js';
 export { defaultKubeconfigPath, KubeconfigError, planInCluster, planKubeconfigFile } from './kubeconfig.js';
-export { LeaderElector } from './lease.js';
+export { LeaderElector, uniqueIdentity } from './lease.js';
 export { LEASE_PERMISSIONS, NAMESPACED_PERMISSIONS, renderMonitorRbac } from './permissions.js';
 export type { CacheEvent } from './reflector.js';
 export { UnknownKindError } from './resources.js';

@@ -1,14 +1,25 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { delay } from '../async/delay.js';
 import { type KubeRef, LEASE_NAME } from '../model/index.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError, NotLeaderError } from './errors.js';
+
+/**
+ * A candidate's default identity, as client-go builds it: the host name (a pod's name) plus a
+ * per-process suffix, so two processes on one host never share an identity (both would lead, and
+ * either could release the other's lease).
+ */
+export function uniqueIdentity(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return `${env.HOSTNAME?.trim() || hostname()}_${randomUUID()}`;
+}
 
 export interface LeaderElectionOptions {
   readonly client: KubeClient;
   /** The monitor's own namespace. */
   readonly namespace: string;
   readonly name?: string;
-  /** Default `$HOSTNAME` (the pod name), else the OS host name. */
+  /** Default `uniqueIdentity()`. */
   readonly identity?: string;
   /** How long a lease is good for after its last renewal, as others see it. Default 15 s. */
   readonly leaseDurationMs?: number;
@@ -67,19 +78,22 @@ export class LeaderElector {
   private observedKey = '';
   private observedAt = 0;
   private observedHolder: string | undefined;
+  /** The lease as this replica last wrote it: what a release may overwrite, and nothing newer. */
+  private written: Lease | undefined;
   private stopped = true;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  /** Aborted by `stop()` to end the wait between attempts. */
+  private wake: AbortController | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LeaderElectionOptions) {
-    this.identity = options.identity ?? (process.env.HOSTNAME || hostname());
+    this.identity = options.identity ?? uniqueIdentity();
     this.name = options.name ?? LEASE_NAME;
     this.namespace = options.namespace;
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    if (!this.identity) throw new Error('leader election needs an identity (HOSTNAME)');
+    if (!this.identity) throw new Error('leader election needs a non-empty identity');
     if (this.leaseDurationMs <= this.renewDeadlineMs)
       throw new Error('leaseDuration must be greater than renewDeadline');
     if (this.renewDeadlineMs <= this.retryPeriodMs * 1.2)
@@ -110,7 +124,7 @@ export class LeaderElector {
   /** Stops campaigning; a leader steps down first and then releases the lease (unless `release: false`). */
   async stop(options: { release?: boolean } = {}): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.wake?.abort();
     await this.loop;
     const wasLeading = this.isLeader();
     this.stepDown();
@@ -138,14 +152,9 @@ export class LeaderElector {
       } else if (this.leading && !this.isLeader()) {
         this.stepDown();
       }
-      const delay = this.leading ? this.retryPeriodMs : this.retryPeriodMs * (1 + Math.random() * 0.2);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      const pause = this.leading ? this.retryPeriodMs : this.retryPeriodMs * (1 + Math.random() * 0.2);
+      this.wake = new AbortController();
+      await delay(pause, this.wake.signal);
       this.wake = undefined;
     }
   }
@@ -256,6 +265,7 @@ export class LeaderElector {
   }
 
   private afterWrite(lease: Lease, sentAt: number): void {
+    this.written = lease;
     this.observe(lease, sentAt);
   }
 
@@ -282,31 +292,36 @@ export class LeaderElector {
     };
   }
 
-  /** Empty holder and a 1 s duration: successors may acquire at once (client-go's ReleaseOnCancel). */
+  /**
+   * Empty holder and a 1 s duration: successors may acquire at once (client-go's ReleaseOnCancel).
+   * Written over the record this replica last wrote, at its resourceVersion: if anyone wrote the
+   * lease since (another candidate took it over), the server refuses with 409 and it stays theirs.
+   */
   private async release(): Promise<void> {
-    const client = this.options.client;
-    const lease = (
-      await client.send({ method: 'GET', path: await this.path(true), verb: 'get', ref: this.ref() })
-    ).body as Lease;
-    if (lease.spec?.holderIdentity !== this.identity) return;
+    const mine = this.written;
+    if (!mine || mine.spec?.holderIdentity !== this.identity || !mine.metadata.resourceVersion) return;
     const now = microTime(Date.now());
-    await client.send({
-      method: 'PUT',
-      path: await this.path(true),
-      body: {
-        ...lease,
-        spec: {
-          ...lease.spec,
-          holderIdentity: '',
-          leaseDurationSeconds: 1,
-          renewTime: now,
-          acquireTime: now,
+    try {
+      await this.options.client.send({
+        method: 'PUT',
+        path: await this.path(true),
+        body: {
+          ...mine,
+          spec: {
+            ...mine.spec,
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            renewTime: now,
+            acquireTime: now,
+          },
         },
-      },
-      contentType: 'application/json',
-      verb: 'update',
-      ref: this.ref(),
-    });
+        contentType: 'application/json',
+        verb: 'update',
+        ref: this.ref(),
+      });
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.isConflict)) throw err;
+    }
   }
 }
 

@@ -7,14 +7,26 @@ import {
   type V1Node,
   type V1PersistentVolumeClaim,
   type V1Pod,
+  type V1PodStatus,
 } from '@kubernetes/client-node';
+import {
+  disruptedStatus,
+  disruptionOf,
+  type KubeletTiming,
+  nextStepIn,
+  startedStatus,
+  steppedStatus,
+} from './simulated-kubelet.js';
 
 /**
  * A stand-in for kubelets and a storage provisioner, so that Deployments on a local control plane
  * get Ready pods: it registers GPU/Neuron/CPU nodes with the labels and taints the seed's node
  * selectors and tolerations expect, marks pods the real kube-scheduler bound to those nodes as
  * running and ready, finishes their graceful deletion, and binds each pending PVC to a hostPath PV.
- * Images whose reference contains `never-ready` stay unready (for watchdog tests).
+ * Markers in a container's image, command or args make its pods fail the way a kubelet would
+ * report it (crash loops, OOM kills, image pulls, model syncs, probes, evictions): see
+ * simulated-kubelet.ts and docs/diagnosis.md. Unschedulable pods need no marker: the real
+ * scheduler leaves them Pending and says why.
  */
 export interface NodeShape {
   readonly name: string;
@@ -84,16 +96,38 @@ function nodeObject(shape: NodeShape, index: number): V1Node {
 
 const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
 const isConflict = (err: unknown) => (err as { code?: number }).code === 409;
+const ownerKey = (pod: V1Pod) => pod.metadata?.ownerReferences?.[0]?.uid ?? pod.metadata?.uid ?? '';
+
+export interface SimulatorOptions {
+  readonly timing: KubeletTiming;
+  /** How long a pod marked for eviction or spot interruption runs ready before it happens. */
+  readonly disruptAfterMs: number;
+}
+
+/**
+ * A kubelet's back-off (10 s doubling to 5 min) scaled down, so tests and the demo see a crash
+ * loop pass its terminal threshold in seconds.
+ */
+export const DEFAULT_SIMULATOR_OPTIONS: SimulatorOptions = {
+  timing: { backoffMs: 2_000, backoffCapMs: 30_000 },
+  disruptAfterMs: 5_000,
+};
 
 export class Simulator {
   private readonly core: CoreV1Api;
   private readonly simulatedNodes = new Set<string>();
   private readonly inFlight = new Set<string>();
+  /** Pending steps by `{pod uid}/{step|disrupt}`. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Owners (ReplicaSets, or bare pods) whose pod has been evicted or shut down already. */
+  private readonly disrupted = new Set<string>();
   private podIp = 1;
+  private log: (msg: string) => void = () => {};
 
   constructor(
     private readonly kc: KubeConfig,
     private readonly shapes: NodeShape[],
+    private readonly options: SimulatorOptions = DEFAULT_SIMULATOR_OPTIONS,
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
   }
@@ -154,59 +188,105 @@ export class Simulator {
     this.inFlight.add(key);
     try {
       if (pod.metadata?.deletionTimestamp) {
+        this.cancelSteps(pod);
         // The kubelet's part of graceful deletion: confirm with a zero grace period.
         await this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch((err) => {
           if (!isNotFound(err)) throw err;
         });
         return;
       }
-      const ready = !(pod.spec?.containers ?? []).some((c) => (c.image ?? '').includes('never-ready'));
-      const readyState = ready ? 'True' : 'False';
-      const current = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-      if (pod.status?.phase === 'Running' && current === readyState) return;
-      const now = new Date();
-      const started = pod.status?.startTime ? new Date(pod.status.startTime) : now;
-      const status = {
-        phase: 'Running',
-        hostIP: '10.250.0.1',
-        podIP: pod.status?.podIP ?? `10.244.${(this.podIp >> 8) & 255}.${this.podIp++ & 255}`,
-        startTime: started,
-        conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
-          type,
-          status: type === 'PodScheduled' || type === 'Initialized' ? 'True' : readyState,
-          lastTransitionTime: now,
-        })),
-        initContainerStatuses: (pod.spec?.initContainers ?? []).map((c) => ({
-          name: c.name,
-          image: c.image ?? '',
-          imageID: '',
-          ready: true,
-          restartCount: 0,
-          state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: now } },
-        })),
-        containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-          name: c.name,
-          image: c.image ?? '',
-          imageID: '',
-          ready,
-          started: true,
-          restartCount: 0,
-          state: { running: { startedAt: now } },
-        })),
-      };
-      // Informer items are raw JSON (dates as strings), so send a merge patch of the status alone,
-      // with the patch type chosen explicitly.
-      await this.core
-        .patchNamespacedPodStatus(
-          { name, namespace, body: { status } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        )
-        .catch((err) => {
-          if (!isNotFound(err)) throw err;
-        });
+      if (pod.status?.startTime) {
+        this.scheduleSteps(pod);
+        return;
+      }
+      const podIP = `10.244.${(this.podIp >> 8) & 255}.${this.podIp++ & 255}`;
+      const started = await this.patchStatus(
+        pod,
+        startedStatus(pod, new Date(), { hostIP: '10.250.0.1', podIP }),
+      );
+      if (started) this.scheduleSteps(started);
     } finally {
       this.inFlight.delete(key);
     }
+  }
+
+  /** Informer items are raw JSON (dates as strings): send a merge patch of the status alone. */
+  private async patchStatus(pod: V1Pod, status: V1PodStatus): Promise<V1Pod | undefined> {
+    const name = pod.metadata?.name ?? '';
+    const namespace = pod.metadata?.namespace ?? '';
+    return this.core
+      .patchNamespacedPodStatus(
+        { name, namespace, body: { status } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      )
+      .catch((err) => {
+        if (!isNotFound(err)) throw err;
+        return undefined;
+      });
+  }
+
+  /**
+   * Sets the timers for what happens next to a started pod: the next restart or pull back-off
+   * of a failing container, and (once per ReplicaSet, as a spot node is reclaimed once) its
+   * eviction or node shutdown.
+   */
+  private scheduleSteps(pod: V1Pod): void {
+    const uid = pod.metadata?.uid;
+    if (!uid || pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return;
+    const delay = nextStepIn(pod, this.options.timing);
+    if (delay !== undefined && !this.timers.has(`${uid}/step`)) {
+      this.timers.set(
+        `${uid}/step`,
+        setTimeout(() => this.runStep(pod, 'step'), delay),
+      );
+    }
+    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    if (
+      disruptionOf(pod) &&
+      ready &&
+      !this.disrupted.has(ownerKey(pod)) &&
+      !this.timers.has(`${uid}/disrupt`)
+    ) {
+      this.timers.set(
+        `${uid}/disrupt`,
+        setTimeout(() => this.runStep(pod, 'disrupt'), this.options.disruptAfterMs),
+      );
+    }
+  }
+
+  private cancelSteps(pod: V1Pod): void {
+    for (const kind of ['step', 'disrupt']) {
+      const key = `${pod.metadata?.uid}/${kind}`;
+      clearTimeout(this.timers.get(key));
+      this.timers.delete(key);
+    }
+  }
+
+  private runStep(seen: V1Pod, kind: 'step' | 'disrupt'): void {
+    const uid = seen.metadata?.uid;
+    this.timers.delete(`${uid}/${kind}`);
+    const step = async () => {
+      const name = seen.metadata?.name ?? '';
+      const namespace = seen.metadata?.namespace ?? '';
+      const pod = await this.core.readNamespacedPod({ name, namespace }).catch((err) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
+      if (!pod || pod.metadata?.uid !== uid || pod.metadata?.deletionTimestamp) return;
+      const now = new Date();
+      let status: V1PodStatus | undefined;
+      if (kind === 'step') {
+        status = steppedStatus(pod, now, this.options.timing);
+      } else {
+        const disruption = disruptionOf(pod);
+        if (!disruption || this.disrupted.has(ownerKey(pod))) return;
+        this.disrupted.add(ownerKey(pod));
+        status = disruptedStatus(pod, disruption, now);
+      }
+      const updated = status ? await this.patchStatus(pod, status) : undefined;
+      if (updated) this.scheduleSteps(updated);
+    };
+    void step().catch((err) => this.log(`pod ${seen.metadata?.name}: ${kind}: ${String(err)}`));
   }
 
   private async handleClaim(claim: V1PersistentVolumeClaim): Promise<void> {
@@ -235,6 +315,7 @@ export class Simulator {
 
   /** Starts the informers; resolves once both have listed. */
   async run(log: (msg: string) => void): Promise<void> {
+    this.log = log;
     const pods = makeInformer(this.kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces());
     const claims = makeInformer(this.kc, '/api/v1/persistentvolumeclaims', () =>
       this.core.listPersistentVolumeClaimForAllNamespaces(),

@@ -123,3 +123,15 @@ export function withImage(
   const { region_image_uris: _dropped, ...rest } = spec;
   return regionImages ? { ...rest, image, region_image_uris: { ...regionImages } } : { ...rest, image };
 }
+
+/**
+ * The same rule for a whole new spec written over a stored one: when the image changes and the
+ * writer left `region_image_uris` as it was stored, the map is stale and is dropped.
+ */
+export function keepImagesConsistent(storedSpec: unknown, next: EndpointSpec): EndpointSpec {
+  const old = storedSpec && typeof storedSpec === 'object' ? (storedSpec as Record<string, unknown>) : {};
+  if (next.region_image_uris === undefined || old.image === next.image) return next;
+  const unchangedMap =
+    JSON.stringify(old.region_image_uris ?? null) === JSON.stringify(next.region_image_uris);
+  return unchangedMap ? withImage(next, next.image) : next;
+}

@@ -24,7 +24,7 @@ export function formatIssue(issue: SpecIssue): string {
   return issue.path ? `${issue.path}: ${issue.rule}` : issue.rule;
 }
 
-function pathToString(path: readonly PropertyKey[]): string {
+export function pathToString(path: readonly PropertyKey[]): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;

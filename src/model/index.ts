@@ -3,6 +3,7 @@
 export type { Endpoint, ParseResult } from './endpoint.js';
 export {
   effectiveImage,
+  keepImagesConsistent,
   parseEndpointItem,
   parseSpec,
   parseSpecOrThrow,
@@ -10,18 +11,22 @@ export {
   withImage,
 } from './endpoint.js';
 export { formatIssue, InvalidSpecError } from './errors.js';
+export type { EndpointFile } from './input.js';
+export { didYouMean, labelIssues, parseEndpointFile } from './input.js';
 export type { RbacVerb } from './kinds.js';
 export { apiGroupOf, DELETE_REASONS, findOwnedKind, OWNED_KINDS, ownedKind } from './kinds.js';
 export * from './names.js';
 export type { KubeObject, KubeRef } from './objects.js';
 export { refKey, refOf } from './objects.js';
 export type {
+  AggregatePhase,
   AggregateStatus,
   Condition,
   RegionState,
   RegionStatus,
 } from './phases.js';
 export {
+  AGGREGATE_PHASES,
   aggregatePhase,
   assertStatusInvariants,
   conditionOf,

@@ -80,7 +80,8 @@ export function isLabelValue(s: string): boolean {
 export function endpointNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
   if (name.length > MAX_ENDPOINT_NAME_LENGTH) {
-    return `must be at most ${MAX_ENDPOINT_NAME_LENGTH} characters so that "inference-{name}" fits in 63, got ${name.length}`;
+    // No "got" here: callers append the rejected value itself.
+    return `must be at most ${MAX_ENDPOINT_NAME_LENGTH} characters so that "inference-{name}" fits in 63 (this one has ${name.length})`;
   }
   if (!DNS1035_LABEL.test(name)) {
     return 'must be lowercase letters, digits and "-", start with a letter and end with a letter or digit';

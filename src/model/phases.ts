@@ -6,8 +6,8 @@ import { ConditionType } from './reasons.js';
 export const REGION_STATES = ['creating', 'running', 'updating', 'stopped', 'deleted', 'error'] as const;
 export type RegionState = (typeof REGION_STATES)[number];
 
-const AGGREGATE_PHASES = ['deploying', 'running', 'degraded', 'stopped', 'deleting'] as const;
-type AggregatePhase = (typeof AGGREGATE_PHASES)[number];
+export const AGGREGATE_PHASES = ['deploying', 'running', 'degraded', 'stopped', 'deleting'] as const;
+export type AggregatePhase = (typeof AGGREGATE_PHASES)[number];
 
 type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -68,7 +68,10 @@ export function conditionOf(s: Pick<RegionStatus, 'conditions'>, type: string): 
   return s.conditions.find((c) => c.type === type);
 }
 
-/** The one "region ready" rule: running, every desired replica ready, and the Ingress not pulled. */
+/**
+ * The one "region ready" rule: running, every desired replica ready, and the Ingress in place (the
+ * generation is checked by callers).
+ */
 export function regionReady(s: RegionStatus): boolean {
   return s.state === 'running' && s.replicasReady >= s.replicasDesired && !s.ingressPulled;
 }

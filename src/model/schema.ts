@@ -388,7 +388,17 @@ export const EndpointItemSchema = z.object({
   namespace: namespace.default(DEFAULT_NAMESPACE),
   spec: EndpointSpecSchema,
   ingress_path: absPath('URL path').optional(),
-  labels: z.record(z.string(), z.string()).default({}),
+  // Copied onto every rendered object, so they must be valid Kubernetes labels.
+  labels: z
+    .record(
+      z
+        .string()
+        .refine(isLabelKey, { error: (i) => `keys must be valid label keys, got ${showValue(i.input)}` }),
+      z.string().refine(isLabelValue, {
+        error: (i) => `values must be valid label values, got ${showValue(i.input)}`,
+      }),
+    )
+    .default({}),
   created_by: z.string().max(256).optional(),
   created_at: timestamp,
   updated_at: timestamp,

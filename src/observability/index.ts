@@ -1,4 +1,4 @@
 // Logs, metrics and health endpoints of the monitor.
 export { createLogger, type Logger } from './logger.js';
 export { MonitorMetrics } from './metrics.js';
-export { type HealthSource, startObservabilityServer } from './server.js';
+export { type HealthSource, PortInUseError, startObservabilityServer } from './server.js';

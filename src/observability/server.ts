@@ -4,8 +4,20 @@ import type { Registry } from 'prom-client';
 export interface HealthSource {
   /** Alive: the process's loops are running. */
   live(): boolean;
-  /** Ready: caches synced, store reachable, and leader or standby; with the reasons when not. */
-  ready(): { ok: boolean; reasons: string[] };
+  /** Ready: caches synced, API server and store reachable, leader or standby; with the reasons when not. */
+  ready(): Promise<{ ok: boolean; reasons: string[] }>;
+}
+
+/** The port is taken by another process (EADDRINUSE). */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${host}:${port} is already in use`, options);
+  }
 }
 
 /** Serves /metrics, /healthz and /readyz on loopback unless told otherwise. */
@@ -37,17 +49,27 @@ export function startObservabilityServer(options: {
       return;
     }
     if (path === '/readyz') {
-      const { ok, reasons } = options.health.ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
-      res.end(ok ? 'ok\n' : `${reasons.join('\n')}\n`);
+      options.health
+        .ready()
+        .then(({ ok, reasons }) => {
+          res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+          res.end(ok ? 'ok\n' : `${reasons.join('\n')}\n`);
+        })
+        .catch((err: unknown) => {
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          res.end(`readiness check failed: ${String(err)}\n`);
+        });
       return;
     }
     res.writeHead(404);
     res.end();
   });
+  const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(host, options.port, { cause: err }) : err),
+    );
+    server.listen(options.port, host, () => {
       const address = server.address();
       resolve({ server, port: typeof address === 'object' && address ? address.port : options.port });
     });

@@ -11,7 +11,8 @@ import {
   type Shard,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
-import { itemVersion } from './dynamo-store.js';
+import { delay } from '../async/delay.js';
+import { itemVersion } from './endpoints-table.js';
 import { classifyError, StoreUnavailableError } from './errors.js';
 
 export interface ChangeFeedOptions {
@@ -38,19 +39,6 @@ interface ShardCursor {
   iterator: string | undefined;
   lastSequence: string | undefined;
   done: boolean;
-}
-
-function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 export async function latestStreamArn(dynamodb: DynamoDBClient, tableName: string): Promise<string> {
@@ -157,7 +145,7 @@ export async function* changeFeedVersions(
   let streamArn = options.streamArn;
   let firstListing = true;
   let lastRefresh = 0;
-  let delay = minPoll;
+  let pause = minPoll;
 
   const report = (err: unknown) => options.onError?.(err);
 
@@ -227,12 +215,12 @@ export async function* changeFeedVersions(
           yield [...names].map(([name, version]) => ({ name, version }));
         }
       }
-      delay = sawRecords ? minPoll : Math.min(delay * 2, maxPoll);
+      pause = sawRecords ? minPoll : Math.min(pause * 2, maxPoll);
     } catch (err) {
       report(classifyError(err, 'stream', options.tableName));
       if ((err as { name?: string }).name === 'ResourceNotFoundException') streamArn = options.streamArn;
-      delay = Math.min(Math.max(delay * 2, minPoll * 4), maxPoll);
+      pause = Math.min(Math.max(pause * 2, minPoll * 4), maxPoll);
     }
-    if (!sawRecords) await abortableDelay(delay, signal);
+    if (!sawRecords) await delay(pause, signal);
   }
 }

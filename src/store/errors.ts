@@ -118,6 +118,15 @@ export function isConditionalCheckFailed(err: unknown): boolean {
   return errorName(err) === 'ConditionalCheckFailedException';
 }
 
+/** Runs one request, mapping its failure through `classifyError`. */
+export async function classified<T>(operation: string, table: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    throw classifyError(err, operation, table);
+  }
+}
+
 /**
  * Map an SDK error to a StoreUnavailableError when it is about reachability, throttling,
  * credentials, region or a missing table; anything else is returned unchanged.
@@ -135,17 +144,23 @@ export function classifyError(err: unknown, operation: string, table?: string): 
       { cause: err },
     );
   }
+  if (/region is missing/i.test(msg)) {
+    return new StoreUnavailableError(
+      `no AWS region for DynamoDB (${operation}): set DYNAMODB_REGION (or AWS_REGION) to the region of the tables`,
+      ctx,
+      { cause: err },
+    );
+  }
   if (
     UNAVAILABLE_NAMES.has(name) ||
     (typeof code === 'string' && NETWORK_CODES.has(code)) ||
-    /region is missing|could not load credentials|ECONNREFUSED|socket hang up|getaddrinfo/i.test(msg)
+    /could not load credentials|ECONNREFUSED|socket hang up|getaddrinfo/i.test(msg)
   ) {
+    // The SDK's plain Errors have no name worth printing; the CLI already says "error:".
     return new StoreUnavailableError(
-      `DynamoDB unavailable during ${operation}: ${name || 'error'}: ${msg}`,
+      `DynamoDB unavailable during ${operation}: ${name ? `${name}: ` : ''}${msg}`,
       ctx,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
   // AggregateError from happy-eyeballs connects carries the network code on its members.

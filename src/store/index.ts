@@ -16,8 +16,10 @@ export {
   storeConfigFromEnv,
 } from './config.js';
 export type { DynamoStoreOptions } from './dynamo-store.js';
-export { consistentImages, DEFAULT_HEARTBEAT_STALE_MS, DynamoStore, itemVersion } from './dynamo-store.js';
+export { DynamoStore } from './dynamo-store.js';
+export { itemVersion } from './endpoints-table.js';
 export { ConflictError, classifyError, NotFoundError, StoreError, StoreUnavailableError } from './errors.js';
+export { DEFAULT_HEARTBEAT_STALE_MS } from './heartbeats.js';
 export { HEARTBEAT_KEY, itemToStatus, statusToItem } from './status-codec.js';
 export type { EnsureResult } from './tables.js';
 export { ensureTables, tableDefinitions } from './tables.js';

@@ -6,6 +6,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { delay } from '../async/delay.js';
 import type { TableNames } from './config.js';
 import { classifyError } from './errors.js';
 
@@ -70,12 +71,12 @@ async function ensureOne(
     }
   }
   const deadline = Date.now() + deadlineMs;
-  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
     const status = await tableStatus(client, name);
     if (status === 'ACTIVE') return { table: name, created };
     if (Date.now() > deadline)
       throw new Error(`table ${name} not ACTIVE after ${deadlineMs} ms (status ${status})`);
-    await new Promise((r) => setTimeout(r, delay));
+    await delay(wait);
   }
 }
 

@@ -82,6 +82,12 @@ export interface RegionHeartbeat {
   readonly withdrawnAt?: string;
 }
 
+/** What a monitor publishes about itself with each heartbeat. */
+export interface HeartbeatDetails {
+  readonly allowedNamespaces?: readonly string[];
+  readonly version?: string;
+}
+
 export interface Store {
   readonly tables: { readonly endpoints: string; readonly status: string };
   createEndpoint(input: NewEndpoint): Promise<EndpointRecord>;
@@ -118,6 +124,9 @@ export interface Store {
   listAllStatus(): Promise<RegionStatus[]>;
   /** A region's status items from one complete scan; they become the put-if-changed baseline. */
   loadStatusOf(region: string): Promise<RegionStatus[]>;
-  putHeartbeat(region: string, identity: string, now?: Date): Promise<void>;
+  /** Replaces the region's heartbeat (clearing a withdrawal). */
+  putHeartbeat(region: string, identity: string, now?: Date, details?: HeartbeatDetails): Promise<void>;
+  /** Marks the region's heartbeat withdrawn while it is still `identity`'s; false when it is not. */
+  withdrawHeartbeat(region: string, identity: string, now?: Date): Promise<boolean>;
   listRegions(options?: { staleAfterMs?: number; now?: Date }): Promise<RegionHeartbeat[]>;
 }

@@ -46,6 +46,7 @@ export async function startMonitor(options: MonitorOptions): Promise<MonitorProc
       INFERENCE_ENDPOINTS_TABLE_NAME: options.tables.endpoints,
       INFERENCE_STATUS_TABLE_NAME: options.tables.status,
       HOSTNAME: identity,
+      MONITOR_IDENTITY: identity,
       METRICS_PORT: '0',
       HEALTH_PORT: '0',
       LOG_LEVEL: 'debug',

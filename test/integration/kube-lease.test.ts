@@ -127,4 +127,38 @@ describe('LeaderElector', () => {
       await d.stop();
     }
   });
+
+  it('a stopping leader releases only the record it wrote: a lease someone else wrote since stays theirs', async () => {
+    const marks: Mark[] = [];
+    const c = await elector('monitor-c', marks, 'holder-test');
+    const raw = KubeClient.fromConfig(kubeConfigFor(handle));
+    const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: ns, name: 'holder-test' };
+    type LeaseBody = { metadata: { resourceVersion?: string }; spec?: Record<string, unknown> };
+    const read = async () =>
+      (await raw.send({ method: 'GET', path: await raw.pathFor(ref), verb: 'get' })).body as LeaseBody;
+    try {
+      c.start();
+      await until('c leads', () => c.isLeader());
+      // Another candidate takes the lease over (an update at the current resourceVersion; a
+      // renewal by c in between makes it 409, so try again).
+      await until('the lease to be taken over', async () => {
+        const current = await read();
+        await raw.send({
+          method: 'PUT',
+          path: await raw.pathFor(ref),
+          body: {
+            ...current,
+            spec: { ...current.spec, holderIdentity: 'someone-else', leaseDurationSeconds: 60 },
+          },
+          contentType: 'application/json',
+          verb: 'update',
+        });
+        return true;
+      });
+      await c.stop();
+      expect((await read()).spec?.holderIdentity).toBe('someone-else');
+    } finally {
+      await c.stop();
+    }
+  });
 });

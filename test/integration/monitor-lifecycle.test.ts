@@ -1,12 +1,15 @@
 // The monitor's process lifecycle and error handling: `--once` for scripts, a SIGTERM that
 // finishes in-flight work, releases the lease and exits 0, and an apply the server rejects.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { parseSpecOrThrow } from '../../src/model/index.js';
 import { cluster } from '../helpers/cluster.js';
+import { metric } from '../helpers/faults.js';
 import { useLocalEnv } from '../helpers/local-env.js';
-import { startMonitor } from '../helpers/monitor.js';
+import { type MonitorProcess, startMonitor } from '../helpers/monitor.js';
 import { freshStore, type TestStore } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -20,9 +23,13 @@ beforeAll(async () => {
 });
 afterAll(() => ts?.clients.destroy());
 
-function runOnce(): Promise<{ code: number | null; output: string }> {
+/** Runs `inferctl monitor ARGS` to its exit (the SIGTERM path is startMonitor's). */
+function runMonitor(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; output: string; stderr: string }> {
   const region = handle.env.regions[REGION]!;
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'inferctl.js'), 'monitor', '--once'], {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'inferctl.js'), 'monitor', ...args], {
     env: {
       ...process.env,
       NODE_NO_WARNINGS: '1',
@@ -38,14 +45,33 @@ function runOnce(): Promise<{ code: number | null; output: string }> {
       LEASE_DURATION_SECONDS: '4',
       RENEW_DEADLINE_SECONDS: '3',
       RETRY_PERIOD_SECONDS: '0.5',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let stderr = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+  child.stderr.on('data', (c: Buffer) => {
+    output += c.toString();
+    stderr += c.toString();
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output, stderr })));
 }
+
+const runOnce = () => runMonitor(['--once']);
+
+const quickLease = { LEASE_DURATION_SECONDS: '4', RENEW_DEADLINE_SECONDS: '3', RETRY_PERIOD_SECONDS: '0.5' };
+
+/** A monitor of this file's region and tables (startMonitor: a real process, stopped with SIGTERM). */
+const monitorHere = (options: { identity?: string; extraEnv?: Record<string, string> } = {}) =>
+  startMonitor({
+    env: handle.env,
+    region: REGION,
+    tables: ts.tables,
+    logDir: join(handle.dir, 'monitors'),
+    ...options,
+  });
 
 const lease = async () =>
   (await cluster(handle.env.regions[REGION]!.kubeconfig).read(
@@ -73,13 +99,7 @@ test('--once applies every endpoint in one pass, writes their status, releases t
 });
 
 test('--once refuses to run while another monitor leads, and says so', async () => {
-  const leader = await startMonitor({
-    env: handle.env,
-    region: REGION,
-    tables: ts.tables,
-    logDir: join(handle.dir, 'monitors'),
-    extraEnv: { LEASE_DURATION_SECONDS: '4', RENEW_DEADLINE_SECONDS: '3', RETRY_PERIOD_SECONDS: '0.5' },
-  });
+  const leader = await monitorHere({ extraEnv: quickLease });
   try {
     await waitFor(
       async () => ((await lease())?.spec?.holderIdentity === leader.identity ? true : undefined),
@@ -95,12 +115,7 @@ test('--once refuses to run while another monitor leads, and says so', async () 
 });
 
 test('SIGTERM: the leader exits 0 within seconds and releases the lease for a successor', async () => {
-  const m = await startMonitor({
-    env: handle.env,
-    region: REGION,
-    tables: ts.tables,
-    logDir: join(handle.dir, 'monitors'),
-  });
+  const m = await monitorHere();
   await waitFor(
     async () => ((await lease())?.spec?.holderIdentity === m.identity ? true : undefined),
     30_000,
@@ -178,12 +193,7 @@ test('an apply the API server rejects gives that endpoint an error status and is
     'the admission policy to take effect',
   );
 
-  const m = await startMonitor({
-    env: handle.env,
-    region: REGION,
-    tables: ts.tables,
-    logDir: join(handle.dir, 'monitors'),
-  });
+  const m = await monitorHere();
   try {
     const rec = await ts.store.createEndpoint({
       name: 'scaled',
@@ -232,5 +242,97 @@ test('an apply the API server rejects gives that endpoint an error status and is
     expect(await c.read('HorizontalPodAutoscaler', 'scaled')).toBeDefined();
   } finally {
     await m.stop();
+  }
+});
+
+test('two monitors on one host (same HOSTNAME, default identity): exactly one leads, and the one that exits leaves the lease to it', async () => {
+  // No explicit identity: each takes HOSTNAME plus its own suffix.
+  const sameHost = { ...quickLease, HOSTNAME: 'shared-host', MONITOR_IDENTITY: '' };
+  const pair: MonitorProcess[] = [];
+  try {
+    // `identity` names only the log file here: MONITOR_IDENTITY is cleared.
+    for (const identity of ['host-twin-a', 'host-twin-b'])
+      pair.push(await monitorHere({ identity, extraEnv: sameHost }));
+    const leading = async () =>
+      Promise.all(pair.map(async (m) => (await metric(m, 'inferctl_leader')) === 1));
+    const leaderIndex = await waitFor(
+      async () => {
+        const flags = await leading();
+        return flags.filter(Boolean).length === 1 ? flags.indexOf(true) : undefined;
+      },
+      30_000,
+      'one of the two to lead',
+    );
+    const leader = pair[leaderIndex]!;
+    const other = pair[1 - leaderIndex]!;
+    const holder = (await lease())?.spec?.holderIdentity ?? '';
+    expect(holder).toMatch(/^shared-host_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // Over two lease durations (several renewals), never two leaders.
+    const leaderCounts = new Set<number>();
+    const until = Date.now() + 8_000;
+    await waitFor(
+      async () => {
+        leaderCounts.add((await leading()).filter(Boolean).length);
+        return Date.now() > until ? true : undefined;
+      },
+      20_000,
+      'two lease durations to pass',
+    );
+    expect([...leaderCounts]).toEqual([1]);
+
+    await other.stop();
+    // The exiting standby released nothing: the lease stays the leader's, and the leader renews it.
+    type LeaseView = { spec?: { holderIdentity?: string; renewTime?: string } };
+    const holders = new Set<string>();
+    const renewedBefore = ((await lease()) as LeaseView | undefined)?.spec?.renewTime;
+    await waitFor(
+      async () => {
+        const now = (await lease()) as LeaseView | undefined;
+        holders.add(now?.spec?.holderIdentity ?? '');
+        return now?.spec?.renewTime !== renewedBefore ? true : undefined;
+      },
+      20_000,
+      'the leader to renew after the standby exited',
+    );
+    expect([...holders]).toEqual([holder]);
+    expect(await metric(leader, 'inferctl_leader')).toBe(1);
+  } finally {
+    for (const m of pair) await m.stop();
+  }
+});
+
+test('SIGTERM withdraws the heartbeat: the region stays listed, not alive, with withdrawnAt; it carried namespaces and version', async () => {
+  const m = await monitorHere({ extraEnv: quickLease });
+  const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
+  const beat = await waitFor(
+    async () => {
+      const r = (await ts.store.listRegions()).find((x) => x.region === REGION);
+      return r?.identity === m.identity && r.alive ? r : undefined;
+    },
+    30_000,
+    'the monitor to send its heartbeat',
+  );
+  expect(beat).toMatchObject({ allowedNamespaces: ['gco-inference'], version });
+  expect(beat.withdrawnAt).toBeUndefined();
+  const exited = new Promise<number | null>((resolve) => m.child.once('exit', (code) => resolve(code)));
+  m.child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  const after = (await ts.store.listRegions()).find((x) => x.region === REGION);
+  expect(after).toMatchObject({ region: REGION, identity: m.identity, alive: false });
+  expect(after?.withdrawnAt).toEqual(expect.any(String));
+});
+
+test('a metrics port already in use: exit 1 with one line naming the port, its flag and its variable', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const { code, stderr } = await runMonitor([], { METRICS_PORT: String(port) });
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `error: port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --metrics-port or METRICS_PORT (0 picks a free one)\n`,
+    );
+  } finally {
+    taken.close();
   }
 });

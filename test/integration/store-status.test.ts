@@ -36,11 +36,11 @@ const status = (over: Partial<RegionStatus> = {}): RegionStatus => ({
   ...over,
 });
 
-const rawItem = async (name: string, region: string) =>
+const rawItem = async (name: string, region: string, on: TestStore = t) =>
   (
-    await t.clients.doc.send(
+    await on.clients.doc.send(
       new GetCommand({
-        TableName: t.tables.status,
+        TableName: on.tables.status,
         Key: { endpoint_name: name, region },
         ConsistentRead: true,
       }),
@@ -241,6 +241,50 @@ describe('listing and heartbeats', () => {
       { region: 'eu-west-1', lastHeartbeat: '2025-06-01T11:50:00.000Z', identity: 'pod-b', alive: false },
       { region: 'us-east-1', lastHeartbeat: '2025-06-01T11:59:30.000Z', identity: 'pod-a', alive: true },
     ]);
+    s.clients.destroy();
+  });
+
+  test('a heartbeat publishes the allowed namespaces and version (snake_case); a withdrawn one stays listed, not alive', async () => {
+    const s = await freshStore(handle.env.dynamodb.endpoint);
+    const now = new Date('2025-06-01T12:00:00.000Z');
+    const beat = new Date(now.getTime() - 10_000);
+    await s.store.putHeartbeat('us-east-1', 'pod-a_1', beat, {
+      allowedNamespaces: ['team-a', 'team-b'],
+      version: '0.1.0',
+    });
+    expect(await rawItem('_region', 'us-east-1', s)).toMatchObject({
+      monitor_identity: 'pod-a_1',
+      allowed_namespaces: ['team-a', 'team-b'],
+      version: '0.1.0',
+    });
+    const alive = {
+      region: 'us-east-1',
+      lastHeartbeat: beat.toISOString(),
+      identity: 'pod-a_1',
+      allowedNamespaces: ['team-a', 'team-b'],
+      version: '0.1.0',
+    };
+    expect(await s.store.listRegions({ now })).toEqual([{ ...alive, alive: true }]);
+
+    // Another monitor's stop does not withdraw this one's heartbeat.
+    expect(await s.store.withdrawHeartbeat('us-east-1', 'pod-b_2', now)).toBe(false);
+    expect((await s.store.listRegions({ now }))[0]).toEqual({ ...alive, alive: true });
+
+    expect(await s.store.withdrawHeartbeat('us-east-1', 'pod-a_1', now)).toBe(true);
+    expect(await s.store.listRegions({ now })).toEqual([
+      { ...alive, alive: false, withdrawnAt: now.toISOString() },
+    ]);
+    expect(await rawItem('_region', 'us-east-1', s)).toMatchObject({ withdrawn_at: now.toISOString() });
+
+    // The next monitor's first heartbeat clears the withdrawal.
+    await s.store.putHeartbeat('us-east-1', 'pod-c_3', now);
+    const [back] = await s.store.listRegions({ now });
+    expect(back).toEqual({
+      region: 'us-east-1',
+      lastHeartbeat: now.toISOString(),
+      identity: 'pod-c_3',
+      alive: true,
+    });
     s.clients.destroy();
   });
 });

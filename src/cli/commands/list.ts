@@ -1,63 +1,60 @@
 import { type Command, Option } from 'commander';
-import { aggregatePhase, DESIRED_STATES, type DesiredState, type RegionStatus } from '../../model/index.js';
-import { ctxOf, staleRegions } from '../context.js';
+import { AGGREGATE_PHASES, type AggregatePhase, type RegionStatus } from '../../model/index.js';
+import { ctxOf } from '../context.js';
 import type { CliDeps } from '../deps.js';
 import { formatTable, printData } from '../output.js';
+import { type ListView, statusView } from '../views.js';
 
 export function register(program: Command, deps: CliDeps): void {
   program
     .command('list')
-    .description('list endpoints with their aggregate phase')
-    .addOption(
-      new Option('--state <state>', 'only endpoints in this desired state').choices([...DESIRED_STATES]),
-    )
+    .description('list endpoints with their state (the phase computed from every target region)')
+    .addOption(new Option('--state <state>', 'only endpoints in this state').choices([...AGGREGATE_PHASES]))
     .option('-r, --region <region>', 'only endpoints targeting this region')
     .addHelpText('after', '\nExample:\n  inferctl list --state running -r us-east-1 -o json')
-    .action(async (flags: { state?: DesiredState; region?: string }, command: Command) => {
+    .action(async (flags: { state?: AggregatePhase; region?: string }, command: Command) => {
       const ctx = ctxOf(command, deps);
-      const [list, statuses, stale] = await Promise.all([
-        ctx.store.listEndpoints({
-          ...(flags.state ? { desiredState: flags.state } : {}),
-          ...(flags.region ? { region: flags.region } : {}),
-        }),
+      const [list, statuses, heartbeats] = await Promise.all([
+        ctx.store.listEndpoints(flags.region ? { region: flags.region } : {}),
         ctx.store.listAllStatus(),
-        staleRegions(ctx.store),
+        ctx.store.listRegions(),
       ]);
       const byName = new Map<string, RegionStatus[]>();
       for (const s of statuses) byName.set(s.endpointName, [...(byName.get(s.endpointName) ?? []), s]);
-      const rows = list.endpoints.map((e) => {
-        const agg = aggregatePhase(e, byName.get(e.name) ?? [], { staleRegions: stale });
-        const ready = agg.regions.filter((r) => r.ready).length;
-        return {
-          name: e.name,
-          desired_state: e.desiredState,
-          phase: agg.phase,
-          generation: e.generation,
-          image: e.spec.image,
-          target_regions: e.targetRegions,
-          ready: `${ready}/${agg.regions.length}`,
-          message: agg.message,
-        };
-      });
-      for (const f of list.failures) {
-        ctx.progress(`warning: stored endpoint ${f.name ?? '(unnamed)'} is invalid: ${f.error.message}`);
+      const view: ListView = {
+        endpoints: list.endpoints
+          .map((e) => statusView(e, byName.get(e.name) ?? [], heartbeats))
+          .filter((v) => !flags.state || v.state === flags.state)
+          .map((v) => ({
+            name: v.name,
+            state: v.state,
+            desired_state: v.desired_state,
+            generation: v.generation,
+            image: v.image,
+            target_regions: v.target_regions,
+            regions_ready: v.regions.filter((r) => r.ready).length,
+            regions_total: v.regions.length,
+            message: v.message,
+          })),
+        invalid: list.failures.map((f) => ({ name: f.name ?? null, error: f.error.message })),
+      };
+      for (const f of view.invalid) {
+        ctx.progress(`warning: stored endpoint ${f.name ?? '(unnamed)'} is invalid: ${f.error}`);
       }
-      const invalid = list.failures.map((f) => ({ name: f.name ?? '(unnamed)', error: f.error.message }));
-      printData(ctx.deps.stdout, ctx.format, { endpoints: rows, invalid }, () =>
+      printData(ctx.deps.stdout, ctx.format, view, () =>
         formatTable(
-          ['NAME', 'STATE', 'PHASE', 'GEN', 'REGIONS', 'IMAGE', 'READY', 'MESSAGE'],
+          ['NAME', 'STATE', 'GEN', 'REGIONS', 'IMAGE', 'READY', 'MESSAGE'],
           [
-            ...rows.map((r) => [
+            ...view.endpoints.map((r) => [
               r.name,
-              r.desired_state,
-              r.phase,
+              r.state,
               String(r.generation),
               r.target_regions.join(',') || '-',
               r.image,
-              r.ready,
+              `${r.regions_ready}/${r.regions_total}`,
               r.message,
             ]),
-            ...invalid.map((i) => [i.name, '?', 'invalid', '-', '-', '-', '-', i.error]),
+            ...view.invalid.map((i) => [i.name ?? '(unnamed)', 'invalid', '-', '-', '-', '-', i.error]),
           ],
         ),
       );

@@ -13,7 +13,12 @@ import {
   planInCluster,
   planKubeconfigFile,
 } from '../../kube/index.js';
-import { createLogger, MonitorMetrics, startObservabilityServer } from '../../observability/index.js';
+import {
+  createLogger,
+  MonitorMetrics,
+  PortInUseError,
+  startObservabilityServer,
+} from '../../observability/index.js';
 import { openStore, storeConfigFromEnv } from '../../store/index.js';
 import type { CliDeps, GlobalOptions } from '../deps.js';
 import { CliError } from '../errors.js';
@@ -77,26 +82,33 @@ export function register(program: Command, deps: CliDeps): void {
       }),
       { ownRegion: config.region },
     );
-    const monitor = new Monitor(config, { store, storeClients: clients, kubeAccess, log, metrics });
+    const monitor = new Monitor(config, {
+      store,
+      storeClients: clients,
+      kubeAccess,
+      log,
+      metrics,
+      version: command.parent?.version() ?? 'unknown',
+    });
     const health = { live: () => true, ready: () => monitor.readiness() };
-    const servers = [
-      await startObservabilityServer({
+    const serve = (setting: 'metricsPort' | 'healthPort') =>
+      startObservabilityServer({
         host: config.listenAddress,
-        port: config.metricsPort,
+        port: config[setting],
         registry: metrics.registry,
         health,
-      }),
-    ];
-    if (config.healthPort !== config.metricsPort) {
-      servers.push(
-        await startObservabilityServer({
-          host: config.listenAddress,
-          port: config.healthPort,
-          registry: metrics.registry,
-          health,
-        }),
-      );
-    }
+      }).catch((err: unknown) => {
+        clients.destroy();
+        if (!(err instanceof PortInUseError)) throw err;
+        const s = SETTINGS[setting];
+        throw new CliError(
+          'UNAVAILABLE',
+          `port ${err.port} on ${err.host} is already in use: stop what listens there, or choose another port with --${s.flag} or ${s.env} (0 picks a free one)`,
+          { cause: err },
+        );
+      });
+    const servers = [await serve('metricsPort')];
+    if (config.healthPort !== config.metricsPort) servers.push(await serve('healthPort'));
     log.info(
       { metricsPort: servers[0]?.port, healthPort: servers.at(-1)?.port },
       'serving /metrics, /healthz, /readyz',

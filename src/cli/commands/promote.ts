@@ -24,7 +24,7 @@ export function register(program: Command, deps: CliDeps): void {
     .addHelpText('after', '\nExample:\n  inferctl promote llama3 --yes --wait')
     .action(async (name: string, flags: WaitFlags, command: Command) => {
       const ctx = ctxOf(command, deps);
-      await confirmOrYes(ctx, flags.yes, `Promote the canary of ${name} to primary?`);
+      if (!flags.dryRun) await confirmOrYes(ctx, flags.yes, `Promote the canary of ${name} to primary?`);
       await mutate(ctx, name, 'canary promoted', flags, (rec) => {
         refuseDeleted(rec, 'promote');
         const spec = specOf(rec);

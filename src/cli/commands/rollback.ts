@@ -23,7 +23,7 @@ export function register(program: Command, deps: CliDeps): void {
     .addHelpText('after', '\nExample:\n  inferctl rollback llama3 --yes')
     .action(async (name: string, flags: WaitFlags, command: Command) => {
       const ctx = ctxOf(command, deps);
-      await confirmOrYes(ctx, flags.yes, `Remove the canary of ${name}?`);
+      if (!flags.dryRun) await confirmOrYes(ctx, flags.yes, `Remove the canary of ${name}?`);
       await mutate(ctx, name, 'canary removed', flags, (rec) => {
         refuseDeleted(rec, 'roll back');
         const { canary, ...rest } = specOf(rec);

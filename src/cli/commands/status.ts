@@ -1,117 +1,142 @@
 import type { Command } from 'commander';
-import { aggregatePhase, ConditionType, conditionOf } from '../../model/index.js';
 import {
   addWaitOptions,
   type Ctx,
   ctxOf,
+  DEFAULT_TIMEOUT,
   parseDuration,
-  viewOf,
   type WaitFlags,
-  waitForRollout,
 } from '../context.js';
-import type { CliDeps } from '../deps.js';
+import { type CliDeps, sigintSignal } from '../deps.js';
+import { parsedOrThrow } from '../document.js';
 import { CliError } from '../errors.js';
-import { formatTable, printData } from '../output.js';
+import { formatTable, type OutputFormat, printData } from '../output.js';
+import { type StatusView, statusView } from '../views.js';
+import { waitForRollout } from '../wait.js';
 
-async function show(ctx: Ctx, name: string): Promise<void> {
-  const view = await viewOf(ctx, name);
-  if (!view) throw new CliError('NOT_FOUND', `endpoint ${name} not found`);
-  const { endpoint, statuses, aggregate } = view;
-  const byRegion = new Map(statuses.map((s) => [s.region, s]));
-  const rows = aggregate.regions.map((r) => {
-    const s = byRegion.get(r.region);
-    return {
-      region: r.region,
-      state: r.state,
-      replicas: s ? `${s.replicasReady}/${s.replicasDesired}` : '-',
-      generation: `${s ? s.observedGeneration : '-'}/${endpoint.generation}`,
-      canary: s?.canaryWeight !== undefined ? `${s.canaryReady ?? 0} ready, ${s.canaryWeight}%` : '-',
-      last_sync: s?.lastSync || '-',
-      error: s?.error ?? '',
-      ready: r.ready,
-      message: r.message,
-    };
-  });
-  const data = {
-    name: endpoint.name,
-    desired_state: endpoint.desiredState,
-    phase: aggregate.phase,
-    generation: endpoint.generation,
-    image: endpoint.spec.image,
-    replicas: endpoint.spec.replicas,
-    namespace: endpoint.namespace,
-    message: aggregate.message,
-    regions: rows,
-  };
-  printData(ctx.deps.stdout, ctx.format, data, () => {
-    const head = [
-      ['Endpoint', endpoint.name],
-      ['State', `${endpoint.desiredState} (phase ${aggregate.phase})`],
-      ['Image', endpoint.spec.image],
-      ['Replicas', String(endpoint.spec.replicas)],
-      ['Generation', String(endpoint.generation)],
-      ['Namespace', endpoint.namespace],
-    ]
-      .map(([k, v]) => `${`${k}:`.padEnd(12)}${v}\n`)
-      .join('')
-      .concat('\n');
-    return (
-      head +
-      formatTable(
-        ['REGION', 'STATE', 'REPLICAS', 'OBSERVED/GEN', 'CANARY', 'LAST SYNC', 'READY', 'MESSAGE'],
-        rows.map((r) => [
-          r.region,
-          r.state,
-          r.replicas,
-          r.generation,
-          r.canary,
-          r.last_sync,
-          r.ready ? 'True' : 'False',
-          r.message,
-        ]),
-      )
-    );
-  });
+async function load(ctx: Ctx, name: string): Promise<StatusView | undefined> {
+  const [rec, statuses, heartbeats] = await Promise.all([
+    ctx.store.getEndpoint(name),
+    ctx.store.listStatus(name),
+    ctx.store.listRegions(),
+  ]);
+  return rec ? statusView(parsedOrThrow(rec), statuses, heartbeats) : undefined;
+}
+
+function replicasLine(v: StatusView): string {
+  const a = v.replicas.autoscaling;
+  if (v.desired_state === 'stopped')
+    return `0 (stopped; ${a ? `autoscaled ${a.min}-${a.max}` : v.replicas.spec} on start)`;
+  // While the HPA runs, the spec count is not what runs: show the monitors' desired counts.
+  if (a) {
+    const now = v.regions.map((r) => `${r.region} ${r.replicas?.desired ?? '-'}`).join(', ');
+    return `autoscaled ${a.min}-${a.max}; desired now: ${now}`;
+  }
+  return String(v.replicas.spec);
+}
+
+export function statusTable(v: StatusView): string {
+  const head = [
+    ['Endpoint', v.name],
+    ['State', v.state],
+    ['Image', v.image],
+    ['Replicas', replicasLine(v)],
+    ['Generation', String(v.generation)],
+    ['Namespace', v.namespace],
+    ['Path', v.regions[0]?.path ?? '-'],
+    [
+      'Labels',
+      Object.entries(v.labels)
+        .map(([k, val]) => `${k}=${val}`)
+        .join(',') || '-',
+    ],
+  ]
+    .map(([k, val]) => `${`${k}:`.padEnd(12)}${val}\n`)
+    .join('');
+  const regions = formatTable(
+    ['REGION', 'STATE', 'MONITOR', 'REPLICAS', 'OBSERVED/GEN', 'CANARY', 'LAST SYNC', 'READY', 'MESSAGE'],
+    v.regions.map((r) => [
+      r.region,
+      r.state,
+      r.monitor,
+      r.replicas ? `${r.replicas.ready}/${r.replicas.desired}` : '-',
+      `${r.observed_generation ?? '-'}/${v.generation}`,
+      r.canary ? `${r.canary.ready} ready, ${r.canary.weight}%` : '-',
+      r.last_sync ?? '-',
+      r.ready ? 'yes' : 'no',
+      r.message,
+    ]),
+  );
+  const conditions = v.regions.flatMap((r) =>
+    r.conditions.map((c) => [r.region, c.type, c.status, c.reason, c.last_transition_time, c.message]),
+  );
+  return `${head}\n${regions}${
+    conditions.length > 0
+      ? `\n${formatTable(['REGION', 'CONDITION', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'], conditions)}`
+      : ''
+  }`;
+}
+
+function render(format: OutputFormat, v: StatusView, watching: boolean): string {
+  const out: string[] = [];
+  // Watching with -o json prints one compact document per line (JSON lines), for `jq` and friends.
+  const w = { write: (s: string) => out.push(s) };
+  if (watching && format === 'json') w.write(`${JSON.stringify(v)}\n`);
+  else printData(w, format, v, () => statusTable(v));
+  return out.join('');
+}
+
+/** Follows until interrupted; prints only when what it would print changes (staleness included). */
+async function watch(ctx: Ctx, name: string): Promise<void> {
+  const signal = ctx.deps.interrupted?.() ?? sigintSignal();
+  let last = '';
+  while (!signal.aborted) {
+    const v = await load(ctx, name);
+    if (!v) {
+      if (last === '') throw new CliError('NOT_FOUND', `endpoint ${name} not found`);
+      ctx.progress(`${name}: purged`);
+      return;
+    }
+    const text = render(ctx.format, v, true);
+    if (text !== last) {
+      if (last !== '' && ctx.format !== 'json') ctx.deps.stdout.write(ctx.format === 'yaml' ? '---\n' : '\n');
+      ctx.deps.stdout.write(text);
+      last = text;
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ctx.deps.pollMs);
+      signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
 }
 
 export function register(program: Command, deps: CliDeps): void {
   addWaitOptions(
     program
       .command('status')
-      .description('show every target region of an endpoint and its aggregate phase')
+      .description('show every target region of an endpoint: its state, monitor, replicas, conditions')
       .argument('<name>', 'endpoint name')
-      .option('--watch', 'print again whenever something changes (until interrupted or --timeout)'),
+      .option('--watch', 'print again whenever something changes, until Ctrl-C'),
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  inferctl status llama3\n  inferctl status llama3 --wait --timeout 15m',
+      '\nExamples:\n  inferctl status llama3\n  inferctl status llama3 --watch\n  inferctl status llama3 --wait --timeout 15m',
     )
     .action(async (name: string, flags: WaitFlags & { watch?: boolean }, command: Command) => {
       const ctx = ctxOf(command, deps);
+      if (flags.dryRun)
+        throw new CliError('INVALID_INPUT', '--dry-run: status writes nothing; drop the flag');
+      if (flags.wait && flags.watch) throw new CliError('INVALID_INPUT', '--wait and --watch: pick one');
+      if (flags.watch) return watch(ctx, name);
       if (flags.wait) {
         const rec = await ctx.store.requireEndpoint(name);
-        await waitForRollout(ctx, name, rec.generation, parseDuration(flags.timeout ?? '10m'));
-        await show(ctx, name);
-        return;
+        await waitForRollout(ctx, name, rec.generation, parseDuration(flags.timeout ?? DEFAULT_TIMEOUT));
       }
-      if (!flags.watch) return show(ctx, name);
-      const deadline = ctx.deps.now().getTime() + parseDuration(flags.timeout ?? '10m');
-      let last = '';
-      for (;;) {
-        const view = await viewOf(ctx, name);
-        if (!view) {
-          ctx.progress(`${name}: gone`);
-          return;
-        }
-        const key = JSON.stringify([view.endpoint, view.statuses.map((s) => ({ ...s, lastSync: '' }))]);
-        if (key !== last) {
-          last = key;
-          await show(ctx, name);
-        }
-        if (ctx.deps.now().getTime() >= deadline) return;
-        await new Promise((r) => setTimeout(r, ctx.deps.pollMs));
-      }
+      const v = await load(ctx, name);
+      if (!v) throw new CliError('NOT_FOUND', `endpoint ${name} not found`);
+      ctx.deps.stdout.write(render(ctx.format, v, false));
     });
 }
-
-export { aggregatePhase, ConditionType, conditionOf };

@@ -14,7 +14,7 @@ export function register(program: Command, deps: CliDeps): void {
     .addHelpText('after', '\nExample:\n  inferctl stop llama3 --yes')
     .action(async (name: string, flags: WaitFlags, command: Command) => {
       const ctx = ctxOf(command, deps);
-      await confirmOrYes(ctx, flags.yes, `Stop ${name} in every region?`);
+      if (!flags.dryRun) await confirmOrYes(ctx, flags.yes, `Stop ${name} in every region?`);
       await mutate(ctx, name, 'stopped', flags, (rec) => {
         refuseDeleted(rec, 'stop');
         if (rec.raw.desired_state === 'stopped')

@@ -1,0 +1,137 @@
+import { describe, expect, test } from 'vitest';
+import type { Condition, Endpoint, RegionStatus } from '../model/index.js';
+import type { RegionHeartbeat } from '../store/index.js';
+import { type RegionVerdict, regionVerdict, STALL_GRACE_MS } from './wait.js';
+
+const endpoint = (over: Partial<Endpoint> = {}): Endpoint => ({
+  name: 'e',
+  desiredState: 'running',
+  targetRegions: ['r'],
+  namespace: 'gco-inference',
+  spec: { image: 'i:1', replicas: 1 } as Endpoint['spec'],
+  ingressPath: '/inference/e',
+  labels: {},
+  generation: 2,
+  updatedAt: '2025-06-01T12:00:00.000Z',
+  ...over,
+});
+const status = (over: Partial<RegionStatus> = {}): RegionStatus => ({
+  endpointName: 'e',
+  region: 'r',
+  state: 'running',
+  replicasReady: 1,
+  replicasDesired: 1,
+  observedGeneration: 2,
+  ingressPulled: false,
+  conditions: [],
+  lastSync: 't',
+  lastTransition: 't',
+  ...over,
+});
+const stalled = (at: string): Condition => ({
+  type: 'Stalled',
+  status: 'True',
+  reason: 'NamespaceNotAllowed',
+  message: 'no',
+  lastTransitionTime: at,
+});
+const alive: RegionHeartbeat = { region: 'r', lastHeartbeat: 't', identity: 'm', alive: true };
+const kind = (v: RegionVerdict) => v.kind;
+
+describe('regionVerdict', () => {
+  test.each<[string, Partial<RegionStatus> | undefined, Partial<Endpoint>, number, RegionVerdict['kind']]>([
+    ['ready at the generation', {}, {}, 0, 'done'],
+    ['an older generation is pending', { observedGeneration: 1 }, {}, 0, 'pending'],
+    ['no status yet is pending', undefined, {}, 0, 'pending'],
+    ['error at the generation fails', { state: 'error', error: 'x' }, {}, 0, 'failed'],
+    [
+      'error at an older generation (not stalled) is pending',
+      { state: 'error', observedGeneration: 1 },
+      {},
+      0,
+      'pending',
+    ],
+    [
+      'stalled after the write fails, at an older generation',
+      { state: 'error', observedGeneration: 0, conditions: [stalled('2025-06-01T12:00:01.000Z')] },
+      {},
+      0,
+      'failed',
+    ],
+    [
+      'stalled before the write: pending within the grace',
+      { state: 'error', observedGeneration: 1, conditions: [stalled('2025-06-01T11:00:00.000Z')] },
+      {},
+      0,
+      'pending',
+    ],
+    [
+      'stalled before the write: fails after the grace',
+      { state: 'error', observedGeneration: 1, conditions: [stalled('2025-06-01T11:00:00.000Z')] },
+      {},
+      STALL_GRACE_MS,
+      'failed',
+    ],
+    [
+      'a canary not ready yet is pending',
+      { canaryReady: 0, canaryWeight: 20 },
+      {
+        spec: {
+          image: 'i:1',
+          replicas: 1,
+          canary: { image: 'i:2', weight: 20, replicas: 1 },
+        } as Endpoint['spec'],
+      },
+      0,
+      'pending',
+    ],
+    [
+      'a ready canary at its weight is done',
+      { canaryReady: 1, canaryWeight: 20 },
+      {
+        spec: {
+          image: 'i:1',
+          replicas: 1,
+          canary: { image: 'i:2', weight: 20, replicas: 1 },
+        } as Endpoint['spec'],
+      },
+      0,
+      'done',
+    ],
+    ['stopped waits for the stopped state', { state: 'running' }, { desiredState: 'stopped' }, 0, 'pending'],
+  ])('%s', (_name, s, ep, waitedMs, want) => {
+    expect(
+      kind(
+        regionVerdict({
+          endpoint: endpoint(ep),
+          region: 'r',
+          status: s ? status(s) : undefined,
+          heartbeat: alive,
+          waitedMs,
+        }),
+      ),
+    ).toBe(want);
+  });
+
+  test('the progress line says when the monitor is stale or absent', () => {
+    const v = regionVerdict({
+      endpoint: endpoint(),
+      region: 'r',
+      status: undefined,
+      heartbeat: undefined,
+      waitedMs: 0,
+    });
+    expect(v).toEqual({
+      kind: 'pending',
+      line: 'r: waiting for the monitor (no status yet) (no monitor has ever reported from this region)',
+    });
+    const stale = regionVerdict({
+      endpoint: endpoint(),
+      region: 'r',
+      status: status({ observedGeneration: 1 }),
+      heartbeat: { ...alive, alive: false, lastHeartbeat: 'then' },
+      waitedMs: 0,
+    });
+    expect(stale.kind === 'pending' && stale.line).toMatch(/\(monitor stale: last heartbeat then\)$/);
+  });
+});

@@ -1,0 +1,159 @@
+// --wait: poll the status items until every target region reports the generation in the wanted
+// state, fail fast on a terminal region error, and say which monitors are stale or absent.
+import { ConditionType, conditionOf, type Endpoint, type RegionStatus, regionReady } from '../model/index.js';
+import type { RegionHeartbeat } from '../store/index.js';
+import type { Ctx } from './context.js';
+import { parsedOrThrow } from './document.js';
+import { CliError } from './errors.js';
+import { monitorState } from './views.js';
+
+/**
+ * A Stalled condition older than the write being waited on may be about the previous generation,
+ * which the new one might fix; it counts as terminal once the monitor had this long to react.
+ */
+export const STALL_GRACE_MS = 15_000;
+
+export type RegionVerdict =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'pending'; readonly line: string }
+  | { readonly kind: 'failed'; readonly line: string };
+
+export interface VerdictInput {
+  readonly endpoint: Endpoint;
+  readonly region: string;
+  readonly status: RegionStatus | undefined;
+  readonly heartbeat: RegionHeartbeat | undefined;
+  /** How long this wait has been running. */
+  readonly waitedMs: number;
+}
+
+/** One region's progress towards the endpoint's generation and desired state. */
+export function regionVerdict({
+  endpoint,
+  region,
+  status: s,
+  heartbeat,
+  waitedMs,
+}: VerdictInput): RegionVerdict {
+  const gen = endpoint.generation;
+  const monitor = monitorState(heartbeat);
+  const monitorNote =
+    monitor === 'absent'
+      ? ' (no monitor has ever reported from this region)'
+      : monitor === 'stale'
+        ? ` (monitor stale: last heartbeat ${heartbeat?.lastHeartbeat ?? '?'})`
+        : monitor === 'withdrawn'
+          ? ` (monitor stopped at ${heartbeat?.withdrawnAt ?? '?'})`
+          : '';
+  if (!s)
+    return { kind: 'pending', line: `${region}: waiting for the monitor (no status yet)${monitorNote}` };
+  const current = s.observedGeneration >= gen;
+  const stalled = conditionOf(s, ConditionType.Stalled);
+  if (stalled?.status === 'True') {
+    // Terminal whatever the observed generation: a refused item never advances observed_generation.
+    const fresh =
+      current ||
+      (endpoint.updatedAt !== undefined && stalled.lastTransitionTime >= endpoint.updatedAt) ||
+      waitedMs >= STALL_GRACE_MS;
+    if (fresh) return { kind: 'failed', line: `${region}: ${stalled.reason}: ${stalled.message}` };
+  }
+  if (current && s.state === 'error') return { kind: 'failed', line: `${region}: ${s.error ?? 'error'}` };
+  const progress = `${region}: ${s.state} ${s.replicasReady}/${s.replicasDesired} ready, generation ${s.observedGeneration}/${gen}${monitorNote}`;
+  if (!current) return { kind: 'pending', line: progress };
+  const want = endpoint.desiredState;
+  if (want === 'stopped' || want === 'deleted') {
+    return s.state === want ? { kind: 'done' } : { kind: 'pending', line: progress };
+  }
+  if (!regionReady(s)) return { kind: 'pending', line: progress };
+  const canary = endpoint.spec.canary;
+  if (canary && ((s.canaryReady ?? 0) < canary.replicas || s.canaryWeight !== canary.weight)) {
+    return {
+      kind: 'pending',
+      line: `${region}: canary ${s.canaryReady ?? 0}/${canary.replicas} ready at ${s.canaryWeight ?? 0}% (want ${canary.weight}%)${monitorNote}`,
+    };
+  }
+  return { kind: 'done' };
+}
+
+/** Regions whose monitor cannot be expected to report, named in the timeout message. */
+function monitorProblems(
+  regions: readonly string[],
+  heartbeats: ReadonlyMap<string, RegionHeartbeat>,
+): string {
+  const by = (state: string) => regions.filter((r) => monitorState(heartbeats.get(r)) === state);
+  const parts = [
+    [by('stale'), 'monitor stale'],
+    [by('withdrawn'), 'monitor stopped'],
+    [by('absent'), 'no monitor ever reported'],
+  ] as const;
+  const text = parts.filter(([rs]) => rs.length > 0).map(([rs, what]) => `${what}: ${rs.join(', ')}`);
+  return text.length > 0 ? ` (${text.join('; ')})` : '';
+}
+
+export async function waitForRollout(
+  ctx: Ctx,
+  name: string,
+  generation: number,
+  timeoutMs: number,
+): Promise<void> {
+  const started = ctx.deps.now().getTime();
+  const deadline = started + timeoutMs;
+  const last = new Map<string, string>();
+  for (;;) {
+    const rec = await ctx.store.getEndpoint(name);
+    if (!rec) {
+      ctx.progress(`${name}: purged`);
+      return;
+    }
+    const endpoint = parsedOrThrow(rec);
+    if (endpoint.generation > generation) {
+      throw new CliError(
+        'CONFLICT',
+        `${name} changed again while waiting (generation ${endpoint.generation} > ${generation}); wait on the newer change with \`inferctl status ${name} --wait\``,
+      );
+    }
+    const [statusList, heartbeatList] = await Promise.all([
+      ctx.store.listStatus(name),
+      ctx.store.listRegions(),
+    ]);
+    const statuses = new Map(statusList.map((s) => [s.region, s]));
+    const heartbeats = new Map(heartbeatList.map((h) => [h.region, h]));
+    const waitedMs = ctx.deps.now().getTime() - started;
+    const pending: string[] = [];
+    for (const region of endpoint.targetRegions) {
+      const v = regionVerdict({
+        endpoint,
+        region,
+        status: statuses.get(region),
+        heartbeat: heartbeats.get(region),
+        waitedMs,
+      });
+      if (v.kind === 'failed') {
+        throw new CliError('FAILED', `${name}: ${v.line}; fix the spec (or the cluster) and apply again`);
+      }
+      const line = v.kind === 'done' ? `${region}: done` : v.line;
+      if (last.get(region) !== line) {
+        ctx.progress(`${name} ${line}`);
+        last.set(region, line);
+      }
+      if (v.kind === 'pending') pending.push(region);
+    }
+    if (pending.length === 0 && (endpoint.targetRegions.length > 0 || endpoint.desiredState === 'deleted')) {
+      const what =
+        endpoint.desiredState === 'deleted'
+          ? 'deleted'
+          : endpoint.desiredState === 'stopped'
+            ? 'stopped'
+            : 'ready';
+      ctx.progress(`${name}: generation ${generation} ${what} in every target region`);
+      return;
+    }
+    if (ctx.deps.now().getTime() >= deadline) {
+      throw new CliError(
+        'TIMEOUT',
+        `${name}: timed out waiting for generation ${generation} in ${pending.join(', ') || 'any region (no target regions)'}${monitorProblems(pending, heartbeats)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, ctx.deps.pollMs));
+  }
+}

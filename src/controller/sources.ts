@@ -1,0 +1,179 @@
+// Where the monitor's keys come from: the endpoints table's change feed, the periodic resync, and
+// the watch caches' events. Each turns what it saw into endpoint names on the work queue.
+import type { Logger } from 'pino';
+import { delay } from '../async/delay.js';
+import type { CacheEvent, KubeCaches, KubeClient } from '../kube/index.js';
+import type { MonitorMetrics } from '../observability/index.js';
+import {
+  changeFeedVersions,
+  type DynamoStore,
+  type EndpointRecord,
+  itemVersion,
+  type StoreClients,
+} from '../store/index.js';
+import { ChangeReader } from './change-reader.js';
+import { type DesiredCache, type DesiredEntry, invalidEntry } from './desired-cache.js';
+import type { WorkQueue } from './queue.js';
+import type { StatusBook } from './status-book.js';
+import type { StoreHealth } from './store-health.js';
+
+export interface SourceDeps {
+  readonly store: DynamoStore;
+  readonly storeClients: StoreClients;
+  readonly log: Logger;
+  readonly metrics: MonitorMetrics;
+  readonly desired: DesiredCache;
+  readonly caches: KubeCaches;
+  readonly statuses: StatusBook;
+  readonly storeHealth: StoreHealth;
+  readonly endpointsTable: string;
+  readonly resyncIntervalMs: number;
+}
+
+/** A read item as the desired cache holds it: its entry (parsed, or invalid) and its version. */
+function versioned(
+  name: string,
+  record: EndpointRecord | undefined,
+): { entry: DesiredEntry; version: string } | undefined {
+  if (!record) return undefined;
+  const entry: DesiredEntry = record.parsed.ok
+    ? { kind: 'endpoint', endpoint: record.parsed.value }
+    : invalidEntry(name, record.raw, record.parsed.error);
+  return { entry, version: itemVersion(record.raw) };
+}
+
+/**
+ * The caches never log by themselves: a lost watch, a relist after 410 and its retries are what an
+ * operator needs to see during an API server outage.
+ */
+export function logCacheEvent(log: Logger): (e: CacheEvent) => void {
+  return (e) => {
+    const where = { kind: e.kind, namespace: e.namespace };
+    if (e.type === 'error')
+      log.warn({ ...where, err: String(e.error), retryInMs: e.retryInMs }, 'watch failed; retrying');
+    else if (e.type === 'expired')
+      log.info({ ...where, resourceVersion: e.resourceVersion }, 'watch expired; relisting');
+    else log.debug({ ...where, count: e.count, resourceVersion: e.resourceVersion }, 'listed');
+  };
+}
+
+export class EventSources {
+  private resyncing = false;
+  private lastScanAt = 0;
+
+  constructor(private readonly deps: SourceDeps) {}
+
+  /** Watch events and the API server's return, into whichever queue `current` gives (none on a standby). */
+  followCluster(client: KubeClient, current: () => WorkQueue | undefined): void {
+    // The caches wake their watches when the API server answers again; keys that failed during the
+    // outage retry now too, not at the end of their grown backoff.
+    client.onReconnect(() => {
+      const retried = current()?.retryFailedNow() ?? 0;
+      this.deps.log.info({ retried }, 'API server answers again; watches and failed reconciles retry now');
+    });
+    // A change in the cluster (a pod became ready, an object was edited) goes first: its reconcile
+    // is usually a status write only (see WorkQueue).
+    this.deps.caches.onChange((name) => current()?.add(name, 'urgent'));
+  }
+
+  /** Every endpoint the monitor knows of: in the table, in the cluster, or with a status item. */
+  names(): Set<string> {
+    const { desired, caches, statuses } = this.deps;
+    return new Set([...desired.names(), ...caches.endpoints(), ...statuses.names()]);
+  }
+
+  /**
+   * One paginated scan of every item's version, a batch read of the items whose version differs
+   * from the desired cache's, then every endpoint we know of is enqueued (changed ones first).
+   */
+  async resync(queue: WorkQueue): Promise<void> {
+    if (this.resyncing) return; // a slow scan is still running; the next tick tries again
+    // While the queue still holds work (a large rollout) a scan would mostly re-queue what is
+    // already queued, and compete with that work for the table: it waits, at most four periods.
+    if (queue.depth > 0 && Date.now() - this.lastScanAt < 4 * this.deps.resyncIntervalMs) return;
+    this.resyncing = true;
+    const started = Date.now();
+    const { store, desired, storeHealth } = this.deps;
+    try {
+      const token = desired.beginScan();
+      const result = await store.scanEndpointVersions();
+      const records = await store.getEndpoints(desired.staleNames(result.versions));
+      storeHealth.ok();
+      const fetched = new Map([...records].map(([name, rec]) => [name, versioned(name, rec)] as const));
+      const changed = new Set(desired.replaceFromVersions(result.versions, fetched, token));
+      this.lastScanAt = Date.now();
+      const count = this.requeueAll(queue, changed);
+      this.deps.log.debug(
+        {
+          endpoints: count,
+          read: records.size,
+          changed: changed.size,
+          pages: result.pages,
+          ms: Date.now() - started,
+        },
+        'resync',
+      );
+    } catch (err) {
+      // A failed or partial read deletes nothing: the desired cache keeps its last complete scan.
+      // The pass still runs against it, so what failed since (a throttled status write, say) is
+      // retried once a period even while the store refuses most scans.
+      storeHealth.failed(err);
+      this.requeueAll(queue, new Set());
+    } finally {
+      this.resyncing = false;
+    }
+  }
+
+  /** Queues every endpoint we know of: changed ones at high priority, the rest low. */
+  private requeueAll(queue: WorkQueue, changed: ReadonlySet<string>): number {
+    const names = this.names();
+    for (const name of names) queue.add(name, changed.has(name) ? 'high' : 'low');
+    return names.size;
+  }
+
+  /** Follows the change feed until `signal` aborts, restarting it with backoff when it fails. */
+  async followChangeFeed(queue: WorkQueue, signal: AbortSignal): Promise<void> {
+    const { storeClients, store, log, desired, storeHealth } = this.deps;
+    // A bulk change arrives as one batch: read it 100 items a request (one GetItem when alone),
+    // enqueueing each chunk as soon as it is read. A chunk that cannot be read is kept and read
+    // again (ChangeReader), so a throttled read delays a change instead of losing it until the
+    // next full resync.
+    const reader = new ChangeReader({
+      read: async (chunk) => {
+        const records =
+          chunk.length === 1
+            ? new Map([[chunk[0]!, await store.getEndpoint(chunk[0]!)]])
+            : await store.getEndpoints(chunk);
+        storeHealth.ok();
+        for (const [name, record] of records) {
+          const read = versioned(name, record);
+          if (desired.set(name, read?.entry, read?.version)) queue.add(name, 'high');
+        }
+      },
+      onError: (err) => storeHealth.failed(err),
+    });
+    signal.addEventListener('abort', () => reader.stop(), { once: true });
+    for (let backoff = 500; !signal.aborted; backoff = Math.min(backoff * 2, 30_000)) {
+      try {
+        for await (const changes of changeFeedVersions({
+          dynamodb: storeClients.dynamodb,
+          streams: storeClients.streams,
+          tableName: this.deps.endpointsTable,
+          start: 'LATEST',
+          signal,
+          onError: (err) => storeHealth.failed(err),
+          onRecordAge: (seconds) => this.deps.metrics.streamLag.set(seconds),
+        })) {
+          backoff = 500;
+          // What a resync already read needs no second read (after a bulk create, all of it).
+          const unheld = desired.unheldChanges(changes);
+          if (unheld.length > 0) await reader.submit(unheld);
+        }
+      } catch (err) {
+        log.warn({ err: String(err) }, 'change feed failed; restarting');
+        storeHealth.failed(err);
+      }
+      await delay(backoff, signal);
+    }
+  }
+}

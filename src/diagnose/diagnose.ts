@@ -1,0 +1,316 @@
+import {
+  CAUSE_REASONS,
+  type Cause,
+  type CauseReason,
+  type ConditionView,
+  type ContainerState,
+  type ContainerView,
+  DEFAULT_THRESHOLDS,
+  type DeploymentView,
+  type DiagnoseInput,
+  type PodView,
+  type Thresholds,
+  type Track,
+  type TrackInput,
+} from './types.js';
+
+/** One pod's (or one Deployment's) cause before pods are counted together. */
+interface Finding {
+  readonly reason: CauseReason;
+  readonly terminal: boolean;
+  readonly message: string;
+  readonly since: number;
+  readonly pods: number;
+  /** Orders findings of one reason: the highest becomes the cause's message and details. */
+  readonly weight: number;
+  readonly name: string;
+  readonly details?: Readonly<Record<string, string | number>>;
+}
+
+type Terminated = Extract<ContainerState, { kind: 'terminated' }>;
+
+const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+/** Pull failures no retry can fix: the reference itself is wrong, or pulling is forbidden. */
+const PULL_FAILURES_AT_ONCE = new Set(['InvalidImageName', 'ErrImageNeverPull']);
+const PREEMPTION = new Set(['PreemptionByScheduler', 'PreemptionByKubeScheduler']);
+
+const cond = (conditions: readonly ConditionView[], type: string) => conditions.find((c) => c.type === type);
+const withText = (head: string, text: string | undefined) => (text ? `${head}: ${text}` : head);
+const exitText = (t: Terminated) => `exit code ${t.exitCode}${t.reason ? ` (${t.reason})` : ''}`;
+
+function notReadySince(pod: PodView): number {
+  const ready = cond(pod.conditions, 'Ready');
+  return (ready?.status === 'False' ? ready.since : undefined) ?? pod.startTime ?? pod.created;
+}
+
+/** Evictions and preemptions, including of pods already failed or going away. */
+function disruption(pod: PodView): Finding | undefined {
+  const target = cond(pod.conditions, 'DisruptionTarget');
+  const evicted = pod.phase === 'Failed' && pod.reason === 'Evicted';
+  if (!evicted && target?.status !== 'True') return undefined;
+  const preempted = target?.status === 'True' && PREEMPTION.has(target.reason ?? '');
+  const finished = pod.containers.map((c) =>
+    c.state?.kind === 'terminated' ? c.state.finishedAt : undefined,
+  );
+  const since =
+    (target?.status === 'True' ? target.since : undefined) ??
+    finished.find((t) => t !== undefined) ??
+    notReadySince(pod);
+  return {
+    reason: preempted ? 'Preempted' : 'Evicted',
+    terminal: false,
+    message: (evicted ? pod.message : undefined) ?? target?.message ?? pod.message ?? 'pod disrupted',
+    since,
+    pods: 1,
+    weight: since,
+    name: pod.name,
+    details: { pod: pod.name, ...(target?.reason ? { disruption: target.reason } : {}) },
+  };
+}
+
+function imagePull(pod: PodView, th: Thresholds, now: number): Finding | undefined {
+  for (const c of [...pod.initContainers, ...pod.containers]) {
+    const s = c.state;
+    if (s?.kind !== 'waiting' || !PULL_FAILURES.has(s.reason ?? '')) continue;
+    const since = pod.startTime ?? pod.created;
+    const reason = s.reason ?? '';
+    return {
+      reason: 'ImagePullFailed',
+      terminal: PULL_FAILURES_AT_ONCE.has(reason) || now - since >= th.imagePullMs,
+      message: withText(`image "${c.image}" of container "${c.name}": ${reason}`, s.message),
+      since,
+      pods: 1,
+      weight: 0,
+      name: pod.name,
+      details: { container: c.name, image: c.image, waitingReason: reason },
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The exit of a serving container that is failing now. With restartPolicy Always any exit is a
+ * failure, and a restarted container that is not ready yet has not recovered.
+ */
+function failedExit(c: ContainerView): Terminated | undefined {
+  const s = c.state;
+  if (s?.kind === 'terminated') return s;
+  if (s?.kind === 'waiting' && s.reason === 'CrashLoopBackOff') return c.lastTerminated;
+  if (s?.kind === 'running' && !c.ready && c.restartCount > 0) return c.lastTerminated;
+  return undefined;
+}
+
+/** The failed exit of an init container, now or on the attempt before the current one. */
+function failedInit(c: ContainerView): Terminated | undefined {
+  const s = c.state;
+  const exit = s?.kind === 'terminated' ? s : c.lastTerminated;
+  return exit && exit.exitCode !== 0 ? exit : undefined;
+}
+
+function modelSync(pod: PodView, th: Thresholds, now: number): Finding | undefined {
+  const initialized = cond(pod.conditions, 'Initialized');
+  const since =
+    (initialized?.status === 'False' ? initialized.since : undefined) ?? pod.startTime ?? pod.created;
+  for (const c of pod.initContainers) {
+    const exit = failedInit(c);
+    if (exit) {
+      return {
+        reason: 'ModelSyncFailed',
+        terminal: true,
+        message: withText(`init container "${c.name}" failed with ${exitText(exit)}`, exit.message),
+        since,
+        pods: 1,
+        weight: c.restartCount,
+        name: pod.name,
+        details: { container: c.name, exitCode: exit.exitCode, restarts: c.restartCount },
+      };
+    }
+    const s = c.state;
+    if (s?.kind === 'running' && s.startedAt !== undefined && now - s.startedAt >= th.modelSyncStuckMs) {
+      const started = new Date(s.startedAt).toISOString();
+      return {
+        reason: 'ModelSyncFailed',
+        terminal: false,
+        message: `init container "${c.name}" has been running since ${started} and has not finished`,
+        since: s.startedAt,
+        pods: 1,
+        weight: 0,
+        name: pod.name,
+        details: { container: c.name, stuckSince: started },
+      };
+    }
+  }
+  return undefined;
+}
+
+function crashLoop(pod: PodView, th: Thresholds): Finding | undefined {
+  for (const c of pod.containers) {
+    const exit = failedExit(c);
+    if (!exit) continue;
+    const head =
+      exit.reason === 'OOMKilled'
+        ? `container "${c.name}" was OOMKilled (exit code ${exit.exitCode})`
+        : `container "${c.name}" failed with ${exitText(exit)}`;
+    return {
+      reason: 'CrashLooping',
+      terminal: c.restartCount >= th.crashLoopRestarts,
+      message: withText(`${head}, ${c.restartCount} restarts`, exit.message),
+      since: notReadySince(pod),
+      pods: 1,
+      weight: c.restartCount,
+      name: pod.name,
+      details: {
+        container: c.name,
+        restarts: c.restartCount,
+        exitCode: exit.exitCode,
+        ...(exit.reason ? { lastReason: exit.reason } : {}),
+      },
+    };
+  }
+  return undefined;
+}
+
+function probeFailing(pod: PodView, track: TrackInput, th: Thresholds, now: number): Finding | undefined {
+  if (pod.phase !== 'Running') return undefined;
+  const c = pod.containers.find((x) => x.state?.kind === 'running' && !x.ready);
+  if (c?.state?.kind !== 'running') return undefined;
+  const since = notReadySince(pod);
+  if (now - Math.max(since, c.state.startedAt ?? since) < th.probeGraceMs) return undefined;
+  const { path, port } = track.probe;
+  const ready = cond(pod.conditions, 'Ready');
+  return {
+    reason: 'ProbeFailing',
+    terminal: false,
+    message: withText(
+      `container "${c.name}" is running but not ready; readiness probe GET ${path} on port ${port}`,
+      ready?.message,
+    ),
+    since,
+    pods: 1,
+    weight: 0,
+    name: pod.name,
+    details: { container: c.name, path, port },
+  };
+}
+
+/** The one cause that explains a live pod best, in precedence order. */
+function podFinding(pod: PodView, track: TrackInput, th: Thresholds, now: number): Finding | undefined {
+  if (pod.deleting || pod.phase === 'Failed' || pod.phase === 'Succeeded') return undefined;
+  const scheduled = cond(pod.conditions, 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    return {
+      reason: 'Unschedulable',
+      terminal: false,
+      message: scheduled.message ?? 'no node fits the pod',
+      since: scheduled.since ?? pod.created,
+      pods: 1,
+      weight: 0,
+      name: pod.name,
+    };
+  }
+  return (
+    imagePull(pod, th, now) ??
+    modelSync(pod, th, now) ??
+    crashLoop(pod, th) ??
+    probeFailing(pod, track, th, now)
+  );
+}
+
+/** A create failure no retry fixes: an admission rejection or an invalid pod. */
+const REJECTED = /forbidden|is invalid|denied/i;
+
+function deploymentFindings(d: DeploymentView, th: Thresholds, now: number): Finding[] {
+  const out: Finding[] = [];
+  const failure = cond(d.conditions, 'ReplicaFailure');
+  if (failure?.status === 'True') {
+    const message = failure.message ?? failure.reason ?? 'the ReplicaSet cannot create pods';
+    const since = failure.since ?? now;
+    const kind = /exceeded quota/i.test(message) ? 'quota' : REJECTED.test(message) ? 'rejected' : 'other';
+    out.push({
+      reason: 'CreateFailed',
+      terminal: kind === 'rejected' || (kind === 'quota' && now - since >= th.quotaMs),
+      message,
+      since,
+      pods: Math.max(1, d.desired - d.replicas),
+      weight: 0,
+      name: '',
+      details: { kind },
+    });
+  }
+  const progressing = cond(d.conditions, 'Progressing');
+  if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+    out.push({
+      reason: 'ProgressDeadlineExceeded',
+      terminal: true,
+      message: progressing.message ?? 'the Deployment has timed out progressing',
+      since: progressing.since ?? now,
+      pods: Math.max(1, d.desired - d.available),
+      weight: 0,
+      name: '',
+    });
+  }
+  return out;
+}
+
+function trackFindings(track: TrackInput, th: Thresholds, now: number): Finding[] {
+  // Pods running none of the current image belong to an older rollout that is being replaced.
+  const current = track.pods.filter((p) =>
+    [...p.initContainers, ...p.containers].some((c) => c.image === track.image),
+  );
+  const findings: Finding[] = [];
+  const d = track.deployment;
+  const missingReplicas = d === undefined || d.available < d.desired;
+  for (const pod of current) {
+    const disrupted = disruption(pod);
+    if (disrupted) {
+      if (missingReplicas && now - disrupted.since <= th.disruptionWindowMs) findings.push(disrupted);
+      continue;
+    }
+    const f = podFinding(pod, track, th, now);
+    if (f) findings.push(f);
+  }
+  if (d) findings.push(...deploymentFindings(d, th, now));
+  return findings;
+}
+
+const RANK = new Map<CauseReason, number>(CAUSE_REASONS.map((r, i) => [r, i]));
+
+function aggregate(findings: readonly Finding[], track: Track): Cause[] {
+  // Once the Deployment has given up, whatever held the rollout back is why it failed.
+  const deadlineExceeded = findings.some((f) => f.reason === 'ProgressDeadlineExceeded');
+  const byReason = new Map<CauseReason, Finding[]>();
+  for (const f of findings) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f]);
+  return [...byReason.entries()].map(([reason, group]) => {
+    const lead = [...group].sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name))[0]!;
+    const terminal = deadlineExceeded || group.some((f) => f.terminal);
+    return {
+      reason,
+      severity: terminal ? 'terminal' : 'waiting',
+      track,
+      message: lead.message,
+      pods: group.reduce((n, f) => n + f.pods, 0),
+      since: new Date(Math.min(...group.map((f) => f.since))).toISOString(),
+      ...(lead.details ? { details: lead.details } : {}),
+    };
+  });
+}
+
+/** Terminal first, then by precedence, the primary before the canary. */
+function compareCauses(a: Cause, b: Cause): number {
+  const severity = (c: Cause) => (c.severity === 'terminal' ? 0 : 1);
+  const track = (c: Cause) => (c.track === 'primary' ? 0 : 1);
+  return (
+    severity(a) - severity(b) ||
+    RANK.get(a.reason)! - RANK.get(b.reason)! ||
+    track(a) - track(b) ||
+    a.message.localeCompare(b.message)
+  );
+}
+
+/** Why an endpoint in one region is not serving: its causes, most important first; [] when none. */
+export function diagnose(input: DiagnoseInput): Cause[] {
+  const th: Thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
+  const causes = aggregate(trackFindings(input.primary, th, input.now), 'primary');
+  if (input.canary) causes.push(...aggregate(trackFindings(input.canary, th, input.now), 'canary'));
+  return causes.sort(compareCauses);
+}
