@@ -8,8 +8,10 @@
 # image runs: `npm run build`, `bin/inferctl.js`, and the deploy/ manifests that start it
 # (test/integration/deploy-manifests.test.ts). See docs/operations.md, "Building the image".
 #
-# Pin the base image by digest in your own pipeline (node:20-bookworm-slim@sha256:…).
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 (LTS, supported until 2028-04-30; Node 20 reached its end of life on 2026-04-30). The
+# same release as hack/node/lts.version, on which `npm run test:lts` runs the unit tier.
+# Pin the base image by digest in your own pipeline (node:24-bookworm-slim@sha256:…).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: full dependency tree, TypeScript → dist/ -------------------------------------------
 FROM ${NODE_IMAGE} AS build

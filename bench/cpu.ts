@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type CpuSnapshot = Record<string, number>;
+type CpuSnapshot = Record<string, number>;
 
 const ticksPerSecond = (() => {
   try {

@@ -4,7 +4,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface DynamoCounts {
+interface DynamoCounts {
   /** Operation (e.g. `GetRecords`, `Scan`, `PutItem`) → requests. */
   readonly byOperation: Record<string, number>;
   /** PutItem requests that wrote a region heartbeat (`endpoint_name = "_region"`). */

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { KubeClient } from '../src/kube/index.js';
 
-export const MONITOR_SA = { namespace: 'gco-inference', name: 'bench-monitor' };
+const MONITOR_SA = { namespace: 'gco-inference', name: 'bench-monitor' };
 export const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 export const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 const PREFIX = 'bench-monitor-';

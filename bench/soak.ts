@@ -11,9 +11,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { down, up } from '../src/local/env.js';
+import { type MonitorProcess, startMonitor } from '../src/local/monitor-process.js';
 import { parseSpecOrThrow } from '../src/model/index.js';
 import { ensureTables, openStore } from '../src/store/index.js';
-import { type MonitorProcess, startMonitor } from '../test/helpers/monitor.js';
 
 const REGION = 'us-east-1';
 const IMAGE = 'vllm/vllm-openai:v0.9.0';
@@ -78,11 +78,13 @@ async function main(): Promise<number> {
   try {
     await ensureTables(clients.dynamodb, tables);
     monitor = await startMonitor({
-      env,
       region: REGION,
+      kubeconfig: env.regions[REGION]!.kubeconfig,
+      dynamodbEndpoint: env.dynamodb.endpoint,
       tables,
-      logDir: join(dir, 'monitors'),
-      extraEnv: { LOG_LEVEL: 'info', RECONCILE_INTERVAL_SECONDS: '60', HEARTBEAT_INTERVAL_SECONDS: '10' },
+      identity: `soak-monitor-${REGION}`,
+      log: join(dir, 'monitors', `soak-monitor-${REGION}.log`),
+      env: { RECONCILE_INTERVAL_SECONDS: '60', HEARTBEAT_INTERVAL_SECONDS: '10' },
     });
     const pid = monitor.child.pid!;
     const names = Array.from({ length: o.endpoints }, (_, i) => `soak-${String(i).padStart(4, '0')}`);

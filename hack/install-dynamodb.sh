@@ -9,10 +9,8 @@ need python3 "install Python 3.9 or newer (Debian: apt-get install python3 pytho
 version="$(tr -d '[:space:]' < "$HACK_DIR/dynamodb/moto.version")"
 out="$INFERCTL_CACHE/moto-$version"
 stamp="$out/.complete"
-if [[ -f "$stamp" && -x "$out/venv/bin/moto_server" ]]; then
-  echo "$out/venv/bin/moto_server"
-  exit 0
-fi
+complete() { [[ -f "$stamp" && -x "$out/venv/bin/moto_server" ]]; }
+use_cached_or_lock "moto-$version" "$out/venv/bin/moto_server"
 rm -rf "$out" && mkdir -p "$out"
 echo "inferctl: installing the local DynamoDB server (moto $version) into $out" >&2
 python3 -m venv "$out/venv" >&2 || die "python3 could not create a virtualenv: install python3-venv (Debian: apt-get install python3-venv)"

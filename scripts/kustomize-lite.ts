@@ -34,7 +34,7 @@ function isMap(v: unknown): v is Record<string, Json> {
 }
 
 /** All documents of a YAML file, as plain objects; comments and empty documents dropped. */
-export function readYamlDocuments(file: string): Manifest[] {
+function readYamlDocuments(file: string): Manifest[] {
   const docs = parseAllDocuments(readFileSync(file, 'utf8'));
   const out: Manifest[] = [];
   for (const doc of docs) {

@@ -1,12 +1,16 @@
-// Checks on the committed packaging files that need no server: the generated RBAC is current,
+// Checks on the committed packaging files that need no server: every generated file is current,
+// the production build carries no local-environment code,
 // the manifests keep the monitor's configuration contract, and (below) the infrastructure template
 // matches the table definitions the code creates. The API-server checks are in
 // test/integration/deploy-manifests.test.ts.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { type Document, isMap, isScalar, isSeq, parseDocument, visit, YAMLMap } from 'yaml';
-import { DEPLOY_RBAC_PATH, REPO_ROOT, renderDeployRbac } from '../scripts/gen-deploy-rbac.js';
+import { REPO_ROOT } from '../scripts/gen-deploy-rbac.js';
+import { GENERATED, staleFiles } from '../scripts/generate.js';
 import { kustomizeBuild, type Manifest } from '../scripts/kustomize-lite.js';
 import { SETTINGS } from './controller/index.js';
 import { MonitorMetrics } from './observability/index.js';
@@ -34,12 +38,28 @@ interface DeploymentSpec {
 const find = (objects: Manifest[], kind: string) => objects.find((o) => o.kind === kind)!;
 const configData = (objects: Manifest[]) => find(objects, 'ConfigMap').data as Record<string, string>;
 
-describe('deploy/base/rbac.yaml', () => {
-  it('is exactly what scripts/gen-deploy-rbac.ts renders from src/kube/permissions.ts', () => {
-    // On failure: npx tsx scripts/gen-deploy-rbac.ts
-    expect(readFileSync(DEPLOY_RBAC_PATH, 'utf8')).toBe(renderDeployRbac());
+describe('generated files (npm run generate / npm run verify)', () => {
+  it('are exactly what their generators render, deploy/base/rbac.yaml from src/kube/permissions.ts among them', () => {
+    // On failure: npm run generate
+    expect(GENERATED.map((g) => g.path)).toContain('deploy/base/rbac.yaml');
+    expect(staleFiles().map((g) => g.path)).toEqual([]);
   });
 
+  it('are reported stale when edited by hand or missing', () => {
+    const root = mkdtempSync(join(tmpdir(), 'inferctl-generated-'));
+    for (const g of GENERATED) {
+      mkdirSync(dirname(join(root, g.path)), { recursive: true });
+      writeFileSync(join(root, g.path), g.render());
+    }
+    expect(staleFiles(root)).toEqual([]);
+    const [first, second] = GENERATED;
+    writeFileSync(join(root, first!.path), `${first!.render()}# edited by hand\n`);
+    if (second) rmSync(join(root, second.path));
+    expect(staleFiles(root).map((g) => g.path)).toEqual([first!.path, ...(second ? [second.path] : [])]);
+  });
+});
+
+describe('deploy/base/rbac.yaml', () => {
   it('grants no wildcard, no Secrets and nothing cluster-scoped', () => {
     const rbac = kustomizeBuild(BASE).filter((o) => o.apiVersion.startsWith('rbac.'));
     expect(rbac.map((o) => o.kind)).not.toContain('ClusterRole');
@@ -47,6 +67,54 @@ describe('deploy/base/rbac.yaml', () => {
     const text = JSON.stringify(rbac);
     expect(text).not.toContain('"*"');
     expect(text).not.toContain('secrets');
+  });
+});
+
+describe('the production build (tsconfig.build.json → dist/, the image)', () => {
+  it('compiles no simulator, demo or local-environment code, not even through an import', () => {
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(REPO_ROOT, 'tsconfig.build.json'),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => expect.fail(String(d.messageText)) },
+    )!;
+    // Every file reachable by an import counts, not only the included roots (the import graph is
+    // enough: type-checking the whole program would take seconds).
+    const ours = new Set<string>();
+    const pending = [...config.fileNames];
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      if (ours.has(file)) continue;
+      ours.add(file);
+      for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles)
+        if (fileName.startsWith('.')) pending.push(join(dirname(file), fileName.replace(/\.js$/, '.ts')));
+    }
+    expect(ours).toContain(join(REPO_ROOT, 'src', 'cli', 'main.ts'));
+    expect([...ours].filter((f) => f.startsWith(join(REPO_ROOT, 'src', 'local')))).toEqual([]);
+  });
+
+  it('is what the image builds and ships: dist/ only, from tsconfig.build.json', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    // From an empty dist/: a stale dist/local/ of an older build must not survive into the image.
+    const build = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts.build as string;
+    expect(build).toMatch(/rmSync\('dist'.*&& tsc -p tsconfig\.build\.json$/);
+    const copiedIntoRuntime = dockerfile
+      .slice(dockerfile.indexOf('AS runtime'))
+      .split('\n')
+      .filter((l) => l.startsWith('COPY'));
+    expect(copiedIntoRuntime.join('\n')).not.toMatch(/\bsrc\b/);
+  });
+});
+
+describe('the runtime', () => {
+  it('is one Node.js LTS for the image and for npm run test:lts, and package.json engines allow it', () => {
+    const lts = readFileSync(join(REPO_ROOT, 'hack', 'node', 'lts.version'), 'utf8').trim();
+    const major = lts.split('.')[0];
+    const image = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+    expect(image?.[1]).toBe(major);
+    // Node 20 is past its end of life (2026-04-30): never the image's release again.
+    expect(Number(major)).toBeGreaterThanOrEqual(22);
+    const engines = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).engines.node as string;
+    expect(engines.split('||').map((r) => r.trim())).toContain(`^${major}.0.0`);
   });
 });
 

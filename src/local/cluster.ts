@@ -3,7 +3,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { adminKubeconfig } from './kubeconfig.js';
-import { freePort, type Started, startDetached, stopProcess, waitUntilReady } from './processes.js';
+import {
+  freePort,
+  type Started,
+  startDetached,
+  stopProcess,
+  stopProcesses,
+  waitUntilReady,
+} from './processes.js';
 
 export interface RegionInfo {
   readonly kubeconfig: string;
@@ -17,7 +24,7 @@ export interface StartedRegion {
   readonly processes: Started[];
 }
 
-export interface RegionOptions {
+interface RegionOptions {
   /** Also run kube-controller-manager and kube-scheduler (Deployments get ReplicaSets and pods). */
   readonly controllers: boolean;
   /** Extra kube-apiserver flags (tests use this, e.g. to change the authorization mode). */
@@ -185,7 +192,7 @@ export async function startRegion(
     }
     return { info: { kubeconfig, server, token, caFile }, processes };
   } catch (err) {
-    for (const p of processes.reverse()) await stopProcess(p.pid);
+    await stopProcesses(processes.map((p) => p.pid));
     throw err;
   }
 }

@@ -1,7 +1,8 @@
 // `npm run demo`: three local regions with simulated GPU nodes, the local DynamoDB server, a
 // monitor per region (two in us-east-1, to show leader election), the example endpoints deployed
-// with the CLI, a canary, and the fleet's status until every region runs them. Ctrl-C tears it
-// all down. `--exit-when-ready` tears down as soon as everything runs (used by the demo test).
+// with the CLI, a canary, and the fleet's status until every region runs them; then it stays in
+// the foreground, watching the processes it started, until Ctrl-C (SIGINT) or SIGTERM, at any
+// point, tears it all down. `--exit-when-ready` tears down as soon as everything runs.
 import { spawn } from 'node:child_process';
 
 // The SDK warns on stderr that future releases need Node 22; the demo's output stays readable.
@@ -9,24 +10,28 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { aggregatePhase } from '../model/index.js';
 import { ensureTables, openStore } from '../store/index.js';
 import { repoRoot } from './binaries.js';
-import { defaultDir, down, trackProcess, up } from './env.js';
-import { freePort, startDetached } from './processes.js';
+import { defaultDir, down, trackedProcesses, trackProcess, up } from './env.js';
+import { freePort, startDetached, stillRunning } from './processes.js';
+import { LOCAL_REGIONS as REGIONS } from './regions.js';
 
-const REGIONS = ['us-east-1', 'eu-west-1', 'ap-northeast-1'];
 const cli = join(repoRoot, 'bin', 'inferctl.js');
 
 const { values } = parseArgs({
   options: {
     dir: { type: 'string', default: defaultDir },
+    'log-dir': { type: 'string' },
     'exit-when-ready': { type: 'boolean', default: false },
     'timeout-seconds': { type: 'string', default: '300' },
   },
 });
 const dir = values.dir!;
+// Outside `dir`, which the teardown removes: the monitors' logs are what explains a failed run.
+const logDir = values['log-dir'] ?? `${dir}-logs`;
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 function inferctl(env: NodeJS.ProcessEnv, args: string[], capture = false): Promise<string> {
@@ -46,12 +51,25 @@ function inferctl(env: NodeJS.ProcessEnv, args: string[], capture = false): Prom
   });
 }
 
+// Ctrl-C reaches every process of the terminal's foreground group: this one, npm and tsx above
+// it, a running `inferctl`; not the servers and monitors, which were started detached. So this
+// process must outlive the signal long enough to stop them.
+const interrupted = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    // A second Ctrl-C must not kill the teardown half-way: that is what leaves servers behind.
+    if (interrupted.signal.aborted) return say(`${signal}: already stopping, please wait`);
+    say(`\n${signal}: stopping`);
+    interrupted.abort(new Error(`interrupted by ${signal}`));
+  });
+
 async function main(): Promise<void> {
   const started = Date.now();
   say(
     'inferctl demo: starting three local regions (kube-apiserver, etcd, controllers, simulated GPU nodes) and DynamoDB',
   );
   const { env, envPath } = await up({ regions: REGIONS, dir, nodes: true });
+  interrupted.signal.throwIfAborted();
   const cliEnv = {
     DYNAMODB_ENDPOINT: env.dynamodb.endpoint,
     DYNAMODB_REGION: 'us-east-1',
@@ -60,7 +78,7 @@ async function main(): Promise<void> {
   await inferctl(cliEnv, ['init']);
 
   const monitors: { region: string; identity: string; health: number }[] = [];
-  mkdirSync(join(dir, 'monitors'), { recursive: true });
+  mkdirSync(logDir, { recursive: true });
   for (const region of REGIONS) {
     const replicas = region === 'us-east-1' ? 2 : 1;
     for (let i = 1; i <= replicas; i++) {
@@ -71,7 +89,7 @@ async function main(): Promise<void> {
         identity,
         process.execPath,
         [cli, 'monitor'],
-        join(dir, 'monitors', `${identity}.log`),
+        join(logDir, `${identity}.log`),
         {
           NODE_NO_WARNINGS: '1',
           REGION: region,
@@ -92,6 +110,7 @@ async function main(): Promise<void> {
   say(
     `monitors: ${monitors.map((m) => `${m.identity} (metrics http://127.0.0.1:${m.health}/metrics)`).join(', ')}`,
   );
+  say(`monitor logs: ${logDir}/<monitor>.log (kept after the demo stops)`);
 
   const { store, clients } = openStore({
     tables: { endpoints: 'gco-inference-endpoints', status: 'gco-inference-endpoint-status' },
@@ -104,10 +123,8 @@ async function main(): Promise<void> {
     const until = async (what: string, check: () => Promise<boolean>) => {
       while (!(await check())) {
         if (Date.now() > deadline)
-          throw new Error(
-            `demo: timed out waiting for ${what}; monitor logs are in ${join(dir, 'monitors')}`,
-          );
-        await new Promise((r) => setTimeout(r, 500));
+          throw new Error(`demo: timed out waiting for ${what}; monitor logs are in ${logDir}`);
+        await sleep(500, undefined, { signal: interrupted.signal });
       }
     };
     await until(
@@ -165,21 +182,41 @@ Try next (in another terminal):
   inferctl stop embeddings --yes && inferctl start embeddings
   inferctl render llama3-8b -r eu-west-1  # exactly what the monitor applies there
   inferctl delete mistral-neuron --yes
-Kubeconfigs and logs: ${envPath}, ${join(dir, 'monitors')}
+Kubeconfigs: ${envPath}; monitor logs: ${logDir}
 Press Ctrl-C to stop everything.`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await watchUntilInterrupted();
+}
+
+/**
+ * Stays in the foreground until Ctrl-C. The pending timer is what keeps Node running: a promise
+ * that only signal listeners settle holds nothing open, and Node would exit at once, leaving the
+ * detached servers behind. Meanwhile it says so when a process it started dies.
+ */
+async function watchUntilInterrupted(): Promise<void> {
+  const reported = new Set<number>();
+  while (!interrupted.signal.aborted) {
+    const processes = trackedProcesses(dir);
+    const running = new Set(stillRunning(processes.map((p) => p.pid)));
+    for (const p of processes)
+      if (!running.has(p.pid) && !reported.has(p.pid)) {
+        reported.add(p.pid);
+        say(`${p.name} (pid ${p.pid}) exited; its log: ${p.log}`);
+      }
+    await sleep(2000, undefined, { signal: interrupted.signal }).catch(() => {});
+  }
 }
 
 main()
   .catch((err: unknown) => {
-    say(`demo: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    // Interrupted while starting: the teardown below is the answer, not an error of its own.
+    if (interrupted.signal.aborted) process.exitCode = 130;
+    else {
+      say(`demo: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    }
   })
   .finally(async () => {
     say('tearing down…');
     await down(dir);
-    say('stopped.');
+    say(`stopped. Monitor logs: ${logDir}`);
   });

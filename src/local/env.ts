@@ -4,7 +4,14 @@ import { type Binaries, ensureBinaries, repoRoot } from './binaries.js';
 import { type RegionInfo, startRegion } from './cluster.js';
 import { startDynamo } from './dynamodb.js';
 import { prepareRegion } from './prepare.js';
-import { LocalEnvError, type Started, startDetached, stopProcess, waitUntilReady } from './processes.js';
+import {
+  LocalEnvError,
+  type Started,
+  startDetached,
+  stopProcess,
+  stopProcesses,
+  waitUntilReady,
+} from './processes.js';
 
 /** What `local up` prints the path of: everything a client needs to reach the local servers. */
 export interface LocalEnv {
@@ -17,7 +24,7 @@ interface State {
   readonly processes: Started[];
 }
 
-export interface UpOptions {
+interface UpOptions {
   readonly regions: readonly string[];
   readonly dir: string;
   /** Controller manager, scheduler and simulated GPU nodes, so pods get scheduled and become Ready. */
@@ -112,10 +119,8 @@ export async function down(dir: string): Promise<number> {
         `cannot read ${stateFile(dir)}; stop its processes by hand, then remove ${dir}`,
       );
     }
-    for (const p of [...state.processes].reverse()) {
-      await stopProcess(p.pid);
-      stopped++;
-    }
+    await stopProcesses(state.processes.map((p) => p.pid));
+    stopped = state.processes.length;
   }
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   return stopped;
@@ -125,6 +130,11 @@ export function readEnv(dir: string): LocalEnv {
   if (!existsSync(envFile(dir)))
     throw new LocalEnvError(`no local environment in ${dir}: run \`npm run local -- up\` first`);
   return JSON.parse(readFileSync(envFile(dir), 'utf8')) as LocalEnv;
+}
+
+/** The processes `up` (and trackProcess) recorded in `dir`, for a caller that watches them. */
+export function trackedProcesses(dir: string): readonly Started[] {
+  return (JSON.parse(readFileSync(stateFile(dir), 'utf8')) as State).processes;
 }
 
 /** Records a process started beside the environment (e.g. a demo's monitors) so `down` stops it too. */

@@ -1,6 +1,7 @@
 // `npm run local -- up|down|env`: the local multi-region environment (DESIGN.md §5).
 import { Command, Option } from 'commander';
 import { defaultDir, down, envFile, readEnv, up } from './env.js';
+import { LOCAL_REGIONS } from './regions.js';
 
 const program = new Command('local')
   .description('Local regions (kube-apiserver + etcd each) and one DynamoDB server, on loopback')
@@ -9,7 +10,7 @@ const program = new Command('local')
 program
   .command('up')
   .description('start (or restart) the local environment; prints the env JSON path last')
-  .option('--regions <list>', 'comma-separated region names', 'us-east-1,eu-west-1')
+  .option('--regions <list>', 'comma-separated region names', LOCAL_REGIONS.join(','))
   .option('--no-nodes', 'skip the controller manager, scheduler and simulated GPU nodes')
   .action(async (opts: { regions: string; nodes: boolean }) => {
     const dir = program.opts<{ dir: string }>().dir;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A server process started by `local up`, tracked by pid so `down` can stop it. */
@@ -61,7 +61,39 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export function logTail(path: string, lines = 25): string {
+/**
+ * Which of `pids` still run, themselves or any process of the group they lead. A detached child
+ * leads its own group, and what it starts (moto's workers, tsx's node) stays in that group.
+ * Zombies do not count: they are gone, only not yet reaped by whoever adopted them.
+ */
+export function stillRunning(pids: readonly number[]): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    // No /proc: ask the kernel (a zombie counts as running here).
+    return pids.filter((pid) => isAlive(-pid) || isAlive(pid));
+  }
+  const wanted = new Set(pids);
+  const found = new Set<number>();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state === 'Z') continue;
+    if (wanted.has(Number(entry))) found.add(Number(entry));
+    if (wanted.has(Number(pgrp))) found.add(Number(pgrp));
+  }
+  return pids.filter((pid) => found.has(pid));
+}
+
+function logTail(path: string, lines = 25): string {
   if (!existsSync(path)) return '(no log)';
   return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
@@ -92,25 +124,37 @@ export async function waitUntilReady(
   );
 }
 
-/** SIGTERM, then SIGKILL after a grace period; waits until the process is gone. */
-export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
-  const signalGroup = (signal: NodeJS.Signals) => {
+/**
+ * Stops detached children and everything they started: SIGTERM to every process group at once,
+ * SIGKILL to the groups still there after `graceMs`. Waits until every group is gone. All at once
+ * because the local servers hold only throwaway data: stopping them one after another, each with
+ * its own grace period, made `down` take a minute.
+ */
+export async function stopProcesses(pids: readonly number[], graceMs = 3000): Promise<void> {
+  const signalGroup = (pid: number, signal: NodeJS.Signals) => {
     try {
-      process.kill(-pid, signal); // detached children lead their own process group
+      process.kill(-pid, signal);
     } catch {
       try {
-        process.kill(pid, signal);
+        process.kill(pid, signal); // not a group leader (started without `detached`)
       } catch {
         /* already gone */
       }
     }
   };
-  if (!isAlive(pid)) return;
-  signalGroup('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (isAlive(pid)) {
-    signalGroup('SIGKILL');
-    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 20));
-  }
+  const running = () => stillRunning(pids);
+  const waitGone = async (until: number) => {
+    while (running().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  };
+  for (const pid of running()) signalGroup(pid, 'SIGTERM');
+  await waitGone(Date.now() + graceMs);
+  for (const pid of running()) signalGroup(pid, 'SIGKILL');
+  await waitGone(Date.now() + 5000);
+  const left = running();
+  if (left.length > 0)
+    throw new LocalEnvError(`process group(s) ${left.join(', ')} survived SIGKILL; stop them by hand`);
+}
+
+export function stopProcess(pid: number, graceMs?: number): Promise<void> {
+  return stopProcesses([pid], graceMs);
 }

@@ -51,7 +51,7 @@ function readyz(server: string, token: string, caFile: string): Promise<boolean>
   });
 }
 
-export interface StoppedApiserver {
+interface StoppedApiserver {
   /** Starts the apiserver again with the same command line; resolves once /readyz answers 200. */
   start(): Promise<Started>;
 }
@@ -80,11 +80,4 @@ export async function stopApiserver(dir: string, region: string): Promise<Stoppe
       return proc;
     },
   };
-}
-
-/** Stops `region`'s kube-apiserver, keeps it down for `downMs`, and starts it again. */
-export async function restartApiserver(dir: string, region: string, downMs: number): Promise<Started> {
-  const stopped = await stopApiserver(dir, region);
-  await new Promise((r) => setTimeout(r, downMs));
-  return stopped.start();
 }

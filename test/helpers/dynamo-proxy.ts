@@ -4,7 +4,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 
-export type ProxyMode =
+type ProxyMode =
   | { readonly kind: 'pass' }
   /** Every connection is reset at once, open keep-alive connections included. */
   | { readonly kind: 'down' }

@@ -29,9 +29,9 @@ export async function readyz(m: MonitorProcess): Promise<{ status: number; body:
 
 export async function waitLeader(m: MonitorProcess, timeoutMs = 60_000): Promise<void> {
   await waitFor(
+    `${m.identity} to lead`,
     async () => ((await metric(m, 'inferctl_leader')) === 1 ? true : undefined),
     timeoutMs,
-    `${m.identity} to lead`,
   );
 }
 
@@ -44,6 +44,7 @@ export async function waitAll(
   timeoutMs: number,
 ): Promise<Map<string, RegionStatus>> {
   return waitFor(
+    `${generations.size} endpoints to be ${state} in ${region}`,
     async () => {
       const all = (await store.listAllStatus()).filter((s) => s.region === region);
       const byName = new Map(all.map((s) => [s.endpointName, s]));
@@ -56,11 +57,10 @@ export async function waitAll(
       return byName;
     },
     timeoutMs,
-    `${generations.size} endpoints to be ${state} in ${region}`,
   );
 }
 
-export interface StatusWatcher {
+interface StatusWatcher {
   /** Complete samples taken. */
   readonly samples: number;
   readonly violations: string[];

@@ -7,7 +7,7 @@ import { type LocalEnvHandle, useLocalEnv } from './local-env.js';
 import { type MonitorProcess, startMonitor } from './monitor.js';
 import { freshStore, type TestStore } from './store.js';
 
-export interface Fleet {
+interface Fleet {
   readonly handle: LocalEnvHandle;
   /** Filled in by beforeAll. */
   ts: TestStore;

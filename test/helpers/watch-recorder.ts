@@ -5,7 +5,7 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { KubeClient } from '../../src/kube/index.js';
 import { ANNOTATION_SPEC_HASH } from '../../src/model/index.js';
 
-export interface RecordedEvent {
+interface RecordedEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly name: string;
   readonly resourceVersion: string;

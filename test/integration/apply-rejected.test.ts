@@ -74,6 +74,7 @@ beforeAll(async () => {
     },
   };
   await waitFor(
+    'the admission policy to refuse a quarantined image',
     async () => {
       const path = await c.client.pathFor({ kind: 'Deployment', namespace: 'default', name: '' }, false);
       const refused = await c.client
@@ -90,7 +91,6 @@ beforeAll(async () => {
       return refused ? true : undefined;
     },
     30_000,
-    'the admission policy to refuse a quarantined image',
   );
 }, 60_000);
 
@@ -108,12 +108,12 @@ describe('an apply the API server refuses', () => {
       namespace: 'gco-inference',
     });
     const s = await waitFor(
+      'the endpoint to be Stalled',
       async () => {
         const st = await statusOf('refused');
         return stalled(st) ? st : undefined;
       },
       60_000,
-      'the endpoint to be Stalled',
     );
     expect(s.state).toBe('error');
     expect(stalled(s)?.reason).toBe('ApplyRejected');
@@ -129,12 +129,12 @@ describe('an apply the API server refuses', () => {
       parseSpecOrThrow({ image: 'vllm/vllm-openai:v0.9.0' }),
     );
     const fixed = await waitFor(
+      'the fixed endpoint to run',
       async () => {
         const st = await statusOf('refused');
         return st?.state === 'running' && st.observedGeneration === rec.generation ? st : undefined;
       },
       60_000,
-      'the fixed endpoint to run',
     );
     expect(stalled(fixed)).toBeUndefined();
   });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listSchema, regionsSchema, statusSchema } from '../../src/cli/views.js';
 import { type DynamoStore, ensureTables, openStore, type StoreClients } from '../../src/store/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
-import { eventually } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
 import { cliRunner, golden, NOW, putHeartbeat, status } from './cli-support.js';
 
 const handle = useLocalEnv({ regions: [] });
@@ -274,7 +274,7 @@ describe('one state model, typed output', () => {
 describe('waiting that knows', () => {
   test('--wait fails fast on a stalled region even at an older observed generation', async () => {
     const run = cli('deploy forbidden -i img:1 -r us-east-1 --wait --timeout 60s');
-    await eventually('forbidden created', () => store.getEndpoint('forbidden'));
+    await waitFor('forbidden created', () => store.getEndpoint('forbidden'));
     await store.putStatusIfChanged(
       status('forbidden', 'us-east-1', {
         state: 'error',
@@ -321,12 +321,12 @@ describe('waiting that knows', () => {
     const run = cli('canary bird -i img:2 --weight 20 --wait --timeout 30s', {
       onStderr: (all) => (progress = all),
     });
-    await eventually('generation 2', async () => ((await generationOf('bird')) === 2 ? true : undefined));
+    await waitFor('generation 2', async () => ((await generationOf('bird')) === 2 ? true : undefined));
     await store.putStatusIfChanged(
       status('bird', 'us-east-1', { observedGeneration: 2, canaryReady: 0, canaryWeight: 20 }),
     );
     // The primary is ready at generation 2; the wait goes on for the canary.
-    await eventually('canary pending', () => (progress.includes('canary 0/1 ready') ? true : undefined));
+    await waitFor('canary pending', () => (progress.includes('canary 0/1 ready') ? true : undefined));
     await store.putStatusIfChanged(
       status('bird', 'us-east-1', { observedGeneration: 2, canaryReady: 1, canaryWeight: 20 }),
     );
@@ -341,9 +341,9 @@ describe('waiting that knows', () => {
     const draws = () => (seen.match(/^Endpoint:/gm) ?? []).length;
     let seen = '';
     const run = cli('status bird --watch', { signal: ac.signal, onStdout: (all) => (seen = all) });
-    await eventually('first draw', () => (draws() === 1 ? true : undefined));
+    await waitFor('first draw', () => (draws() === 1 ? true : undefined));
     await putHeartbeat(clients, tables, { region: 'us-east-1', identity: 'mon-a-1', ageMs: 600_000 });
-    await eventually('redrawn as stale', () => (/us-east-1 +stale +stale/.test(seen) ? true : undefined));
+    await waitFor('redrawn as stale', () => (/us-east-1 +stale +stale/.test(seen) ? true : undefined));
     expect(draws()).toBe(2);
     ac.abort();
     const r = await run;

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type DynamoStore, openStore, type StoreClients } from '../../src/store/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
-import { eventually } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
 import { cliRunner, golden, NOW, type Run, status } from './cli-support.js';
 
 const handle = useLocalEnv({ regions: [] });
@@ -266,7 +266,7 @@ describe('changing endpoints', () => {
 describe('--wait', () => {
   test('succeeds when every target region reports the generation and ready', async () => {
     const run = cli('deploy waiter -i img:1 -r us-east-1 -r eu-west-1 --wait --timeout 30s');
-    await eventually('waiter created', () => store.getEndpoint('waiter'));
+    await waitFor('waiter created', () => store.getEndpoint('waiter'));
     await store.putStatusIfChanged(status('waiter', 'us-east-1'));
     await store.putStatusIfChanged(status('waiter', 'eu-west-1', { state: 'creating', replicasReady: 0 }));
     await store.putStatusIfChanged(status('waiter', 'eu-west-1', { lastTransition: 'x' }));
@@ -277,7 +277,7 @@ describe('--wait', () => {
 
   test('fails with the region error at the new generation', async () => {
     const run = cli('scale waiter --replicas 2 --wait --timeout 30s');
-    await eventually('generation 2', async () =>
+    await waitFor('generation 2', async () =>
       (await store.getEndpoint('waiter'))?.generation === 2 ? true : undefined,
     );
     await store.putStatusIfChanged(

@@ -1,33 +1,27 @@
-// The README's first command, end to end: `npm run demo` brings up three regions, deploys the
-// examples and a canary, waits until every region runs them, and (with --exit-when-ready) tears
-// everything down again.
+// The README's first command, the way a person runs it: `npm run demo` in the foreground brings up
+// three regions, deploys the examples and a canary, waits until every region runs them, and stays
+// until Ctrl-C; Ctrl-C (SIGINT to the terminal's foreground process group) then stops every
+// process it started.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
+import { stillRunning } from '../../src/local/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
-test('the demo reaches "every endpoint running in every target region" and cleans up after itself', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'inferctl-demo-')), 'local');
+test('npm run demo runs every example everywhere, stays in the foreground, and Ctrl-C leaves no process behind', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'inferctl-demo-'));
+  const dir = join(base, 'local');
+  const logDir = join(base, 'logs');
+  // detached: its own process group, as a shell gives a foreground job, so the test can signal
+  // the whole group the way a terminal's Ctrl-C does.
   const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'src', 'local', 'demo.ts'),
-      '--dir',
-      dir,
-      '--exit-when-ready',
-      '--timeout-seconds',
-      '240',
-    ],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, NODE_NO_WARNINGS: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    'npm',
+    ['run', '--silent', 'demo', '--', '--dir', dir, '--log-dir', logDir, '--timeout-seconds', '240'],
+    { cwd: repoRoot, detached: true, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
   let stderr = '';
@@ -37,14 +31,65 @@ test('the demo reaches "every endpoint running in every target region" and clean
   child.stderr.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  expect(code, stderr.slice(-3000)).toBe(0);
-  expect(stderr).toContain('all endpoints running in every target region');
-  // The last table the demo printed shows every example endpoint running.
-  const lastTable = stdout.slice(stdout.lastIndexOf('NAME'));
-  for (const name of ['embeddings', 'llama3-8b', 'mistral-neuron', 'qwen-tgi']) {
-    expect(lastTable).toMatch(new RegExp(`${name}\\s+\\S+\\s+running`));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const unlessExited = <T>(waiting: Promise<T>) =>
+    Promise.race([
+      waiting,
+      exited.then(({ code, signal }) => {
+        throw new Error(`the demo exited (${code ?? signal}) too early:\n${stderr.slice(-3000)}`);
+      }),
+    ]);
+
+  try {
+    await unlessExited(
+      waitFor(
+        'the demo to say it is ready',
+        () => stderr.includes('Press Ctrl-C to stop everything.'),
+        330_000,
+      ),
+    );
+    expect(stderr).toContain('all endpoints running in every target region');
+    expect(stderr).toContain(`monitor logs: ${logDir}`);
+    // The last table the demo printed shows every example endpoint running.
+    const lastTable = stdout.slice(stdout.lastIndexOf('NAME'));
+    for (const name of ['embeddings', 'llama3-8b', 'mistral-neuron', 'qwen-tgi'])
+      expect(lastTable).toMatch(new RegExp(`${name}\\s+\\S+\\s+running`));
+
+    const started = (
+      JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
+        processes: { name: string; pid: number }[];
+      }
+    ).processes;
+    const monitors = started.filter((p) => p.name.startsWith('monitor-'));
+    expect(monitors).toHaveLength(4);
+    expect(readdirSync(logDir).sort()).toEqual(monitors.map((m) => `${m.name}.log`).sort());
+
+    // Still in the foreground, watching what it started: a monitor that dies is reported.
+    const victim = monitors[monitors.length - 1]!;
+    process.kill(-victim.pid, 'SIGKILL');
+    await unlessExited(
+      waitFor(`the demo to report that ${victim.name} exited`, () =>
+        stderr.includes(`${victim.name} (pid ${victim.pid}) exited`),
+      ),
+    );
+
+    process.kill(-child.pid!, 'SIGINT');
+    // The demo exits 0; npm, having waited for it, then ends itself by the signal it got, as a
+    // shell expects of a job stopped with Ctrl-C.
+    expect(await exited).toEqual({ code: null, signal: 'SIGINT' });
+    expect(stderr).toContain('tearing down');
+    expect(stderr).toContain('stopped.');
+    // Every server, simulator and monitor, each with its process group, and the demo's own group.
+    expect(stillRunning([...started.map((p) => p.pid), child.pid!])).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(logDir)).toHaveLength(monitors.length);
+  } finally {
+    // A failed assertion above must not leave the demo's servers behind.
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(-child.pid!, 'SIGINT');
+      await exited;
+    }
   }
-  expect(stderr).toContain('stopped.');
-  expect(existsSync(dir)).toBe(false);
-}, 360_000);
+}, 420_000);

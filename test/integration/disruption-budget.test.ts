@@ -28,13 +28,13 @@ const budget = async (name: string) => (await c.read('PodDisruptionBudget', name
 /** Waits until the budget's maxUnavailable is `want` (undefined: until there is no budget). */
 async function budgetBecomes(name: string, want: number | string | undefined, what: string): Promise<void> {
   await waitFor(
+    what,
     async () => {
       const b = await budget(name);
       if (want === undefined) return b === undefined ? true : undefined;
       return b?.spec.maxUnavailable === want ? true : undefined;
     },
     60_000,
-    what,
   );
 }
 
@@ -66,9 +66,9 @@ describe('PodDisruptionBudget', () => {
       namespace: 'gco-inference',
     });
     await waitFor(
+      'single deployed',
       async () => ((await c.read('Deployment', 'single')) ? true : undefined),
       60_000,
-      'single deployed',
     );
     expect(await budget('single')).toBeUndefined();
   });
@@ -98,9 +98,9 @@ describe('PodDisruptionBudget', () => {
     await budgetBecomes('pdb', 1, 'the budget back after start');
     await ts.store.setDesiredState('pdb', rec.generation, 'deleted');
     await waitFor(
+      'item purged',
       async () => ((await ts.store.getEndpoint('pdb')) ? undefined : true),
       60_000,
-      'item purged',
     );
     expect(await budget('pdb')).toBeUndefined();
   });

@@ -103,6 +103,7 @@ test(`kube-apiserver down ${OUTAGE_MS / 1000} s with an etcd compaction: the mon
   // First the monitor's own part: the cluster holds what changed during the outage.
   const c = cluster(handle.env.regions[A]!.kubeconfig);
   await waitFor(
+    'the changes made during the outage applied',
     async () => {
       const d = (await c.read('Deployment', 'api-0')) as unknown as {
         spec: { template: { spec: { containers: { image: string }[] } } };
@@ -114,7 +115,6 @@ test(`kube-apiserver down ${OUTAGE_MS / 1000} s with an etcd compaction: the mon
       return applied ? true : undefined;
     },
     60_000,
-    'the changes made during the outage applied',
   );
   const appliedMs = Date.now() - back;
   // Then the pods, which is kube-controller-manager's part and takes far longer: its informers sit
@@ -123,9 +123,9 @@ test(`kube-apiserver down ${OUTAGE_MS / 1000} s with an etcd compaction: the mon
   // written version" and backs off per key (5 ms doubling). Observed: 51-96 s after the restart.
   await waitAll(ts.store, A, generations, 'running', 240_000);
   await waitFor(
+    'api-1 deleted and purged',
     async () => ((await ts.store.getEndpoint('api-1')) ? undefined : true),
     60_000,
-    'api-1 deleted and purged',
   );
   console.log(
     `apiserver back: changes applied ${appliedMs} ms and running ${Date.now() - back} ms after restart; ${errorsDuringOutage} reconcile errors during the outage`,
@@ -139,14 +139,14 @@ test(`kube-apiserver down ${OUTAGE_MS / 1000} s with an etcd compaction: the mon
   // And the caches are live again: a hand edit is reverted, which needs the watch to deliver it.
   await c.patch('Deployment', 'api-2', { spec: { replicas: 4 } });
   await waitFor(
+    'hand edit reverted after the restart',
     async () => {
       const dep = (await c.read('Deployment', 'api-2')) as unknown as { spec: { replicas: number } };
       return dep.spec.replicas === 1 ? true : undefined;
     },
     30_000,
-    'hand edit reverted after the restart',
   );
-  await waitFor(async () => ((await readyz(monitor)).status === 200 ? true : undefined), 30_000, 'ready');
+  await waitFor('ready', async () => ((await readyz(monitor)).status === 200 ? true : undefined), 30_000);
   expect(monitor.child.pid).toBe(pid);
   expect(monitor.child.exitCode).toBeNull();
   await statuses.stop();

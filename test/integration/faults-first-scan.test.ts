@@ -58,21 +58,21 @@ test('a leader whose scans of the endpoints table all fail deletes nothing, even
   });
   const first = await start('first-scan-1', handle.env.dynamodb.endpoint);
   await waitLeader(first);
-  await waitFor(async () => c.read('Deployment', 'keep-me'), 60_000, 'the Deployment created');
+  await waitFor('the Deployment created', async () => c.read('Deployment', 'keep-me'), 60_000);
   await first.stop();
 
   proxy.setMode({ kind: 'throttle', fraction: 1, only: { operation: 'Scan', table: ts.tables.endpoints } });
   const second = await start('first-scan-2', proxy.endpoint);
   await waitLeader(second);
-  await waitFor(async () => (failedScans(second) >= 1 ? true : undefined), 60_000, 'a failed scan');
+  await waitFor('a failed scan', async () => (failedScans(second) >= 1 ? true : undefined), 60_000);
   // A change in the cluster queues the endpoint at once (a hand edit the monitor would revert).
   await c.patch('Deployment', 'keep-me', { spec: { replicas: 3 } });
   // Two more resync periods, each failing its scan and queueing every endpoint it knows of.
   const seen = failedScans(second);
   await waitFor(
+    'two more failed scans',
     async () => (failedScans(second) >= seen + 2 ? true : undefined),
     60_000,
-    'two more failed scans',
   );
   expect(await c.read('Deployment', 'keep-me')).toBeDefined();
   expect(await c.read('Service', 'keep-me')).toBeDefined();
@@ -80,6 +80,7 @@ test('a leader whose scans of the endpoints table all fail deletes nothing, even
 
   proxy.setMode({ kind: 'pass' });
   await waitFor(
+    'the hand edit reverted once a scan succeeded',
     async () => {
       const d = (await c.read('Deployment', 'keep-me')) as unknown as
         | { spec: { replicas: number } }
@@ -87,7 +88,6 @@ test('a leader whose scans of the endpoints table all fail deletes nothing, even
       return d?.spec.replicas === 1 ? true : undefined;
     },
     60_000,
-    'the hand edit reverted once a scan succeeded',
   );
   expect(readFileSync(second.log, 'utf8')).not.toMatch(/"outcome":"deleted"/);
 }, 240_000);

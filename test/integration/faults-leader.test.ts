@@ -96,9 +96,9 @@ test('kill -9 of the leader mid-batch: the standby takes over within the lease, 
   for (const name of first) await update(name);
   // Mid-way: the leader has started on the first half (one Deployment already rewritten).
   await waitFor(
+    'the leader to start on the batch',
     async () => (deployments.events.some((e) => e.hash === hashes.get(e.name)?.[1]) ? true : undefined),
     30_000,
-    'the leader to start on the batch',
   );
   const killedAt = Date.now();
   await leader.stop('SIGKILL');
@@ -114,9 +114,9 @@ test('kill -9 of the leader mid-batch: the standby takes over within the lease, 
   // write would be seen by the recorders.
   const runs = await metricSum(standby, 'inferctl_reconcile_total');
   await waitFor(
+    'one more full resync',
     async () => ((await metricSum(standby, 'inferctl_reconcile_total')) >= runs + N ? true : undefined),
     30_000,
-    'one more full resync',
   );
   await statuses.stop();
   deployments.stop();

@@ -63,9 +63,9 @@ const ready = () =>
   Promise.all(
     monitors.map((m) =>
       waitFor(
+        `${m.identity} /readyz 200`,
         async () => ((await readyz(m)).status === 200 ? true : undefined),
         60_000,
-        `${m.identity} /readyz 200`,
       ),
     ),
   );
@@ -76,12 +76,12 @@ async function notReadyWithin(periodMs: number, what: string): Promise<string[]>
   return Promise.all(
     monitors.map(async (m) => {
       const r = await waitFor(
+        `${m.identity} /readyz to fail within one probe period (${periodMs} ms) after ${what}`,
         async () => {
           const res = await readyz(m);
           return res.status === 503 ? res : undefined;
         },
         periodMs,
-        `${m.identity} /readyz to fail within one probe period (${periodMs} ms) after ${what}`,
       );
       console.log(`${what}: ${m.identity} /readyz 503 after ${Date.now() - since} ms`);
       return r.body;

@@ -80,12 +80,12 @@ test('a region down while an endpoint leaves its targets and another is purged: 
   rec = await ts.store.requireEndpoint('rd-gone');
   rec = await ts.store.setDesiredState('rd-gone', rec.generation, 'deleted');
   await waitFor(
+    'rd-gone deleted in A',
     async () => {
       const s = (await ts.store.listStatus('rd-gone')).find((x) => x.region === A);
       return s?.state === 'deleted' ? true : undefined;
     },
     60_000,
-    'rd-gone deleted in A',
   );
   // B cannot report, so the item is not purged by itself; an operator purges it.
   expect(await ts.store.getEndpoint('rd-gone')).toBeDefined();
@@ -108,16 +108,16 @@ test('a region down while an endpoint leaves its targets and another is purged: 
   await waitAll(ts.store, B, new Map([['rd-keep', keepGeneration]]), 'running', 90_000);
   await waitAll(ts.store, B, new Map([['rd-shrink', shrinkGeneration]]), 'deleted', 60_000);
   await waitFor(
+    'every rd-gone status item removed',
     async () => ((await ts.store.listStatus('rd-gone')).length === 0 ? true : undefined),
     60_000,
-    'every rd-gone status item removed',
   );
   for (const kind of ['Deployment', 'Service']) {
     for (const name of ['rd-shrink', 'rd-gone']) {
       await waitFor(
+        `${kind} ${name} removed from ${B}`,
         async () => ((await uid(B, kind, name)) ? undefined : true),
         30_000,
-        `${kind} ${name} removed from ${B}`,
       );
     }
   }

@@ -113,12 +113,12 @@ describe('store faults', () => {
     const downAt = Date.now();
     const resetBefore = proxy.counts.reset;
     const notReady = await waitFor(
+      '/readyz to report not ready',
       async () => {
         const r = await readyz(monitor);
         return r.status === 503 ? r : undefined;
       },
       OUTAGE_MS,
-      '/readyz to report not ready',
     );
     expect(notReady.body).toMatch(/store unavailable/);
     // A change made while the monitor cannot read it (written straight to the server).
@@ -135,9 +135,9 @@ describe('store faults', () => {
     const back = Date.now();
     await waitAll(ts.store, A, generations, 'running', 60_000);
     await waitFor(
+      'ready again',
       async () => ((await readyz(monitor)).status === 200 ? true : undefined),
       60_000,
-      'ready again',
     );
     console.log(`store back: converged and ready ${Date.now() - back} ms after the proxy returned`);
     await statuses.stop();
@@ -157,9 +157,9 @@ describe('store faults', () => {
     await waitAll(ts.store, A, generations, 'running', 90_000);
     // Stay throttled across at least two full resyncs (a failed scan must delete nothing).
     await waitFor(
+      'at least 40 throttled calls',
       async () => (proxy.counts.throttled - throttledBefore >= 40 ? true : undefined),
       60_000,
-      'at least 40 throttled calls',
     );
     await waitAll(ts.store, A, generations, 'running', 30_000);
     const throttled = proxy.counts.throttled - throttledBefore;

@@ -5,7 +5,8 @@ import { type StatusView, statusSchema } from '../../src/cli/views.js';
 import { openStore, type StoreClients } from '../../src/store/index.js';
 import type { ClusterHandle } from '../helpers/cluster.js';
 import { useFleet } from '../helpers/fleet.js';
-import { eventually, type TestStore } from '../helpers/store.js';
+import type { TestStore } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
 
 const A = 'us-east-1';
 const B = 'eu-west-1';
@@ -70,7 +71,7 @@ const WAIT = ['--wait', '--timeout', '3m'];
 describe('an endpoint through its whole life, in two regions, from the CLI', () => {
   test('deploy --wait: running in both regions', async () => {
     // As in the README tour: the CLI only targets regions whose monitor has reported.
-    await eventually('both monitors to heartbeat', async () =>
+    await waitFor('both monitors to heartbeat', async () =>
       (await ts.store.listRegions()).filter((h) => h.alive).length === 2 ? true : undefined,
     );
     await ok('deploy', 'shop', '-i', 'vllm/vllm-openai:v0.9.0', '--replicas', '2', '-r', A, '-r', B, ...WAIT);

@@ -20,7 +20,8 @@ import {
 import { ensureBinaries } from '../../src/local/binaries.js';
 import { type StartedRegion, startRegion } from '../../src/local/cluster.js';
 import { stopProcess } from '../../src/local/processes.js';
-import { createNamespace, until } from './kube-support.js';
+import { waitFor } from '../helpers/wait.js';
+import { createNamespace } from './kube-support.js';
 
 let dir = '';
 let region: StartedRegion | undefined;
@@ -98,7 +99,7 @@ describe('KubeCaches after the resourceVersion expired', () => {
       // Cut the watch and hold the reflector while things change and etcd forgets the past.
       gate = { promise: new Promise<void>((r) => (release = r)), parked: false };
       caches.breakWatches();
-      await until('the reflector parked', () => gate!.parked);
+      await waitFor('the reflector parked', () => gate!.parked);
       await exec.delete({ kind: 'Service', namespace: 'expiry', name: 'doomed' });
       await exec.apply(svc('born'));
       await exec.apply(svc('keep', 9000));
@@ -107,7 +108,7 @@ describe('KubeCaches after the resourceVersion expired', () => {
       gate = undefined;
       release();
 
-      await until(
+      await waitFor(
         'the cache converged through a relist',
         () => caches.endpoints().sort().join() === 'born,keep',
       );
@@ -122,7 +123,7 @@ describe('KubeCaches after the resourceVersion expired', () => {
 
       // And it keeps watching after the relist.
       await exec.apply(svc('later'));
-      await until('a change after the relist', () => caches.byEndpoint('later').length === 1);
+      await waitFor('a change after the relist', () => caches.byEndpoint('later').length === 1);
     } finally {
       await caches.stop();
     }

@@ -9,7 +9,8 @@ import {
   WATCHED_KINDS,
 } from '../../src/kube/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
-import { createNamespace, kubeConfigFor, until } from './kube-support.js';
+import { waitFor } from '../helpers/wait.js';
+import { createNamespace, kubeConfigFor } from './kube-support.js';
 
 const handle = useLocalEnv({ regions: ['test-1'] });
 const namespaces = ['cache-a', 'cache-b'];
@@ -136,7 +137,7 @@ describe('KubeCaches', () => {
     await exec.apply(service('unlabelled', 'cache-b', undefined));
     await exec.apply(service('outside', 'elsewhere', 'outside'));
 
-    await until('five llm objects', () => caches.byEndpoint('llm').length === 5);
+    await waitFor('five llm objects', () => caches.byEndpoint('llm').length === 5);
     expect(names(caches.byEndpoint('llm'))).toEqual([
       'Deployment/cache-a/llm',
       'HorizontalPodAutoscaler/cache-a/llm',
@@ -144,7 +145,7 @@ describe('KubeCaches', () => {
       'PodDisruptionBudget/cache-a/llm',
       'Service/cache-a/llm',
     ]);
-    await until('the other endpoint', () => caches.byEndpoint('other').length === 1);
+    await waitFor('the other endpoint', () => caches.byEndpoint('other').length === 1);
     expect(caches.byEndpoint('outside')).toEqual([]);
     expect(caches.all().some((o) => o.metadata.name === 'unlabelled')).toBe(false);
     expect(changes).toContain('llm');
@@ -160,7 +161,7 @@ describe('KubeCaches', () => {
 
     changes.length = 0;
     const updated = await exec.apply(deployment('llm', 'cache-a', 'llm', 'vllm:2'));
-    await until(
+    await waitFor(
       'the update',
       () =>
         caches.get('Deployment', 'cache-a', 'llm')?.metadata.resourceVersion ===
@@ -171,7 +172,7 @@ describe('KubeCaches', () => {
     expect(caches.get('Deployment', 'cache-a', 'llm')?.metadata).not.toHaveProperty('managedFields');
 
     await exec.delete({ kind: 'HorizontalPodAutoscaler', namespace: 'cache-a', name: 'llm' });
-    await until('the delete', () => caches.byEndpoint('llm').length === 4);
+    await waitFor('the delete', () => caches.byEndpoint('llm').length === 4);
     expect(caches.get('HorizontalPodAutoscaler', 'cache-a', 'llm')).toBeUndefined();
     expect(caches.endpoints().sort()).toEqual(['early', 'llm', 'other']);
   });
@@ -179,9 +180,9 @@ describe('KubeCaches', () => {
   it('moves an object between endpoints when its endpoint label changes, notifying both', async () => {
     changes.length = 0;
     await exec.apply(service('movable', 'cache-b', 'first'));
-    await until('first', () => caches.byEndpoint('first').length === 1);
+    await waitFor('first', () => caches.byEndpoint('first').length === 1);
     await exec.apply(service('movable', 'cache-b', 'second'));
-    await until('second', () => caches.byEndpoint('second').length === 1);
+    await waitFor('second', () => caches.byEndpoint('second').length === 1);
     expect(caches.byEndpoint('first')).toEqual([]);
     expect(changes).toEqual(expect.arrayContaining(['first', 'second']));
   });
@@ -191,7 +192,7 @@ describe('KubeCaches', () => {
     let release!: () => void;
     gate = { promise: new Promise<void>((r) => (release = r)), release: () => release(), parked: new Set() };
     caches.breakWatches();
-    await until(
+    await waitFor(
       'every reflector parked',
       () => gate!.parked.size === namespaces.length * WATCHED_KINDS.length,
     );
@@ -204,7 +205,7 @@ describe('KubeCaches', () => {
     gate.release();
     gate = undefined;
 
-    await until('the changes made while disconnected', () => {
+    await waitFor('the changes made while disconnected', () => {
       const svc = caches.get('Service', 'cache-a', 'llm') as
         | { spec?: { ports?: Array<{ targetPort?: number }> } }
         | undefined;

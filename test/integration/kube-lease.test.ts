@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, KubeExecutor, LeaderElector, renderMonitorRbac } from '../../src/kube/index.js';
 import { LEASE_NAME } from '../../src/model/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
-import { createNamespace, kubeConfigAs, kubeConfigFor, until } from './kube-support.js';
+import { waitFor } from '../helpers/wait.js';
+import { createNamespace, kubeConfigAs, kubeConfigFor } from './kube-support.js';
 
 const handle = useLocalEnv({ regions: ['test-1'] });
 const ns = 'monitor';
@@ -60,12 +61,12 @@ describe('LeaderElector', () => {
     }, 20);
     try {
       a.start();
-      await until('a leads', () => a.isLeader());
+      await waitFor('a leads', () => a.isLeader());
       b.start();
-      await until('b sees a as the holder', () => b.leader() === 'monitor-a');
+      await waitFor('b sees a as the holder', () => b.leader() === 'monitor-a');
       // Several renew periods later, still exactly one leader.
       const deadline = Date.now() + 2 * timing.leaseDurationMs;
-      await until('two lease durations pass', () => Date.now() > deadline, 10_000);
+      await waitFor('two lease durations pass', () => Date.now() > deadline, 10_000);
       expect(a.isLeader()).toBe(true);
       expect(b.isLeader()).toBe(false);
       expect(() => b.guard('apply', { kind: 'Deployment', namespace: 'x', name: 'y' })).toThrow(
@@ -76,7 +77,7 @@ describe('LeaderElector', () => {
       // Partition a from the lease: revoke its RoleBinding. Its renewals now fail with 403.
       const lostAt = Date.now();
       await admin.delete({ kind: 'RoleBinding', namespace: ns, name: 'monitor-a-leader-election' });
-      await until('b takes over', () => b.isLeader(), 20_000);
+      await waitFor('b takes over', () => b.isLeader(), 20_000);
       const aStopped = marks.find((m) => m.who === 'monitor-a' && m.what === 'stopped');
       const bStarted = marks.find((m) => m.who === 'monitor-b' && m.what === 'started');
       expect(aStopped).toBeDefined();
@@ -108,13 +109,13 @@ describe('LeaderElector', () => {
     const d = await elector('monitor-d', marks, 'release-test');
     try {
       c.start();
-      await until('c leads', () => c.isLeader());
+      await waitFor('c leads', () => c.isLeader());
       d.start();
-      await until('d sees c', () => d.leader() === 'monitor-c');
+      await waitFor('d sees c', () => d.leader() === 'monitor-c');
       const stoppedAt = Date.now();
       await c.stop();
       expect(marks.at(-1)).toMatchObject({ who: 'monitor-c', what: 'stopped' });
-      await until('d leads', () => d.isLeader(), 10_000);
+      await waitFor('d leads', () => d.isLeader(), 10_000);
       // Well under leaseDuration: the released lease (empty holder) is free at once.
       expect(Date.now() - stoppedAt).toBeLessThan(timing.leaseDurationMs);
       const lease = (await admin.read({ kind: 'Lease', namespace: ns, name: 'release-test' })) as {
@@ -138,10 +139,10 @@ describe('LeaderElector', () => {
       (await raw.send({ method: 'GET', path: await raw.pathFor(ref), verb: 'get' })).body as LeaseBody;
     try {
       c.start();
-      await until('c leads', () => c.isLeader());
+      await waitFor('c leads', () => c.isLeader());
       // Another candidate takes the lease over (an update at the current resourceVersion; a
       // renewal by c in between makes it 409, so try again).
-      await until('the lease to be taken over', async () => {
+      await waitFor('the lease to be taken over', async () => {
         const current = await read();
         await raw.send({
           method: 'PUT',

@@ -11,7 +11,8 @@ import {
   renderMonitorRbac,
 } from '../../src/kube/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
-import { createNamespace, kubeConfigAs, kubeConfigFor, until } from './kube-support.js';
+import { waitFor } from '../helpers/wait.js';
+import { createNamespace, kubeConfigAs, kubeConfigFor } from './kube-support.js';
 
 const handle = useLocalEnv({ regions: ['test-1'] });
 const monitorNs = 'gco-system';
@@ -84,19 +85,19 @@ describe('the monitor RBAC rendered from the permission table', () => {
     elector.start();
     caches.start();
     try {
-      await until('leading', () => elector.isLeader());
+      await waitFor('leading', () => elector.isLeader());
       await caches.synced();
       for (const ns of allowed) {
         for (const o of objects(`ep-${ns}`, ns)) expect((await exec.apply(o)).outcome).toBe('created');
         for (const o of objects(`ep-${ns}`, ns)) expect((await exec.apply(o)).outcome).toBe('unchanged');
       }
-      await until('cached', () => caches.all().length === allowed.length * objects('x', 'x').length);
+      await waitFor('cached', () => caches.all().length === allowed.length * objects('x', 'x').length);
       for (const o of objects('ep-team-a', 'team-a')) {
         expect(
           (await exec.delete({ kind: o.kind, namespace: 'team-a', name: o.metadata.name })).outcome,
         ).toBe('deleted');
       }
-      await until('deletes cached', () => caches.byEndpoint('ep-team-a').length === 0);
+      await waitFor('deletes cached', () => caches.byEndpoint('ep-team-a').length === 0);
       expect(caches.stats().errors).toBe(0);
     } finally {
       await caches.stop();

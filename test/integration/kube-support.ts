@@ -1,4 +1,4 @@
-// Shared by the kube-*.test.ts files: a kubeconfig for the test region and polling with a deadline.
+// Shared by the kube-*.test.ts files: a kubeconfig for the test region, namespaces, ServiceAccount logins.
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { LocalEnvHandle } from '../helpers/local-env.js';
 
@@ -6,27 +6,6 @@ export function kubeConfigFor(handle: LocalEnvHandle, region = 'test-1'): KubeCo
   const kc = new KubeConfig();
   kc.loadFromFile(handle.env.regions[region]!.kubeconfig);
   return kc;
-}
-
-/** Polls `fn` until it returns something other than undefined/false, or fails after the deadline. */
-export async function until<T>(
-  what: string,
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export async function createNamespace(kc: KubeConfig, name: string): Promise<void> {

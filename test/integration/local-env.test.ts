@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment, VersionApi } from '@kubernetes/client-node';
 import { describe, expect, test } from 'vitest';
 import { down, type LocalEnv, up } from '../../src/local/env.js';
 import { isAlive } from '../../src/local/processes.js';
@@ -12,7 +12,11 @@ const handle = useLocalEnv({ regions: ['sim-1'], nodes: true });
 function clients(env: LocalEnv) {
   const kc = new KubeConfig();
   kc.loadFromFile(env.regions['sim-1']!.kubeconfig);
-  return { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api) };
+  return {
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    version: kc.makeApiClient(VersionApi),
+  };
 }
 
 function gpuDeployment(name: string, replicas: number, image: string): V1Deployment {
@@ -45,6 +49,15 @@ function gpuDeployment(name: string, replicas: number, image: string): V1Deploym
 }
 
 describe('local environment with simulated GPU nodes', () => {
+  test('the API server reports the Kubernetes release hack/k8s pins, as a release build does', async () => {
+    const goMod = readFileSync(join(import.meta.dirname, '..', '..', 'hack', 'k8s', 'go.mod'), 'utf8');
+    const pinned = /^require k8s\.io\/kubernetes (v(\d+)\.(\d+)\.\d+)$/m.exec(goMod);
+    expect(pinned).not.toBeNull();
+    const info = await clients(handle.env).version.getCode();
+    expect(info).toMatchObject({ gitVersion: pinned![1], major: pinned![2], minor: pinned![3] });
+    expect(info.gitTreeState).toBe('archive');
+  });
+
   test('schedules GPU pods onto simulated nodes and reports them ready', async () => {
     const { apps, core } = clients(handle.env);
     // `up` prepares each region the way infrastructure prepares a production cluster.
@@ -56,10 +69,14 @@ describe('local environment with simulated GPU nodes', () => {
       body: gpuDeployment('llm', 2, 'vllm/vllm-openai:v0.9.0'),
     });
 
-    const ready = await waitFor(async () => {
-      const d = await apps.readNamespacedDeployment({ name: 'llm', namespace: 'gco-inference' });
-      return d.status?.readyReplicas === 2 ? d : undefined;
-    }, 90_000);
+    const ready = await waitFor(
+      'both replicas of llm to be ready',
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: 'llm', namespace: 'gco-inference' });
+        return d.status?.readyReplicas === 2 ? d : undefined;
+      },
+      90_000,
+    );
     expect(ready.status?.availableReplicas).toBe(2);
     const pods = await core.listNamespacedPod({ namespace: 'gco-inference', labelSelector: 'app=llm' });
     // The node selector asks for NVIDIA spot capacity; the real scheduler must have honoured it.
@@ -72,10 +89,14 @@ describe('local environment with simulated GPU nodes', () => {
     const d = await apps.readNamespacedDeployment({ name: 'llm', namespace: 'gco-inference' });
     d.spec!.replicas = 0;
     await apps.replaceNamespacedDeployment({ name: 'llm', namespace: 'gco-inference', body: d });
-    await waitFor(async () => {
-      const pods = await core.listNamespacedPod({ namespace: 'gco-inference', labelSelector: 'app=llm' });
-      return pods.items.length === 0 ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      'the pods of llm to be gone',
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace: 'gco-inference', labelSelector: 'app=llm' });
+        return pods.items.length === 0 ? true : undefined;
+      },
+      60_000,
+    );
   });
 
   test('pods of a never-ready image stay unready', async () => {
@@ -84,12 +105,16 @@ describe('local environment with simulated GPU nodes', () => {
       namespace: 'gco-inference',
       body: gpuDeployment('broken', 1, 'example/never-ready:1'),
     });
-    const d = await waitFor(async () => {
-      const dep = await apps.readNamespacedDeployment({ name: 'broken', namespace: 'gco-inference' });
-      return (dep.status?.replicas ?? 0) === 1 && (dep.status?.unavailableReplicas ?? 0) === 1
-        ? dep
-        : undefined;
-    }, 60_000);
+    const d = await waitFor(
+      'the pod of broken to exist, unready',
+      async () => {
+        const dep = await apps.readNamespacedDeployment({ name: 'broken', namespace: 'gco-inference' });
+        return (dep.status?.replicas ?? 0) === 1 && (dep.status?.unavailableReplicas ?? 0) === 1
+          ? dep
+          : undefined;
+      },
+      60_000,
+    );
     expect(d.status?.readyReplicas ?? 0).toBe(0);
   });
 

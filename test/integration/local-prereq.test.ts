@@ -1,16 +1,31 @@
-// The hack/ scripts name a missing prerequisite in one line instead of failing somewhere inside.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+// The hack/ scripts name a missing prerequisite in one line instead of failing somewhere inside,
+// and take turns when two runs install the same cache entry.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
 /** A PATH with only the basic tools the scripts use, and not the one under test. */
 function pathWithout(missing: string): string {
   const bin = mkdtempSync(join(tmpdir(), 'inferctl-path-'));
-  for (const tool of ['bash', 'cat', 'sha256sum', 'cut', 'tr', 'dirname', 'date', 'mkdir', 'rm', 'mv']) {
+  for (const tool of [
+    'bash',
+    'cat',
+    'sha256sum',
+    'cut',
+    'tr',
+    'dirname',
+    'date',
+    'mkdir',
+    'rm',
+    'mv',
+    'sed',
+    'flock',
+  ]) {
     if (tool === missing) continue;
     const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
     if (found) symlinkSync(found, join(bin, tool));
@@ -33,4 +48,41 @@ test.each([
   expect(r.status).toBe(1);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toContain(message);
+});
+
+test('a second install of the same cache entry waits for the first and then uses what it installed', async () => {
+  const cache = mkdtempSync(join(tmpdir(), 'inferctl-cache-'));
+  const version = readFileSync(join(repoRoot, 'hack', 'dynamodb', 'moto.version'), 'utf8').trim();
+  const entry = join(cache, `moto-${version}`);
+  // The first run, mid-install: it holds the entry's lock, and the entry has no stamp yet.
+  const first = spawn('flock', [join(cache, `moto-${version}.lock`), 'cat'], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  await waitFor(
+    'the first run to hold the lock',
+    () => spawnSync('flock', ['-n', join(cache, `moto-${version}.lock`), 'true']).status === 1,
+  );
+  const second = spawn('bash', [join(repoRoot, 'hack', 'install-dynamodb.sh')], {
+    env: { ...process.env, INFERCTL_CACHE: cache },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  second.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  second.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => second.on('exit', resolve));
+  await waitFor('the second run to say it waits', () => stderr.includes('another run is installing'));
+  expect(second.exitCode).toBeNull();
+  // The first run completes the entry and releases the lock.
+  mkdirSync(join(entry, 'venv', 'bin'), { recursive: true });
+  writeFileSync(join(entry, 'venv', 'bin', 'moto_server'), '#!/bin/sh\n', { mode: 0o755 });
+  writeFileSync(join(entry, '.complete'), 'installed by the first run\n');
+  first.stdin.end();
+  expect(await exited).toBe(0);
+  expect(stdout.trim()).toBe(join(entry, 'venv', 'bin', 'moto_server'));
+  expect(stderr).not.toContain('installing the local DynamoDB server');
 });

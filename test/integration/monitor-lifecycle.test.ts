@@ -102,9 +102,9 @@ test('--once refuses to run while another monitor leads, and says so', async () 
   const leader = await monitorHere({ extraEnv: quickLease });
   try {
     await waitFor(
+      'the monitor to lead',
       async () => ((await lease())?.spec?.holderIdentity === leader.identity ? true : undefined),
       30_000,
-      'the monitor to lead',
     );
     const { code, output } = await runOnce();
     expect(code).toBe(1);
@@ -117,9 +117,9 @@ test('--once refuses to run while another monitor leads, and says so', async () 
 test('SIGTERM: the leader exits 0 within seconds and releases the lease for a successor', async () => {
   const m = await monitorHere();
   await waitFor(
+    'the monitor to lead',
     async () => ((await lease())?.spec?.holderIdentity === m.identity ? true : undefined),
     30_000,
-    'the monitor to lead',
   );
   const exited = new Promise<number | null>((resolve) => m.child.once('exit', (code) => resolve(code)));
   const started = Date.now();
@@ -182,6 +182,7 @@ test('an apply the API server rejects gives that endpoint an error status and is
   };
   // Policies load asynchronously: wait until the server really refuses (a dry run writes nothing).
   await waitFor(
+    'the admission policy to take effect',
     () =>
       post('/apis/autoscaling/v2/namespaces/gco-inference/horizontalpodautoscalers', probeHpa, {
         dryRun: 'All',
@@ -190,7 +191,6 @@ test('an apply the API server rejects gives that endpoint an error status and is
         () => true,
       ),
     30_000,
-    'the admission policy to take effect',
   );
 
   const m = await monitorHere();
@@ -205,12 +205,12 @@ test('an apply the API server rejects gives that endpoint an error status and is
       namespace: 'gco-inference',
     });
     const failed = await waitFor(
+      'scaled to report an error',
       async () => {
         const s = (await ts.store.listStatus('scaled'))[0];
         return s?.state === 'error' ? s : undefined;
       },
       60_000,
-      'scaled to report an error',
     );
     expect(failed.error).toMatch(
       /HorizontalPodAutoscaler gco-inference\/scaled: .*refused here \(test policy\)/,
@@ -223,20 +223,20 @@ test('an apply the API server rejects gives that endpoint an error status and is
       namespace: 'gco-inference',
     });
     await waitFor(
+      'plain to be applied',
       async () =>
         (await ts.store.listStatus('plain'))[0]?.observedGeneration === plain.generation ? true : undefined,
       60_000,
-      'plain to be applied',
     );
 
     await c.client.send({ method: 'DELETE', path: `${binding}/deny-hpa`, verb: 'delete' });
     const recovered = await waitFor(
+      'scaled to recover by retrying',
       async () => {
         const s = (await ts.store.listStatus('scaled'))[0];
         return s && s.state !== 'error' && s.observedGeneration === rec.generation ? s : undefined;
       },
       90_000,
-      'scaled to recover by retrying',
     );
     expect(recovered.error).toBeUndefined();
     expect(await c.read('HorizontalPodAutoscaler', 'scaled')).toBeDefined();
@@ -256,12 +256,12 @@ test('two monitors on one host (same HOSTNAME, default identity): exactly one le
     const leading = async () =>
       Promise.all(pair.map(async (m) => (await metric(m, 'inferctl_leader')) === 1));
     const leaderIndex = await waitFor(
+      'one of the two to lead',
       async () => {
         const flags = await leading();
         return flags.filter(Boolean).length === 1 ? flags.indexOf(true) : undefined;
       },
       30_000,
-      'one of the two to lead',
     );
     const leader = pair[leaderIndex]!;
     const other = pair[1 - leaderIndex]!;
@@ -271,12 +271,12 @@ test('two monitors on one host (same HOSTNAME, default identity): exactly one le
     const leaderCounts = new Set<number>();
     const until = Date.now() + 8_000;
     await waitFor(
+      'two lease durations to pass',
       async () => {
         leaderCounts.add((await leading()).filter(Boolean).length);
         return Date.now() > until ? true : undefined;
       },
       20_000,
-      'two lease durations to pass',
     );
     expect([...leaderCounts]).toEqual([1]);
 
@@ -286,13 +286,13 @@ test('two monitors on one host (same HOSTNAME, default identity): exactly one le
     const holders = new Set<string>();
     const renewedBefore = ((await lease()) as LeaseView | undefined)?.spec?.renewTime;
     await waitFor(
+      'the leader to renew after the standby exited',
       async () => {
         const now = (await lease()) as LeaseView | undefined;
         holders.add(now?.spec?.holderIdentity ?? '');
         return now?.spec?.renewTime !== renewedBefore ? true : undefined;
       },
       20_000,
-      'the leader to renew after the standby exited',
     );
     expect([...holders]).toEqual([holder]);
     expect(await metric(leader, 'inferctl_leader')).toBe(1);
@@ -305,12 +305,12 @@ test('SIGTERM withdraws the heartbeat: the region stays listed, not alive, with 
   const m = await monitorHere({ extraEnv: quickLease });
   const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
   const beat = await waitFor(
+    'the monitor to send its heartbeat',
     async () => {
       const r = (await ts.store.listRegions()).find((x) => x.region === REGION);
       return r?.identity === m.identity && r.alive ? r : undefined;
     },
     30_000,
-    'the monitor to send its heartbeat',
   );
   expect(beat).toMatchObject({ allowedNamespaces: ['gco-inference'], version });
   expect(beat.withdrawnAt).toBeUndefined();

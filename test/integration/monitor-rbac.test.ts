@@ -64,12 +64,12 @@ test('with only its Roles, the monitor leads, creates every kind, converges, del
     namespace: NS,
   });
   await waitFor(
+    'least to run',
     async () => {
       const s = (await ts.store.listStatus('least'))[0];
       return s?.state === 'running' && s.observedGeneration === rec.generation ? s : undefined;
     },
     90_000,
-    'least to run',
   );
   const c = cluster(handle.env.regions[REGION]!.kubeconfig);
   for (const [kind, name] of [
@@ -85,9 +85,9 @@ test('with only its Roles, the monitor leads, creates every kind, converges, del
   }
   await ts.store.setDesiredState('least', rec.generation, 'deleted');
   await waitFor(
+    'least purged',
     async () => ((await ts.store.getEndpoint('least')) ? undefined : true),
     60_000,
-    'least purged',
   );
   expect(await c.read('Deployment', 'least')).toBeUndefined();
   const log = readFileSync(monitor!.log, 'utf8');

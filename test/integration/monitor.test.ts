@@ -53,13 +53,13 @@ async function waitState(
   timeoutMs = 60_000,
 ): Promise<RegionStatus> {
   return waitFor(
+    `${name} in ${region} to be ${state} at generation ${generation}`,
     async () => {
       const s = await statusOf(name, region);
       if (s) assertStatusInvariants(s, generation);
       return s && s.state === state && s.observedGeneration >= generation ? s : undefined;
     },
     timeoutMs,
-    `${name} in ${region} to be ${state} at generation ${generation}`,
   );
 }
 
@@ -147,19 +147,19 @@ describe('monitor', () => {
     await c.remove('Ingress', 'inference-alpha');
     await c.patch('Deployment', 'alpha', { spec: { replicas: 5 } });
     await waitFor(
+      'Service recreated',
       async () => ((await c.read('Service', 'alpha')) ? true : undefined),
       30_000,
-      'Service recreated',
     );
     await waitFor(
+      'Ingress recreated',
       async () => ((await c.read('Ingress', 'inference-alpha')) ? true : undefined),
       30_000,
-      'Ingress recreated',
     );
     await waitFor(
+      'replicas reverted to 2',
       async () => ((await deployment(A, 'alpha'))?.spec.replicas === 2 ? true : undefined),
       30_000,
-      'replicas reverted to 2',
     );
   });
 
@@ -189,9 +189,9 @@ describe('monitor', () => {
     // Another owner (the HPA controller, here a person) sets replicas: the monitor must not fight it.
     await clusters[A]!.patch('Deployment', 'alpha', { spec: { replicas: 3 } });
     await waitFor(
+      'status to follow the HPA-owned replica count',
       async () => ((await statusOf('alpha', A))?.replicasDesired === 3 ? true : undefined),
       30_000,
-      'status to follow the HPA-owned replica count',
     );
     expect((await deployment(A, 'alpha'))?.spec.replicas).toBe(3);
 
@@ -202,9 +202,9 @@ describe('monitor', () => {
     );
     await waitState('alpha', A, 'running', rec.generation);
     await waitFor(
+      'HPA removed',
       async () => ((await clusters[A]!.read('HorizontalPodAutoscaler', 'alpha')) ? undefined : true),
       30_000,
-      'HPA removed',
     );
     expect((await deployment(A, 'alpha'))?.spec.replicas).toBe(2);
   });
@@ -285,18 +285,18 @@ describe('monitor', () => {
   test('the watchdog pulls the Ingress of an endpoint with no ready replica, and restores it on recovery', async () => {
     let rec = await create('gamma', { image: 'example/never-ready:1' }, [A]);
     const tripped = await waitFor(
+      'watchdog to trip',
       async () => {
         const s = await statusOf('gamma', A);
         return s?.ingressPulled ? s : undefined;
       },
       60_000,
-      'watchdog to trip',
     );
     expect(tripped.unreadySince).toBeDefined();
     await waitFor(
+      'Ingress pulled',
       async () => ((await clusters[A]!.read('Ingress', 'inference-gamma')) ? undefined : true),
       30_000,
-      'Ingress pulled',
     );
     rec = await ts.store.updateSpec('gamma', rec.generation, spec({ image: 'vllm/vllm-openai:v0.9.0' }));
     const healthy = await waitState('gamma', A, 'running', rec.generation);
@@ -308,16 +308,16 @@ describe('monitor', () => {
     let rec = await ts.store.requireEndpoint('beta');
     rec = await ts.store.setDesiredState('beta', rec.generation, 'deleted');
     await waitFor(
+      'item purged',
       async () => ((await ts.store.getEndpoint('beta')) ? undefined : true),
       60_000,
-      'item purged',
     );
     expect(await clusters[A]!.read('Deployment', 'beta')).toBeUndefined();
     expect(await clusters[A]!.read('Service', 'beta')).toBeUndefined();
     await waitFor(
+      'status item removed after purge',
       async () => ((await statusOf('beta', A)) ? undefined : true),
       30_000,
-      'status item removed after purge',
     );
   });
 
@@ -331,9 +331,9 @@ describe('monitor', () => {
       }),
     );
     await waitFor(
+      'orphan Deployment removed',
       async () => ((await clusters[A]!.read('Deployment', 'delta')) ? undefined : true),
       30_000,
-      'orphan Deployment removed',
     );
     expect(await clusters[A]!.read('Ingress', 'inference-delta')).toBeUndefined();
   });
@@ -347,12 +347,12 @@ describe('monitor', () => {
     const hb = async () => (await ts.store.listRegions()).find((r) => r.region === A)?.lastHeartbeat;
     const start = await hb();
     await waitFor(
+      'two resync periods to pass',
       async () => {
         const now = await hb();
         return now && start && Date.parse(now) - Date.parse(start) >= 11_000 ? true : undefined;
       },
       30_000,
-      'two resync periods to pass',
     );
     const s2 = await statusOf('alpha', A);
     expect(s2?.lastSync).toBe(s1.lastSync);

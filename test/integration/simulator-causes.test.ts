@@ -60,12 +60,12 @@ async function createPod(
 /** Polls the live pod until `ready` holds for it, and returns it. */
 const podWhen = (name: string, ready: (pod: V1Pod) => boolean, what: string) =>
   waitFor(
+    `${name}: ${what}`,
     async () => {
       const pod = await clients().core.readNamespacedPod({ name, namespace: NS });
       return ready(pod) ? pod : undefined;
     },
     60_000,
-    `${name}: ${what}`,
   );
 
 const track = (pods: V1Pod[], image: string, deployment?: V1Deployment): TrackInput => ({
@@ -306,12 +306,12 @@ describe('Deployment-level causes, from the real controllers', () => {
     what: string,
   ) =>
     waitFor(
+      `${name}: ${what}`,
       async () => {
         const d = await clients().apps.readNamespacedDeployment({ name, namespace });
         return ready(d) ? d : undefined;
       },
       60_000,
-      `${name}: ${what}`,
     );
 
   test('CreateFailed: a quota stops the ReplicaSet, with the API’s message', async () => {
@@ -323,10 +323,14 @@ describe('Deployment-level causes, from the real controllers', () => {
       body: { metadata: { name: 'no-pods' }, spec: { hard: { pods: '0' } } },
     });
     // Admission reads the quota's status; wait for the quota controller to fill it in.
-    await waitFor(async () => {
-      const q = await core.readNamespacedResourceQuota({ name: 'no-pods', namespace });
-      return q.status?.hard ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'condition',
+      async () => {
+        const q = await core.readNamespacedResourceQuota({ name: 'no-pods', namespace });
+        return q.status?.hard ? true : undefined;
+      },
+      30_000,
+    );
     const image = 'vllm/vllm-openai:v0.9.0';
     await apps.createNamespacedDeployment({ namespace, body: deployment('capped', image) });
     const d = await deploymentWhen(
@@ -359,6 +363,7 @@ describe('Deployment-level causes, from the real controllers', () => {
     const listed = async () =>
       (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=spot' })).items;
     const interrupted = await waitFor(
+      'interrupted, replacement not yet available',
       async () => {
         const pods = await listed();
         const d = await apps.readNamespacedDeployment({ name: 'spot', namespace: NS });
@@ -366,7 +371,6 @@ describe('Deployment-level causes, from the real controllers', () => {
         return failed && (d.status?.availableReplicas ?? 0) === 0 ? { pods, d } : undefined;
       },
       60_000,
-      'interrupted, replacement not yet available',
     );
     expect(causesOf(track(interrupted.pods, image, interrupted.d))).toMatchObject([
       {

@@ -9,7 +9,8 @@ import {
 import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, test } from 'vitest';
 import { useLocalEnv } from '../helpers/local-env.js';
-import { eventually, freshStore } from '../helpers/store.js';
+import { freshStore } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
 
 const handle = useLocalEnv({ regions: [] });
 
@@ -46,7 +47,7 @@ test('table with a stream, conditional put, >1 MB scan paginates, stream record 
     ),
   ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
 
-  const record = await eventually('a stream record for smoke', async () => {
+  const record = await waitFor('a stream record for smoke', async () => {
     const out = await streams.send(new GetRecordsCommand({ ShardIterator: iter.ShardIterator }));
     return out.Records?.find((r) => r.dynamodb?.Keys?.endpoint_name?.S === 'smoke');
   });

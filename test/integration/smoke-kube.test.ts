@@ -11,6 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../helpers/local-env.js';
+import { waitFor } from '../helpers/wait.js';
 
 const handle = useLocalEnv({ regions: ['test-1'] });
 
@@ -18,20 +19,6 @@ function kubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(handle.env.regions['test-1']!.kubeconfig);
   return kc;
-}
-
-async function until<T>(
-  what: string,
-  fn: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function deployment(name: string, namespace: string, image: string): V1Deployment {
@@ -102,7 +89,7 @@ describe('client-node against a real kube-apiserver', () => {
     expect((conflict as ApiException<unknown>).code).toBe(409);
 
     await apps.deleteNamespacedDeployment({ name: 'web', namespace: ns, propagationPolicy: 'Background' });
-    await until('ADDED, MODIFIED (nginx:2) and DELETED events', () => {
+    await waitFor('ADDED, MODIFIED (nginx:2) and DELETED events', () => {
       const types = events.map((e) => e.type);
       return types.includes('ADDED') &&
         events.some((e) => e.type === 'MODIFIED' && e.image === 'nginx:2') &&

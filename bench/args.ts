@@ -1,0 +1,62 @@
+// The bench's command line (see run.ts for the usage line).
+export const REGION_NAMES = ['us-east-1', 'eu-west-1', 'ap-southeast-1', 'us-west-2', 'eu-central-1'];
+
+export interface BenchOptions {
+  endpoints: number;
+  regions: number;
+  json: string;
+  idleSeconds: number;
+  changes: number;
+  pods: boolean;
+  cpuProf: string;
+  timeoutMinutes: number;
+  dir: string;
+  logDir: string;
+  tsx: boolean;
+}
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const opts: BenchOptions = {
+    endpoints: 100,
+    regions: 1,
+    json: '',
+    idleSeconds: 120,
+    changes: 50,
+    pods: true,
+    cpuProf: '',
+    timeoutMinutes: 0,
+    dir: '',
+    logDir: '',
+    tsx: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const int = (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${a}: expected a positive integer, got ${v}`);
+      return n;
+    };
+    if (a === '--endpoints') opts.endpoints = int(next());
+    else if (a === '--regions') opts.regions = int(next());
+    else if (a === '--json') opts.json = next();
+    else if (a === '--idle-seconds') opts.idleSeconds = int(next());
+    else if (a === '--changes') opts.changes = int(next());
+    else if (a === '--no-pods') opts.pods = false;
+    else if (a === '--tsx') opts.tsx = true;
+    else if (a === '--cpu-prof') opts.cpuProf = next();
+    else if (a === '--timeout-minutes') opts.timeoutMinutes = int(next());
+    else if (a === '--dir') opts.dir = next();
+    else if (a === '--log-dir') opts.logDir = next();
+    else if (a === '--') continue;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (opts.regions > REGION_NAMES.length) throw new Error(`at most ${REGION_NAMES.length} regions`);
+  // N=1000 R=3 with pods took ≈ 26 min on a loaded 2-core machine: leave room.
+  if (!opts.timeoutMinutes) opts.timeoutMinutes = 30 + Math.ceil((opts.endpoints * opts.regions) / 200);
+  return opts;
+}

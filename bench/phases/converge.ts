@@ -1,0 +1,145 @@
+// Phase 4: N endpoints written to the table at once; measured until every object exists in every
+// region (the bench's watches) and every status item reports the written generation (and, with
+// pods, running), followed on a stream of the status table.
+import type { RegionStatus } from '../../src/model/index.js';
+import { parseSpecOrThrow } from '../../src/model/index.js';
+import { render } from '../../src/render/index.js';
+import { cpuBetween } from '../cpu.js';
+import { diffCounts } from '../dynamo-proxy.js';
+import { endpointName, endpointValue, NS, SPEC } from '../fleet.js';
+import { diffKube, type KubeCounts, scrape } from '../kube-side.js';
+import { log, now, pool, waitUntil } from '../stats.js';
+import { followStatus } from '../status-stream.js';
+import type { Teardown } from '../teardown.js';
+import type { Bench } from './setup.js';
+import type { Watching } from './start.js';
+
+export interface Converged {
+  readonly names: readonly string[];
+  /** name → the generation the bench last wrote (the change phase adds to it). */
+  readonly generations: Map<string, number>;
+  /** region/name → when its status item first said running. */
+  readonly runningAt: Map<string, number>;
+  readonly writeS: number;
+  readonly convergeS: number;
+  readonly statusConvergeS: number;
+  readonly requests: { k8s_by_verb: Record<string, number>; dynamodb_by_operation: Record<string, number> };
+  readonly cpu: Record<string, number>;
+  readonly cpuToRunning: Record<string, number>;
+}
+
+/** `limitS`: the limit phase's figure, which the log line compares convergence with. */
+export async function measureConverge(
+  bench: Bench,
+  watching: Watching,
+  limitS: number,
+  teardown: Teardown,
+): Promise<Converged> {
+  const { regions, regionNames, N, width, opts, cpu, proxy, store, clients } = bench;
+  const { listeners } = watching;
+  const names = Array.from({ length: N }, (_, i) => endpointName('e', i, width));
+  const expected = names.map((n) =>
+    render(endpointValue(n, regionNames), regionNames[0]!).map((o) => o.kind),
+  );
+  const generations = new Map<string, number>();
+  const latestStatus = new Map<string, RegionStatus>();
+  const atGeneration = new Set<string>();
+  const runningAt = new Map<string, number>();
+  const statusSink: { fn: (s: RegionStatus) => void } = {
+    fn: (s) => {
+      latestStatus.set(`${s.region}/${s.endpointName}`, s);
+      if (s.state === 'running') runningAt.set(`${s.region}/${s.endpointName}`, now());
+    },
+  };
+  const follower = followStatus(clients.streams, bench.statusStreamArn, (s) => statusSink.fn(s));
+  teardown.add(() => follower.stop());
+  // Pairs still missing an object, checked when the bench's watch reports a change to that
+  // endpoint (not by polling: at N = 1 000 a 20 ms loop over 3 000 pairs cost the bench a core).
+  const expectedKinds = new Map(names.map((n, i) => [n, expected[i]!]));
+  const pending = new Set(regions.flatMap((r) => names.map((n) => `${r.name}/${n}`)));
+  let allObjectsAt = Number.NaN;
+  const checkPair = (region: string, name: string) => {
+    const key = `${region}/${name}`;
+    if (!pending.has(key)) return;
+    const have = regions
+      .find((x) => x.name === region)!
+      .caches!.byEndpoint(name)
+      .map((o) => o.kind);
+    if (!expectedKinds.get(name)!.every((k) => have.includes(k))) return;
+    pending.delete(key);
+    if (pending.size === 0) allObjectsAt = now();
+  };
+  listeners.push(checkPair);
+  const cpuBeforeConverge = cpu.snapshot();
+  const dynBeforeConverge = proxy.snapshot();
+  const kubeBeforeConverge: KubeCounts[] = [];
+  for (const r of regions) kubeBeforeConverge.push(await scrape(r.client));
+  const tConverge = now();
+  await pool(names, 16, async (name) => {
+    const rec = await store.createEndpoint({
+      name,
+      spec: parseSpecOrThrow(SPEC),
+      targetRegions: regionNames,
+      namespace: NS,
+    });
+    generations.set(name, rec.generation);
+  });
+  const writeS = (now() - tConverge) / 1000;
+  log(`wrote ${N} endpoints in ${writeS.toFixed(2)} s`);
+  for (const r of regions) for (const n of names) checkPair(r.name, n);
+  let statusConvergeS = Number.NaN;
+  const totalPairs = N * regions.length;
+  const convergeTimeout = 10 * 60_000 + N * regions.length * 200;
+  // A status item is "at generation" once it reports the generation the bench wrote; items the
+  // stream delivered before the bench knew the generation are looked at again after the writes.
+  const checkAtGeneration = (s: RegionStatus, t: number) => {
+    const g = generations.get(s.endpointName);
+    if (g === undefined || s.observedGeneration < g) return;
+    atGeneration.add(`${s.region}/${s.endpointName}`);
+    if (atGeneration.size >= totalPairs && Number.isNaN(statusConvergeS)) {
+      statusConvergeS = (t - tConverge) / 1000;
+      log(`status converged in ${statusConvergeS.toFixed(2)} s`);
+    }
+  };
+  statusSink.fn = (s) => {
+    const t = now();
+    const key = `${s.region}/${s.endpointName}`;
+    latestStatus.set(key, s);
+    if (s.state === 'running' && !runningAt.has(key)) runningAt.set(key, t);
+    checkAtGeneration(s, t);
+  };
+  for (const s of latestStatus.values()) checkAtGeneration(s, now());
+  const statusDone = waitUntil(
+    `every status item at its generation${opts.pods ? ' and running' : ''}`,
+    convergeTimeout,
+    () => !Number.isNaN(statusConvergeS) && (!opts.pods || runningAt.size >= totalPairs),
+    100,
+  );
+  await waitUntil('every object in every region', convergeTimeout, () => pending.size === 0, 100);
+  listeners.splice(listeners.indexOf(checkPair), 1);
+  const convergeS = (allObjectsAt - tConverge) / 1000;
+  const cpuConverge = cpuBetween(cpuBeforeConverge, cpu.snapshot());
+  // What the monitors asked of each server while converging (server side, as for idle).
+  const requests = { k8s_by_verb: {} as Record<string, number>, dynamodb_by_operation: {} };
+  requests.dynamodb_by_operation = diffCounts(dynBeforeConverge, proxy.snapshot()).byOperation;
+  for (const [i, r] of regions.entries()) {
+    const d = diffKube(kubeBeforeConverge[i]!, await scrape(r.client));
+    for (const [k, v] of Object.entries(d.monitor))
+      requests.k8s_by_verb[k] = (requests.k8s_by_verb[k] ?? 0) + v;
+  }
+  log(`objects converged in ${convergeS.toFixed(2)} s (${(convergeS / limitS).toFixed(2)} × limit)`);
+  const cpuAfterObjects = cpu.snapshot();
+  await statusDone;
+  const cpuToRunning = cpuBetween(cpuAfterObjects, cpu.snapshot());
+  return {
+    names,
+    generations,
+    runningAt,
+    writeS,
+    convergeS,
+    statusConvergeS,
+    requests,
+    cpu: cpuConverge,
+    cpuToRunning,
+  };
+}

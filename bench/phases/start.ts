@@ -1,0 +1,66 @@
+// Phase 3: the bench's own watch caches in every region (how it sees objects arrive), then one
+// monitor per region, waited for until each leads and has done its first (empty) resync.
+import { mkdirSync } from 'node:fs';
+import { KubeCaches, type KubeObject } from '../../src/kube/index.js';
+import type { MonitorProcess } from '../../src/local/monitor-process.js';
+import { NS } from '../fleet.js';
+import { startBenchMonitor } from '../monitors.js';
+import { now, sleep, waitUntil } from '../stats.js';
+import type { Teardown } from '../teardown.js';
+import type { Bench } from './setup.js';
+
+export interface Watching {
+  /** region/name → when the bench's watch first saw the Deployment with every replica ready. */
+  readonly readyAt: Map<string, number>;
+  /** Called on every change the bench's watches see; phases add and remove their own. */
+  readonly listeners: ((region: string, name: string) => void)[];
+  readonly monitors: readonly MonitorProcess[];
+}
+
+export async function startWatchesAndMonitors(bench: Bench, teardown: Teardown): Promise<Watching> {
+  const { regions, opts } = bench;
+  const readyAt = new Map<string, number>();
+  const listeners: ((region: string, name: string) => void)[] = [];
+  teardown.add(() => Promise.all(regions.map((r) => r.caches?.stop().catch(() => {}))));
+  for (const r of regions) {
+    const caches = new KubeCaches(r.client, r.kc, { namespaces: [NS] });
+    r.caches = caches;
+    caches.onChange((name) => {
+      for (const l of listeners) l(r.name, name);
+      if (!readyAt.has(`${r.name}/${name}`)) {
+        const d = caches.get('Deployment', NS, name) as
+          | (KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } })
+          | undefined;
+        if (d && (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1) && (d.spec?.replicas ?? 1) > 0)
+          readyAt.set(`${r.name}/${name}`, now());
+      }
+    });
+    caches.start();
+  }
+  await Promise.all(regions.map((r) => r.caches!.synced()));
+
+  const profDir = opts.cpuProf;
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const monitors: MonitorProcess[] = [];
+  teardown.add(() => Promise.all(monitors.map((m) => m.stop().catch(() => {}))));
+  for (const [i, r] of regions.entries())
+    monitors.push(
+      startBenchMonitor(
+        bench.entry,
+        r,
+        bench.tables,
+        bench.proxyEndpoint,
+        bench.logDir,
+        i === 0 ? profDir : '',
+        opts.pods,
+      ),
+    );
+  for (const m of monitors) if (m.child.pid !== undefined) bench.cpu.add('monitor', m.child.pid);
+  await waitUntil('every monitor to lead', 120_000, () => {
+    const dead = monitors.find((m) => m.exited);
+    if (dead) throw new Error(`monitor in ${dead.region} exited; see ${dead.log}`);
+    return monitors.every((m) => m.leading);
+  });
+  await sleep(2000); // first (empty) resync done
+  return { readyAt, listeners, monitors };
+}

@@ -1,0 +1,100 @@
+// What one run measured: the JSON (--json) and the table printed at the end.
+import type { ChangeBreakdown } from './phases/change.js';
+import type { Idle } from './phases/idle.js';
+import type { Distribution } from './stats.js';
+
+export interface Result {
+  endpoints: number;
+  regions: number;
+  pods: boolean;
+  objects_per_region: number;
+  limit_s: number;
+  limit_concurrency: number;
+  limit_sweep: Record<string, number>;
+  write_s: number;
+  converge_s: number;
+  converge_over_limit: number;
+  status_converge_s: number;
+  /** Requests the monitors made while converging (all regions), counted by the servers. */
+  converge_requests: { k8s_by_verb: Record<string, number>; dynamodb_by_operation: Record<string, number> };
+  /** From the start of the table write (the bench's UpdateItem request) to the object seen. */
+  change_ms: Distribution;
+  /** The same, from the write's acknowledgement: without the table's own write latency. */
+  change_after_ack_ms: Distribution;
+  /**
+   * Where a change's time goes, from the monitors' own log lines ("applied", ms resolution):
+   * the table write, write → the monitor's apply returned, apply → the bench's watch saw it.
+   */
+  change_breakdown_ms: ChangeBreakdown;
+  idle: Idle;
+  monitor_rss_mb: number;
+  monitor_rss_mb_by_region: Record<string, number>;
+  ready_to_running_ms: Distribution | null;
+  /** CPU seconds by process role during each phase (all processes on the machine we started). */
+  cpu_s: {
+    limit: Record<string, number>;
+    converge: Record<string, number>;
+    /** From objects converged until every status item is at its generation and (pods) running. */
+    converged_to_running: Record<string, number>;
+    idle: Record<string, number>;
+  };
+  date: string;
+}
+
+export function printTable(r: Result): void {
+  const rows: [string, string][] = [
+    [
+      'endpoints × regions',
+      `${r.endpoints} × ${r.regions} (${r.objects_per_region} objects/region, pods ${r.pods ? 'simulated' : 'off'})`,
+    ],
+    [
+      'limit (tight SSA loop)',
+      `${r.limit_s} s at concurrency ${r.limit_concurrency} (sweep obj/s ${JSON.stringify(r.limit_sweep)})`,
+    ],
+    ['table writes', `${r.write_s} s`],
+    ['converge (objects)', `${r.converge_s} s = ${r.converge_over_limit} × limit`],
+    ['converge (status items)', `${r.status_converge_s} s`],
+    [
+      'monitor requests while converging',
+      `k8s ${JSON.stringify(r.converge_requests.k8s_by_verb)}; DynamoDB ${JSON.stringify(r.converge_requests.dynamodb_by_operation)}`,
+    ],
+    [
+      'change latency',
+      `p50 ${r.change_ms.p50} ms, p99 ${r.change_ms.p99} ms, max ${r.change_ms.max} ms (${r.change_ms.samples} samples)`,
+    ],
+    [
+      'change latency after the write is acknowledged',
+      `p50 ${r.change_after_ack_ms.p50} ms, p99 ${r.change_after_ack_ms.p99} ms, max ${r.change_after_ack_ms.max} ms`,
+    ],
+    [
+      'change latency by step (p50/p99)',
+      Object.entries(r.change_breakdown_ms)
+        .map(([k, v]) => `${k} ${v.p50}/${v.p99} ms`)
+        .join(', '),
+    ],
+    [
+      'idle k8s (monitors, server-side)',
+      `${r.idle.k8s_writes} writes, ${r.idle.k8s_reads} reads, ${r.idle.k8s_watches} watches, ${r.idle.k8s_lease_requests} lease requests in ${r.idle.seconds} s`,
+    ],
+    [
+      'idle DynamoDB (proxy)',
+      `${r.idle.dynamodb_writes} writes (+${r.idle.dynamodb_heartbeats} heartbeats), ${r.idle.dynamodb_reads} reads ${JSON.stringify(r.idle.dynamodb_by_operation)}`,
+    ],
+    ['monitor peak RSS', `${r.monitor_rss_mb} MB (max of ${JSON.stringify(r.monitor_rss_mb_by_region)})`],
+    [
+      'ready → running',
+      r.ready_to_running_ms
+        ? `p50 ${r.ready_to_running_ms.p50} ms, p99 ${r.ready_to_running_ms.p99} ms (${r.ready_to_running_ms.samples} samples; status via a stream on the status table, ≤ 0.25 s resolution)`
+        : 'n/a (--no-pods)',
+    ],
+  ];
+  for (const phase of ['limit', 'converge', 'converged_to_running', 'idle'] as const)
+    rows.push([
+      `CPU s, ${phase}`,
+      Object.entries(r.cpu_s[phase])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(`\n${rows.map(([k, v]) => `| ${k.padEnd(w)} | ${v} |`).join('\n')}\n\n`);
+}
