@@ -20,7 +20,6 @@ export type { KubeObject, KubeRef } from './objects.js';
 export { refKey, refOf } from './objects.js';
 export type {
   AggregatePhase,
-  AggregateStatus,
   Condition,
   RegionState,
   RegionStatus,
@@ -39,22 +38,8 @@ export {
 export { quantitiesEqual } from './quantity.js';
 export { ConditionType, Reason } from './reasons.js';
 export type {
-  Accelerator,
-  AutoscalingSpec,
-  CanarySpec,
   DesiredState,
-  EndpointItem,
   EndpointSpec,
   EndpointSpecInput,
 } from './schema.js';
-export {
-  ACCELERATORS,
-  CAPACITY_TYPES,
-  DEFAULT_LIMITS,
-  DEFAULT_REQUESTS,
-  DESIRED_STATES,
-  EndpointItemSchema,
-  EndpointSpecSchema,
-  METRIC_TYPES,
-  s3UriProblem,
-} from './schema.js';
+export { DESIRED_STATES } from './schema.js';

@@ -52,7 +52,7 @@ interface RegionSummary {
   readonly message: string;
 }
 
-export interface AggregateStatus {
+interface AggregateStatus {
   readonly phase: AggregatePhase;
   readonly regions: readonly RegionSummary[];
   /** One line, e.g. "2/3 regions ready; eu-west-1: error: …". */
