@@ -12,6 +12,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OWNED_KINDS } from '../src/model/index.js';
 import { parseArgs, REGION_NAMES } from './args.js';
 import { NS } from './fleet.js';
 import { peakRssByRegion } from './monitors.js';
@@ -25,11 +26,9 @@ import { printTable, type Result } from './report.js';
 import { distribution, log, round } from './stats.js';
 import { Teardown } from './teardown.js';
 
-const KIND_PATHS = [
-  `/apis/apps/v1/namespaces/${NS}/deployments`,
-  `/api/v1/namespaces/${NS}/services`,
-  `/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses`,
-];
+const KIND_PATHS = OWNED_KINDS.map(
+  (k) => `/${k.apiVersion.includes('/') ? 'apis' : 'api'}/${k.apiVersion}/namespaces/${NS}/${k.plural}`,
+);
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));

@@ -7,7 +7,7 @@
 // until it is read. Reads run one at a time, in submission order, so an older read can never
 // overwrite what a newer one put in the desired cache.
 
-export interface ChangeReaderOptions {
+interface ChangeReaderOptions {
   /** Reads these names' items and applies them; throws if they could not be read. */
   readonly read: (names: readonly string[]) => Promise<void>;
   readonly onError: (err: unknown) => void;

@@ -15,7 +15,7 @@ export type DesiredEntry =
       readonly error: InvalidSpecError;
     };
 
-export interface ScanInput {
+interface ScanInput {
   readonly endpoints: readonly Endpoint[];
   readonly failures: readonly {
     readonly name: string | undefined;
@@ -41,7 +41,7 @@ export function invalidEntry(
 }
 
 /** A full read of one item: its entry and its version (`itemVersion` of the raw item). */
-export interface FetchedEntry {
+interface FetchedEntry {
   readonly entry: DesiredEntry;
   readonly version: string;
 }

@@ -1,6 +1,9 @@
-// Typed errors decide the retry policy in one place (PRACTICES 9).
+// Every error a reconcile can end with is known here by its class, and `classify` is the one place
+// that turns it into a retry policy (PRACTICES 9). Nothing is recognised by its `name` string.
+import { KubeApiError, NotLeaderError } from '../kube/index.js';
+import { Reason } from '../model/index.js';
 
-/** Cannot progress until the item changes: no retry. */
+/** Cannot progress until the item (or the object the server refused) changes: no retry. */
 export class TerminalError extends Error {
   override readonly name: string = 'TerminalError';
   constructor(
@@ -11,15 +14,41 @@ export class TerminalError extends Error {
   }
 }
 
-/** Not an error: check again after a delay without counting a failure. */
-export class WaitingError extends Error {
-  override readonly name = 'WaitingError';
+/** A reconcile that failed after it wrote what it could; `cause` is the write that failed. */
+export class ReconcileError extends Error {
+  override readonly name = 'ReconcileError';
   constructor(
-    readonly afterMs: number,
+    readonly endpoint: string,
+    readonly reason: string,
     message: string,
+    options: { cause: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
+}
+
+export type Classification =
+  /** Retrying cannot help; the endpoint is Stalled with `reason` until something changes. */
+  | { readonly kind: 'terminal'; readonly reason: string }
+  /** The server asked us to come back later: requeue after `afterMs`, not counted as a failure. */
+  | { readonly kind: 'waiting'; readonly afterMs: number }
+  /** Anything else (the API server or the store unavailable, a conflict): retry with backoff. */
+  | { readonly kind: 'transient' }
+  /** This replica lost the lease mid-reconcile: stop; the new leader reconciles. */
+  | { readonly kind: 'not-leader' };
+
+export function classify(err: unknown): Classification {
+  if (err instanceof TerminalError) return { kind: 'terminal', reason: err.reason };
+  if (err instanceof NotLeaderError) return { kind: 'not-leader' };
+  // A failed write is what its cause is.
+  if (err instanceof ReconcileError) return classify(err.cause);
+  if (err instanceof KubeApiError) {
+    // The API server validated the object and refused it: the same object is refused again.
+    if (err.isInvalid) return { kind: 'terminal', reason: Reason.ApplyRejected };
+    if (err.retryAfterSeconds !== undefined)
+      return { kind: 'waiting', afterMs: err.retryAfterSeconds * 1000 };
+  }
+  return { kind: 'transient' };
 }
 
 export type QueueOutcome =
@@ -39,8 +68,14 @@ export function toQueueResult(result: Result | undefined, err?: unknown): QueueO
       ? { kind: 'requeueAfter', ms: result.requeueAfterMs }
       : { kind: 'forget' };
   }
-  if (err instanceof TerminalError) return { kind: 'drop' };
-  if (err instanceof WaitingError) return { kind: 'requeueAfter', ms: err.afterMs };
-  if (err instanceof Error && err.name === 'NotLeaderError') return { kind: 'drop' };
-  return { kind: 'retry' };
+  const c = classify(err);
+  switch (c.kind) {
+    case 'terminal':
+    case 'not-leader':
+      return { kind: 'drop' };
+    case 'waiting':
+      return { kind: 'requeueAfter', ms: c.afterMs };
+    case 'transient':
+      return { kind: 'retry' };
+  }
 }

@@ -3,7 +3,6 @@
 import type { Logger } from 'pino';
 import type { EventRecorder, KubeCaches, KubeExecutor } from '../kube/index.js';
 import type { MonitorMetrics } from '../observability/index.js';
-import type { KubeObject } from '../render/index.js';
 import { type DynamoStore, StoreUnavailableError } from '../store/index.js';
 import type { MonitorConfig } from './config.js';
 import type { DesiredCache } from './desired-cache.js';
@@ -48,13 +47,8 @@ export class Handler {
       ...(config.modelSyncImage ? { modelSyncImage: config.modelSyncImage } : {}),
       desired: deps.desired,
       renderMemo: deps.renderMemo,
-      observed: { byEndpoint: (name) => deps.caches.byEndpoint(name) as KubeObject[] },
-      executor: {
-        // render's and kube's object types describe the same wire JSON.
-        apply: (obj, options) => deps.executor.apply(obj as never, options as never),
-        delete: (ref) => deps.executor.delete(ref),
-        handOffReplicas: (ref, replicas) => deps.executor.handOffReplicas(ref, replicas),
-      },
+      observed: deps.caches,
+      executor: deps.executor,
       store,
       statuses: deps.statuses,
       now: () => new Date(),

@@ -14,14 +14,14 @@ export type Priority = 'urgent' | 'high' | 'low';
 
 const RANK: Record<Priority, number> = { urgent: 2, high: 1, low: 0 };
 
-export interface QueueObserver {
+interface QueueObserver {
   depth?(depth: number): void;
   added?(): void;
   latency?(seconds: number): void;
   retry?(): void;
 }
 
-export interface BackoffOptions {
+interface BackoffOptions {
   readonly baseMs: number;
   readonly maxMs: number;
   /** Global bucket for retries: sustained rate and burst. */
@@ -29,7 +29,7 @@ export interface BackoffOptions {
   readonly burst: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 120_000, ratePerSecond: 50, burst: 200 };
+const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 120_000, ratePerSecond: 50, burst: 200 };
 
 export class WorkQueue {
   private readonly urgent = new Set<string>();
@@ -186,10 +186,6 @@ export class WorkQueue {
       this.dirty.delete(key);
       this.add(key, again);
     }
-  }
-
-  isProcessing(key: string): boolean {
-    return this.processing.has(key);
   }
 
   shutdown(): void {

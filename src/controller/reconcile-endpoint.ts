@@ -1,30 +1,67 @@
-// Reconcile one endpoint in this region: load → validate → watchdog → render → plan → apply →
-// observe → write status (PRACTICES 3). The key is only a name; everything is re-read from the
-// desired cache (table) and the watch caches (cluster).
+// Reconcile one endpoint in this region, as named steps (PRACTICES 3):
+//   load → guard → render → plan → execute → report
+// The key is only a name; everything is re-read from the desired cache (table) and the watch
+// caches (cluster). load, guard, render and plan only read and decide; execute is the only step
+// that writes to the cluster, report the only one that writes status, records the Event and purges
+// the item.
 import type { Logger } from 'pino';
-import { type Endpoint, Reason, type RegionStatus } from '../model/index.js';
+import {
+  type Endpoint,
+  findOwnedKind,
+  type KubeObject,
+  type KubeRef,
+  Reason,
+  type RegionStatus,
+  refKey,
+  refOf,
+} from '../model/index.js';
+import { computeStatus, type StatusInput, type WatchdogDecision, watchdog } from '../observe/index.js';
 import { type Action, plan } from '../plan/index.js';
-import { type KubeObject, refKey, render } from '../render/index.js';
-import type { DesiredCache } from './desired-cache.js';
-import { type Result, TerminalError } from './errors.js';
-import { computeStatus, type StatusInput, watchdog } from './observe.js';
+import { render } from '../render/index.js';
+import { ConflictError, NotFoundError } from '../store/index.js';
+import type { DesiredEntry } from './desired-cache.js';
+import { classify, ReconcileError, type Result, TerminalError } from './errors.js';
 import type { RenderMemo } from './render-memo.js';
-import type { StatusBook } from './status-book.js';
 
-export interface ExecutorPort {
+interface DesiredPort {
+  get(name: string): DesiredEntry | undefined;
+  /** A scan of the endpoints table has completed: an absent name is really absent. */
+  readonly scanComplete: boolean;
+}
+
+interface ObservedPort {
+  byEndpoint(name: string): KubeObject[];
+}
+
+interface ExecutorPort {
   apply(
     obj: KubeObject,
     options: { previous?: KubeObject | null },
-  ): Promise<{ outcome: string; object?: unknown }>;
-  delete(ref: { kind: string; namespace: string; name: string }): Promise<{ outcome: string }>;
-  handOffReplicas(ref: { kind: string; namespace: string; name: string }, replicas: number): Promise<void>;
+  ): Promise<{ outcome: string; object?: KubeObject }>;
+  delete(ref: KubeRef): Promise<{ outcome: string }>;
+  handOffReplicas(ref: KubeRef, replicas: number): Promise<void>;
 }
 
-export interface StatusStorePort {
+interface StatusStorePort {
   putStatusIfChanged(status: RegionStatus): Promise<{ written: boolean }>;
   deleteStatus(endpointName: string, region: string): Promise<void>;
   listStatus(endpointName: string): Promise<RegionStatus[]>;
   purgeEndpoint(name: string, expectedGeneration: number): Promise<void>;
+}
+
+/** This region's last status per endpoint, in memory (StatusBook). */
+interface StatusBookPort {
+  get(name: string): RegionStatus | undefined;
+  set(status: RegionStatus): void;
+  delete(name: string): void;
+}
+
+interface ReconcileEvent {
+  readonly regarding: KubeRef;
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly action: string;
+  readonly note: string;
 }
 
 export interface ReconcileDeps {
@@ -32,222 +69,198 @@ export interface ReconcileDeps {
   readonly allowedNamespaces: ReadonlySet<string>;
   readonly unhealthyThresholdMs: number;
   readonly modelSyncImage?: string;
-  readonly desired: DesiredCache;
-  readonly observed: { byEndpoint(name: string): KubeObject[] };
+  readonly desired: DesiredPort;
+  readonly observed: ObservedPort;
   /** Reuses the render of an unchanged endpoint across reconciles; renders afresh without it. */
   readonly renderMemo?: RenderMemo;
   readonly executor: ExecutorPort;
   readonly store: StatusStorePort;
-  readonly statuses: StatusBook;
+  readonly statuses: StatusBookPort;
   readonly now: () => Date;
   readonly log: Logger;
-  /** Called once per executed action, for metrics and events. */
+  /** Called once per executed apply or delete, for metrics. */
   readonly onAction?: (action: Action, outcome: string, endpoint: string) => void;
   readonly onStatusWritten?: (status: RegionStatus) => void;
   /** Records a Kubernetes Event; failures are logged, never fatal. */
-  readonly recordEvent?: (event: {
-    regarding: { apiVersion: string; kind: string; namespace: string; name: string };
-    type: 'Normal' | 'Warning';
-    reason: string;
-    action: string;
-    note: string;
-  }) => Promise<void>;
+  readonly recordEvent?: (event: ReconcileEvent) => Promise<void>;
 }
 
-/** A reconcile that failed after it wrote what it could; the queue retries it with backoff. */
-export class ReconcileError extends Error {
-  override readonly name = 'ReconcileError';
-  constructor(
-    readonly endpoint: string,
-    readonly reason: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+export async function reconcileEndpoint(deps: ReconcileDeps, name: string): Promise<Result> {
+  const loaded = load(deps, name);
+  return report(loaded, await decideAndExecute(loaded));
 }
 
-export async function reconcileEndpoint(outer: ReconcileDeps, name: string): Promise<Result> {
+// ---------------------------------------------------------------------------------------------
+// load
+
+interface Loaded {
+  readonly deps: ReconcileDeps;
+  readonly name: string;
+  readonly entry: DesiredEntry | undefined;
+  readonly observed: KubeObject[];
+  readonly previous: RegionStatus | undefined;
+}
+
+function load(outer: ReconcileDeps, name: string): Loaded {
   const entry = outer.desired.get(name);
   // Every log line of this pass names the generation it works on.
   const generation = entry?.kind === 'endpoint' ? entry.endpoint.generation : entry?.generation;
   const deps = generation === undefined ? outer : { ...outer, log: outer.log.child({ generation }) };
-  const observed = deps.observed.byEndpoint(name);
-  const previous = deps.statuses.get(name);
+  return { deps, name, entry, observed: deps.observed.byEndpoint(name), previous: deps.statuses.get(name) };
+}
 
+// ---------------------------------------------------------------------------------------------
+// guard
+
+/** The item itself is unusable: report Stalled, no retry. */
+interface Stalled {
+  readonly kind: 'stalled';
+  readonly endpoint?: Endpoint;
+  readonly reason: string;
+  readonly message: string;
+  readonly generation: number;
+}
+
+type Guarded =
+  /** Nothing to do and nothing to report. */
+  | { readonly kind: 'skip' }
+  /** The item is gone: whatever still runs for it is an orphan. */
+  | { readonly kind: 'gone' }
+  | Stalled
+  | { readonly kind: 'reconcile'; readonly endpoint: Endpoint };
+
+function guard({ deps, entry, observed, previous }: Loaded): Guarded {
   // Not in the desired cache before any scan of the table has succeeded: we do not know whether
   // the item exists, and a read that failed must never delete anything. The first complete scan
   // queues every endpoint again.
   if (!entry && !deps.desired.scanComplete) {
     deps.log.debug('not known yet: the endpoints table has not been read completely');
-    return {};
+    return { kind: 'skip' };
   }
-
-  // The item is gone (a successful read or a complete scan said so): whatever we still run for
-  // it is an orphan, and our status item for it goes too.
-  if (!entry) {
-    if (observed.length > 0) {
-      const { remaining, failure } = await execute(
-        deps,
-        name,
-        plan([], observed, { endpointName: name, endpoint: undefined, region: deps.region }),
-        observed,
-      );
-      if (failure) throw failure;
-      if (remaining.length > 0) return {};
-    }
-    if (previous) {
-      await deps.store.deleteStatus(name, deps.region);
-      deps.statuses.delete(name);
-    }
-    return {};
-  }
-
+  // A successful read or a complete scan said the item is gone.
+  if (!entry) return { kind: 'gone' };
   if (entry.kind === 'invalid') {
-    await writeStatus(deps, {
-      ...baseInput(deps, name, undefined, observed, previous),
-      stalled: { reason: Reason.InvalidSpec, message: entry.error.message, generation: entry.generation },
-    });
-    throw new TerminalError(Reason.InvalidSpec, `${name}: ${entry.error.message}`);
+    return {
+      kind: 'stalled',
+      reason: Reason.InvalidSpec,
+      message: entry.error.message,
+      generation: entry.generation,
+    };
   }
-
   const endpoint = entry.endpoint;
   if (!deps.allowedNamespaces.has(endpoint.namespace)) {
     const message = `namespace: ${endpoint.namespace} is not in ALLOWED_NAMESPACES (${[...deps.allowedNamespaces].join(', ')})`;
-    await writeStatus(deps, {
-      ...baseInput(deps, name, endpoint, observed, previous),
-      stalled: { reason: Reason.NamespaceNotAllowed, message, generation: endpoint.generation },
-    });
-    throw new TerminalError(Reason.NamespaceNotAllowed, `${name}: ${message}`);
+    return {
+      kind: 'stalled',
+      endpoint,
+      reason: Reason.NamespaceNotAllowed,
+      message,
+      generation: endpoint.generation,
+    };
   }
+  // Not ours and never was.
+  if (!endpoint.targetRegions.includes(deps.region) && observed.length === 0 && !previous)
+    return { kind: 'skip' };
+  return { kind: 'reconcile', endpoint };
+}
 
+// ---------------------------------------------------------------------------------------------
+// render → plan → execute
+
+type Pass =
+  | { readonly kind: 'skip' }
+  | Stalled
+  | { readonly kind: 'gone'; readonly executed: Executed }
+  | {
+      readonly kind: 'reconciled';
+      readonly endpoint: Endpoint;
+      /** This region should run the endpoint (false: removing it from here). */
+      readonly targeted: boolean;
+      readonly watchdog: WatchdogDecision | undefined;
+      readonly executed: Executed;
+    };
+
+async function decideAndExecute(loaded: Loaded): Promise<Pass> {
+  const { deps, name, observed } = loaded;
+  const guarded = guard(loaded);
+  switch (guarded.kind) {
+    case 'skip':
+    case 'stalled':
+      return guarded;
+    case 'gone': {
+      const actions = plan([], observed, { endpointName: name, endpoint: undefined, region: deps.region });
+      return { kind: 'gone', executed: await execute(deps, name, actions, observed) };
+    }
+    case 'reconcile': {
+      const { endpoint } = guarded;
+      const { objects, targeted, wd } = renderStep(loaded, endpoint);
+      const actions = plan(objects, observed, {
+        endpointName: name,
+        endpoint,
+        region: deps.region,
+        ingressPulled: wd?.ingressPulled ?? false,
+      });
+      return {
+        kind: 'reconciled',
+        endpoint,
+        targeted,
+        watchdog: wd,
+        executed: await execute(deps, name, actions, observed),
+      };
+    }
+  }
+}
+
+/** The watchdog decides whether the Ingress stays; render is told, and so is plan. */
+function renderStep({ deps, observed, previous }: Loaded, endpoint: Endpoint) {
   const targeted = endpoint.desiredState !== 'deleted' && endpoint.targetRegions.includes(deps.region);
-  // Not ours and never was: nothing to do and nothing to report.
-  if (!endpoint.targetRegions.includes(deps.region) && observed.length === 0 && !previous) return {};
-
   const wd = targeted
     ? watchdog({ endpoint, observed, previous, now: deps.now(), thresholdMs: deps.unhealthyThresholdMs })
     : undefined;
-  const renderOptions = {
+  const options = {
     ...(deps.modelSyncImage ? { modelSyncImage: deps.modelSyncImage } : {}),
     ingressPulled: wd?.ingressPulled ?? false,
   };
-  const desiredObjects = deps.renderMemo
-    ? deps.renderMemo.render(endpoint, deps.region, renderOptions)
-    : render(endpoint, deps.region, renderOptions);
-  const actions = plan(desiredObjects, observed, {
-    endpointName: name,
-    endpoint,
-    region: deps.region,
-    ingressPulled: wd?.ingressPulled ?? false,
-  });
-  const { remaining, changes, failure } = await execute(deps, name, actions, observed);
-
-  const status = await writeStatus(deps, {
-    ...baseInput(deps, name, endpoint, remaining, previous),
-    removing: !targeted,
-    watchdog: wd,
-    ...(failure ? { failure: { reason: failure.reason, message: failure.message } } : {}),
-  });
-  if ((changes.length > 0 || failure) && targeted) {
-    // On the Deployment, where `kubectl describe` shows it; only when something happened. Not
-    // awaited: an Event is a report, and waiting for it held a worker for one more round trip per
-    // changed endpoint (the recorder bounds what is in flight and drops the excess).
-    const note = [...changes, ...(failure ? [failure.message] : [])].join('; ');
-    void deps
-      .recordEvent?.({
-        regarding: {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          namespace: endpoint.namespace,
-          name: endpoint.name,
-        },
-        type: failure ? 'Warning' : 'Normal',
-        reason: failure
-          ? failure.reason
-          : (status.conditions.find((c) => c.type === 'Ready')?.reason ?? Reason.Progressing),
-        action: 'Reconcile',
-        note: `generation ${endpoint.generation}: ${note}`,
-      })
-      .catch((err: unknown) => deps.log.debug({ err: String(err) }, 'event not recorded'));
-  }
-  if (failure) throw failure;
-
-  if (endpoint.desiredState === 'deleted' && status.state === 'deleted') await maybePurge(deps, endpoint);
-  return wd?.tripsInMs !== undefined ? { requeueAfterMs: wd.tripsInMs + 50 } : {};
+  const objects = deps.renderMemo
+    ? deps.renderMemo.render(endpoint, deps.region, options)
+    : render(endpoint, deps.region, options);
+  return { objects, targeted, wd };
 }
 
-function baseInput(
-  deps: ReconcileDeps,
-  name: string,
-  endpoint: Endpoint | undefined,
-  observed: readonly KubeObject[],
-  previous: RegionStatus | undefined,
-): StatusInput {
-  return {
-    name,
-    region: deps.region,
-    endpoint,
-    removing: false,
-    observed,
-    previous,
-    watchdog: undefined,
-    now: deps.now(),
-  };
+interface Executed {
+  /** The endpoint's objects as they now are (apply results over the cache). */
+  readonly remaining: KubeObject[];
+  /** One line per write that changed something, for the Event. */
+  readonly changes: string[];
+  readonly failure?: ReconcileError;
 }
 
 /**
- * Runs the plan's writes, stopping at the first failure; returns the objects as they now are.
- * Deletes run one by one in plan order (an Ingress goes before the Service it routes to).
- * A run of consecutive applies goes out in two parallel waves — Services, Deployments and HPAs,
- * then Ingresses — so a new Ingress never points at a Service that does not exist yet, and an
- * endpoint costs two round trips instead of four.
+ * Runs the plan's writes, stopping at the first failure. Deletes run one by one in plan order (an
+ * Ingress goes before the Service it routes to). A run of consecutive hand-offs and applies goes
+ * out in parallel waves — hand-offs, then every kind that does not route traffic, then those that
+ * do — so a new Ingress never points at a Service that does not exist yet, and an endpoint costs
+ * two round trips instead of one per object.
  */
 async function execute(
   deps: ReconcileDeps,
   name: string,
   actions: readonly Action[],
   observed: readonly KubeObject[],
-): Promise<{ remaining: KubeObject[]; changes: string[]; failure?: ReconcileError }> {
+): Promise<Executed> {
   const changes: string[] = [];
-  const now = new Map(
-    observed.map((o) => [
-      refKey({ kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name }),
-      o,
-    ]),
-  );
-  const waves: Action[][] = [];
-  for (let i = 0; i < actions.length; ) {
-    const action = actions[i]!;
-    if (action.verb !== 'apply') {
-      if (action.verb === 'delete') waves.push([action]);
-      i++;
-      continue;
-    }
-    const run: Action[] = [];
-    while (i < actions.length && actions[i]!.verb === 'apply') run.push(actions[i++]!);
-    const first = run.filter((a) => a.ref.kind !== 'Ingress');
-    const second = run.filter((a) => a.ref.kind === 'Ingress');
-    if (first.length > 0) waves.push(first);
-    if (second.length > 0) waves.push(second);
-  }
-
+  const now = new Map(observed.map((o) => [refKey(refOf(o)), o]));
   const perform = async (action: Action): Promise<void> => {
     const key = refKey(action.ref);
+    if (action.verb === 'handOff') {
+      if (action.replicas !== undefined) await deps.executor.handOffReplicas(action.ref, action.replicas);
+      return;
+    }
     let outcome: string;
     if (action.verb === 'apply') {
       if (!action.object) return; // plan always attaches the object; nothing to send without it
-      const live = now.get(key);
-      const liveReplicas = replicasOf(live);
-      if (
-        action.ref.kind === 'Deployment' &&
-        replicasOf(action.object) === undefined &&
-        liveReplicas !== undefined
-      ) {
-        await deps.executor.handOffReplicas(action.ref, liveReplicas);
-      }
-      const result = await deps.executor.apply(action.object, { previous: live ?? null });
-      if (result.object) now.set(key, result.object as KubeObject);
+      const result = await deps.executor.apply(action.object, { previous: now.get(key) ?? null });
+      if (result.object) now.set(key, result.object);
       outcome = result.outcome;
     } else {
       outcome = (await deps.executor.delete(action.ref)).outcome;
@@ -271,35 +284,147 @@ async function execute(
     );
   };
 
-  for (const wave of waves) {
+  for (const wave of waves(actions)) {
     const results = await Promise.allSettled(wave.map(perform));
     const index = results.findIndex((r) => r.status === 'rejected');
     if (index < 0) continue;
     const err = (results[index] as PromiseRejectedResult).reason as unknown;
-    if (err instanceof Error && err.name === 'NotLeaderError') throw err;
+    if (classify(err).kind === 'not-leader') throw err;
     const action = wave[index]!;
     deps.onAction?.(action, 'failed', name);
     const message = `${action.verb} ${action.ref.kind} ${action.ref.namespace}/${action.ref.name}: ${err instanceof Error ? err.message : String(err)}`;
+    const reason = action.verb === 'delete' ? Reason.DeleteFailed : Reason.ApplyFailed;
     return {
       remaining: [...now.values()],
       changes,
-      failure: new ReconcileError(
-        name,
-        action.verb === 'apply' ? Reason.ApplyFailed : Reason.DeleteFailed,
-        message,
-        { cause: err },
-      ),
+      failure: new ReconcileError(name, reason, message, { cause: err }),
     };
   }
   return { remaining: [...now.values()], changes };
 }
 
+function waves(actions: readonly Action[]): Action[][] {
+  const out: Action[][] = [];
+  const writes = (a: Action | undefined) => a?.verb === 'apply' || a?.verb === 'handOff';
+  for (let i = 0; i < actions.length; ) {
+    const action = actions[i]!;
+    if (!writes(action)) {
+      if (action.verb === 'delete') out.push([action]);
+      i++;
+      continue;
+    }
+    const run: Action[] = [];
+    while (i < actions.length && writes(actions[i])) run.push(actions[i++]!);
+    const routes = (a: Action) => findOwnedKind(a.ref.kind)?.routesTraffic === true;
+    const handOffs = run.filter((a) => a.verb === 'handOff');
+    const first = run.filter((a) => a.verb === 'apply' && !routes(a));
+    const second = run.filter((a) => a.verb === 'apply' && routes(a));
+    for (const wave of [handOffs, first, second]) if (wave.length > 0) out.push(wave);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+/** The one status write of a pass, its Event, and the purge once every region reports deleted. */
+async function report(loaded: Loaded, pass: Pass): Promise<Result> {
+  const { deps, name, previous } = loaded;
+  switch (pass.kind) {
+    case 'skip':
+      return {};
+    case 'stalled': {
+      await writeStatus(deps, {
+        ...statusInput(loaded, pass.endpoint, loaded.observed),
+        stalled: { reason: pass.reason, message: pass.message, generation: pass.generation },
+      });
+      throw new TerminalError(pass.reason, `${name}: ${pass.message}`);
+    }
+    case 'gone': {
+      const { remaining, failure } = pass.executed;
+      if (failure) throw failure;
+      if (remaining.length > 0 || !previous) return {};
+      await deps.store.deleteStatus(name, deps.region);
+      deps.statuses.delete(name);
+      return {};
+    }
+    case 'reconciled': {
+      const { endpoint, targeted, executed } = pass;
+      const { remaining, changes, failure } = executed;
+      const verdict = failure ? classify(failure) : undefined;
+      const status = await writeStatus(deps, {
+        ...statusInput(loaded, endpoint, remaining),
+        removing: !targeted,
+        watchdog: pass.watchdog,
+        // An object the API server refuses is refused again: Stalled until the spec changes.
+        ...(failure && verdict?.kind === 'terminal'
+          ? { stalled: { reason: verdict.reason, message: failure.message, generation: endpoint.generation } }
+          : failure
+            ? { failure: { reason: failure.reason, message: failure.message } }
+            : {}),
+      });
+      if ((changes.length > 0 || failure) && targeted) recordEvent(deps, endpoint, status, changes, failure);
+      if (failure) throw failure;
+      if (endpoint.desiredState === 'deleted' && status.state === 'deleted') await maybePurge(deps, endpoint);
+      return pass.watchdog?.tripsInMs !== undefined ? { requeueAfterMs: pass.watchdog.tripsInMs + 50 } : {};
+    }
+  }
+}
+
+function statusInput(
+  { deps, name, previous }: Loaded,
+  endpoint: Endpoint | undefined,
+  observed: readonly KubeObject[],
+): StatusInput {
+  return {
+    name,
+    region: deps.region,
+    endpoint,
+    removing: false,
+    observed,
+    previous,
+    watchdog: undefined,
+    now: deps.now(),
+  };
+}
+
 async function writeStatus(deps: ReconcileDeps, input: StatusInput): Promise<RegionStatus> {
-  const { status } = computeStatus(input);
+  const status = computeStatus(input);
   const { written } = await deps.store.putStatusIfChanged(status);
   deps.statuses.set(status);
   if (written) deps.onStatusWritten?.(status);
   return status;
+}
+
+/**
+ * On the Deployment, where `kubectl describe` shows it; only when something happened. Not
+ * awaited: an Event is a report, and waiting for it held a worker for one more round trip per
+ * changed endpoint (the recorder bounds what is in flight and drops the excess).
+ */
+function recordEvent(
+  deps: ReconcileDeps,
+  endpoint: Endpoint,
+  status: RegionStatus,
+  changes: readonly string[],
+  failure: ReconcileError | undefined,
+): void {
+  const note = [...changes, ...(failure ? [failure.message] : [])].join('; ');
+  void deps
+    .recordEvent?.({
+      regarding: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: endpoint.namespace,
+        name: endpoint.name,
+      },
+      type: failure ? 'Warning' : 'Normal',
+      reason: failure
+        ? failure.reason
+        : (status.conditions.find((c) => c.type === 'Ready')?.reason ?? Reason.Progressing),
+      action: 'Reconcile',
+      note: `generation ${endpoint.generation}: ${note}`,
+    })
+    .catch((err: unknown) => deps.log.debug({ err: String(err) }, 'event not recorded'));
 }
 
 /** When every target region reports `deleted` for this generation, remove the item (conditional). */
@@ -319,10 +444,6 @@ async function maybePurge(deps: ReconcileDeps, endpoint: Endpoint): Promise<void
     );
   } catch (err) {
     // Another region purged first, or the user changed the item meanwhile: both are fine.
-    if (!(err instanceof Error && (err.name === 'ConflictError' || err.name === 'NotFoundError'))) throw err;
+    if (!(err instanceof ConflictError || err instanceof NotFoundError)) throw err;
   }
-}
-
-function replicasOf(obj: KubeObject | undefined): number | undefined {
-  return (obj as { spec?: { replicas?: number } } | undefined)?.spec?.replicas;
 }

@@ -2,8 +2,8 @@
 // its item changes and keeps the same value otherwise, so the reconciles an unchanged endpoint
 // gets (a watch event on its pods, every resync) reuse one render and its content hashes instead
 // of rendering and hashing again: at 1 000 endpoints that was the monitor's largest own CPU cost.
-import type { Endpoint } from '../model/index.js';
-import type { KubeObject, RenderOptions } from '../render/index.js';
+import type { Endpoint, KubeObject } from '../model/index.js';
+import type { RenderOptions } from '../render/index.js';
 
 export class RenderMemo {
   private readonly byEndpoint = new WeakMap<Endpoint, Map<string, readonly KubeObject[]>>();

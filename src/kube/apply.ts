@@ -1,14 +1,15 @@
+import { FIELD_MANAGER, type KubeObject, type KubeRef, refOf } from '../model/index.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError } from './errors.js';
-import { FIELD_MANAGER, type KubeObject, type KubeRef, type Outcome, refOf } from './types.js';
+import type { Outcome } from './types.js';
 
 /** Field manager that holds `spec.replicas` between our last claim and the HPA controller's. */
-export const REPLICAS_HANDOFF_MANAGER = 'inferctl-replicas-handoff';
+const REPLICAS_HANDOFF_MANAGER = 'inferctl-replicas-handoff';
 
 /** Checked before every write; the lease elector's `guard` fits (see lease.ts). */
 export type WriteGuard = (verb: string, ref: KubeRef) => void;
 
-export interface ApplyResult {
+interface ApplyResult {
   readonly outcome: Outcome;
   readonly ref: KubeRef;
   /** The object as the server returned it (absent for deletes). */
@@ -17,7 +18,7 @@ export interface ApplyResult {
   readonly alreadyAbsent?: boolean;
 }
 
-export interface ApplyOptions {
+interface ApplyOptions {
   /**
    * The live object as last seen (the watch cache's copy), or null when known to be absent. Used
    * only to tell `configured` from `unchanged`; when undefined the executor reads the object once.

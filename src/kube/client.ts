@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeRef } from '../model/index.js';
 import {
   accessFromKubeConfig,
   type KubeAccess,
@@ -10,14 +11,13 @@ import {
 import { KubeApiError, KubeTransportError } from './errors.js';
 import { defaultKubeconfigPath, planInCluster, planKubeconfigFile } from './kubeconfig.js';
 import { resourcePath } from './resources.js';
-import type { KubeRef } from './types.js';
 
-export interface RawResponse {
+interface RawResponse {
   readonly status: number;
   readonly body: unknown;
 }
 
-export interface RawRequest {
+interface RawRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
@@ -186,12 +186,14 @@ function parseBody(text: string): unknown {
 }
 
 function apiError(status: number, body: unknown, verb: string, ref: KubeRef | undefined): KubeApiError {
-  const s = (body ?? {}) as { reason?: string; message?: string };
+  const s = (body ?? {}) as { reason?: string; message?: string; details?: { retryAfterSeconds?: unknown } };
+  const retryAfter = s.details?.retryAfterSeconds;
   return new KubeApiError(
     status,
     typeof s.reason === 'string' ? s.reason : '',
     verb,
     ref,
     typeof s.message === 'string' ? s.message : typeof body === 'string' ? body.slice(0, 300) : '',
+    typeof retryAfter === 'number' && retryAfter > 0 ? retryAfter : undefined,
   );
 }

@@ -10,7 +10,7 @@ import { type AccessPlan, type Material, type NativeAccess, planFromClientNode }
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
-export interface KubeHttpRequest {
+interface KubeHttpRequest {
   readonly method: string;
   readonly path: string;
   readonly query?: Query | undefined;

@@ -1,4 +1,4 @@
-import { describeRef, type KubeRef } from './types.js';
+import { type KubeRef, refKey } from '../model/index.js';
 
 /** A non-2xx answer from the API server, with the object it was about. */
 export class KubeApiError extends Error {
@@ -10,11 +10,11 @@ export class KubeApiError extends Error {
     readonly verb: string,
     readonly ref: KubeRef | undefined,
     readonly serverMessage: string,
-    options?: { cause?: unknown },
+    /** How long the server asked us to wait before trying again (Status `details.retryAfterSeconds`). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(
-      `${verb} ${ref ? describeRef(ref) : ''}: ${statusCode}${reason ? ` ${reason}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`,
-      options,
+      `${verb} ${ref ? refKey(ref) : ''}: ${statusCode}${reason ? ` ${reason}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`,
     );
   }
 
@@ -28,6 +28,10 @@ export class KubeApiError extends Error {
   get isGone(): boolean {
     return this.statusCode === 410;
   }
+  /** 400 Bad Request / 422 Invalid: the server refuses the object itself; sending it again cannot help. */
+  get isInvalid(): boolean {
+    return this.statusCode === 400 || this.statusCode === 422;
+  }
 }
 
 /** A write was attempted while this replica does not hold the lease. */
@@ -38,7 +42,7 @@ export class NotLeaderError extends Error {
     readonly verb: string,
     readonly ref: KubeRef | undefined,
   ) {
-    super(`${identity} is not the leader; refusing ${verb} ${ref ? describeRef(ref) : ''}`.trim());
+    super(`${identity} is not the leader; refusing ${verb} ${ref ? refKey(ref) : ''}`.trim());
   }
 }
 
@@ -51,7 +55,7 @@ export class KubeTransportError extends Error {
     options: { cause: unknown },
   ) {
     super(
-      `${verb} ${ref ? describeRef(ref) : ''}: ${String((options.cause as Error)?.message ?? options.cause)}`,
+      `${verb} ${ref ? refKey(ref) : ''}: ${String((options.cause as Error)?.message ?? options.cause)}`,
       options,
     );
   }

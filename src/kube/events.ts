@@ -1,8 +1,8 @@
+import type { KubeRef } from '../model/index.js';
 import type { WriteGuard } from './apply.js';
 import type { KubeClient } from './client.js';
-import type { KubeRef } from './types.js';
 
-export interface EventInput {
+interface EventInput {
   /** The object the event is about (the endpoint's Deployment). */
   readonly regarding: KubeRef;
   readonly type: 'Normal' | 'Warning';

@@ -1,30 +1,17 @@
 // The Kubernetes edge of the monitor: watch caches, server-side apply/delete, the leader lease,
 // and the RBAC the monitor needs.
-export type { ApplyOptions, ApplyResult, WriteGuard } from './apply.js';
-export { KubeExecutor, REPLICAS_HANDOFF_MANAGER } from './apply.js';
-export type { CacheEvent, KubeCachesOptions, WatchedKind } from './caches.js';
+
+export type { KubeObject } from '../model/index.js';
+export { KubeExecutor } from './apply.js';
 export { KubeCaches, WATCHED_KINDS } from './caches.js';
-export type { RawRequest, RawResponse } from './client.js';
 export { KubeClient } from './client.js';
-export type { KubeAccess, KubeHttpRequest, KubeHttpResponse, WatchEvent } from './connection.js';
-export { accessFromKubeConfig, openKubeAccess } from './connection.js';
+export type { KubeAccess, KubeHttpResponse, WatchEvent } from './connection.js';
+export { openKubeAccess } from './connection.js';
 export { KubeApiError, KubeTransportError, NotLeaderError } from './errors.js';
-export { type EventInput, EventRecorder } from './events.js';
-export type { AccessPlan, NativeAccess } from './kubeconfig.js';
+export { EventRecorder } from './events.js';
+export type { AccessPlan } from './kubeconfig.js';
 export { defaultKubeconfigPath, KubeconfigError, planInCluster, planKubeconfigFile } from './kubeconfig.js';
-export type { LeaderElectionOptions } from './lease.js';
-export { LEASE_NAME, LeaderElector, uniqueIdentity } from './lease.js';
-export type { MonitorRbacOptions, Permission, Verb } from './permissions.js';
+export { LeaderElector, uniqueIdentity } from './lease.js';
 export { LEASE_PERMISSIONS, NAMESPACED_PERMISSIONS, renderMonitorRbac } from './permissions.js';
+export type { CacheEvent } from './reflector.js';
 export { UnknownKindError } from './resources.js';
-export type { KubeMetadata, KubeObject, KubeRef, Outcome } from './types.js';
-export {
-  describeRef,
-  ENDPOINT_LABEL,
-  FIELD_MANAGER,
-  KIND_API_VERSIONS,
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  MANAGED_SELECTOR,
-  refOf,
-} from './types.js';

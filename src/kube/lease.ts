@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { delay } from '../async/delay.js';
+import { type KubeRef, LEASE_NAME } from '../model/index.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError, NotLeaderError } from './errors.js';
-import type { KubeRef } from './types.js';
-
-export const LEASE_NAME = 'inference-monitor-leader';
 
 /**
  * A candidate's default identity, as client-go builds it: the host name (a pod's name) plus a

@@ -2,41 +2,31 @@
 // rendered from it. Least privilege: namespaced Roles only, no wildcards, no Secrets, no
 // cluster-scoped grants. Server-side apply is a PATCH, and an apply that creates an object is also
 // authorized as `create`, so writes need both verbs; nothing here uses PUT except the Lease.
-import { type KubeObject, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './types.js';
+import {
+  apiGroupOf,
+  type KubeObject,
+  LABEL_MANAGED_BY,
+  MANAGED_BY_VALUE,
+  OWNED_KINDS,
+  type RbacVerb,
+} from '../model/index.js';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
-
-export interface Permission {
+interface Permission {
   readonly apiGroup: string;
   readonly resource: string;
-  readonly verbs: readonly Verb[];
+  readonly verbs: readonly RbacVerb[];
   /** Which code needs it. */
   readonly why: string;
 }
 
-const OWNED: readonly Verb[] = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
-
-/** Granted in every allowed endpoint namespace. */
+/** Granted in every allowed endpoint namespace: each owned kind's row (model/kinds.ts), then Events. */
 export const NAMESPACED_PERMISSIONS: readonly Permission[] = [
-  {
-    apiGroup: 'apps',
-    resource: 'deployments',
-    verbs: OWNED,
-    why: 'caches (list/watch), executor (apply/delete)',
-  },
-  { apiGroup: '', resource: 'services', verbs: OWNED, why: 'caches (list/watch), executor (apply/delete)' },
-  {
-    apiGroup: 'networking.k8s.io',
-    resource: 'ingresses',
-    verbs: OWNED,
-    why: 'caches (list/watch), executor (apply/delete)',
-  },
-  {
-    apiGroup: 'autoscaling',
-    resource: 'horizontalpodautoscalers',
-    verbs: OWNED,
-    why: 'caches (list/watch), executor (apply/delete)',
-  },
+  ...OWNED_KINDS.map((k) => ({
+    apiGroup: apiGroupOf(k.apiVersion),
+    resource: k.plural,
+    verbs: k.rbac.verbs,
+    why: k.rbac.why,
+  })),
   {
     apiGroup: 'events.k8s.io',
     resource: 'events',
@@ -55,7 +45,7 @@ export const LEASE_PERMISSIONS: readonly Permission[] = [
   },
 ];
 
-export interface MonitorRbacOptions {
+interface MonitorRbacOptions {
   /** The monitor's namespace: its ServiceAccount and the leader Lease live here. */
   readonly namespace: string;
   /** Namespaces endpoints may use (ALLOWED_NAMESPACES). */
@@ -73,7 +63,7 @@ function rules(permissions: readonly Permission[]) {
 export function renderMonitorRbac(options: MonitorRbacOptions): KubeObject[] {
   const sa = options.serviceAccountName ?? 'inference-monitor';
   const name = options.name ?? 'inferctl-monitor';
-  const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, 'app.kubernetes.io/component': 'monitor' };
+  const labels = { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, 'app.kubernetes.io/component': 'monitor' };
   const subject = { kind: 'ServiceAccount', name: sa, namespace: options.namespace };
   const roleAndBinding = (
     roleName: string,

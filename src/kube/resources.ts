@@ -1,19 +1,25 @@
 // Resource paths without discovery. The monitor talks to a handful of built-in kinds whose
 // plural names and scopes are fixed by the Kubernetes API, so a table replaces the discovery
 // round trips (and the generated client that came with them).
-import { KIND_API_VERSIONS, type KubeRef } from './types.js';
+import { apiGroupOf, type KubeRef, OWNED_KINDS } from '../model/index.js';
+import { KIND_API_VERSIONS } from './types.js';
 
 interface ResourceInfo {
   readonly plural: string;
   readonly namespaced: boolean;
 }
 
-/** `group/Kind` (core group: `/Kind`) → plural and scope. Versions do not change either. */
-const RESOURCES: ReadonlyMap<string, ResourceInfo> = new Map(
-  (
+/**
+ * `group/Kind` (core group: `/Kind`) → plural and scope. Versions do not change either. The owned
+ * kinds (all namespaced) come from their table; the rest are kinds the CLI, tests and tools use.
+ */
+const RESOURCES: ReadonlyMap<string, ResourceInfo> = new Map<string, ResourceInfo>([
+  ...OWNED_KINDS.map(
+    (k) => [`${apiGroupOf(k.apiVersion)}/${k.kind}`, { plural: k.plural, namespaced: true }] as const,
+  ),
+  ...(
     [
       ['', 'Pod', 'pods', true],
-      ['', 'Service', 'services', true],
       ['', 'ServiceAccount', 'serviceaccounts', true],
       ['', 'ConfigMap', 'configmaps', true],
       ['', 'Secret', 'secrets', true],
@@ -25,17 +31,13 @@ const RESOURCES: ReadonlyMap<string, ResourceInfo> = new Map(
       ['', 'Namespace', 'namespaces', false],
       ['', 'Node', 'nodes', false],
       ['', 'PersistentVolume', 'persistentvolumes', false],
-      ['apps', 'Deployment', 'deployments', true],
       ['apps', 'ReplicaSet', 'replicasets', true],
       ['apps', 'StatefulSet', 'statefulsets', true],
       ['apps', 'DaemonSet', 'daemonsets', true],
       ['batch', 'Job', 'jobs', true],
       ['batch', 'CronJob', 'cronjobs', true],
-      ['autoscaling', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true],
-      ['networking.k8s.io', 'Ingress', 'ingresses', true],
       ['networking.k8s.io', 'NetworkPolicy', 'networkpolicies', true],
       ['networking.k8s.io', 'IngressClass', 'ingressclasses', false],
-      ['policy', 'PodDisruptionBudget', 'poddisruptionbudgets', true],
       ['coordination.k8s.io', 'Lease', 'leases', true],
       ['events.k8s.io', 'Event', 'events', true],
       ['discovery.k8s.io', 'EndpointSlice', 'endpointslices', true],
@@ -71,8 +73,8 @@ const RESOURCES: ReadonlyMap<string, ResourceInfo> = new Map(
       ['authorization.k8s.io', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false],
       ['authentication.k8s.io', 'TokenReview', 'tokenreviews', false],
     ] as const
-  ).map(([group, kind, plural, namespaced]) => [`${group}/${kind}`, { plural, namespaced }]),
-);
+  ).map(([group, kind, plural, namespaced]) => [`${group}/${kind}`, { plural, namespaced }] as const),
+]);
 
 /** A kind the path table does not know; add it to `resources.ts` (no discovery fallback by design). */
 export class UnknownKindError extends Error {

@@ -1,4 +1,5 @@
-// Public surface of model/: endpoint types, the schema, names and phases. Pure, no I/O.
+// Public surface of model/: endpoint types, the schema, names, owned kinds, object shape and phases.
+// Pure, no I/O.
 export type { Endpoint, ParseResult } from './endpoint.js';
 export {
   effectiveImage,
@@ -9,20 +10,19 @@ export {
   unknownSpecKeys,
   withImage,
 } from './endpoint.js';
-export type { SpecIssue } from './errors.js';
 export { formatIssue, InvalidSpecError } from './errors.js';
 export type { EndpointFile } from './input.js';
 export { didYouMean, labelIssues, parseEndpointFile } from './input.js';
+export type { RbacVerb } from './kinds.js';
+export { apiGroupOf, DELETE_REASONS, findOwnedKind, OWNED_KINDS, ownedKind } from './kinds.js';
 export * from './names.js';
+export type { KubeObject, KubeRef } from './objects.js';
+export { refKey, refOf } from './objects.js';
 export type {
-  AggregateOptions,
   AggregatePhase,
-  AggregateStatus,
   Condition,
-  ConditionStatus,
   RegionState,
   RegionStatus,
-  RegionSummary,
 } from './phases.js';
 export {
   AGGREGATE_PHASES,
@@ -35,26 +35,11 @@ export {
   setCondition,
   statusInvariantViolations,
 } from './phases.js';
-export type { Quantity } from './quantity.js';
-export { compareQuantities, isQuantity, parseQuantity, quantitiesEqual } from './quantity.js';
+export { quantitiesEqual } from './quantity.js';
 export { ConditionType, Reason } from './reasons.js';
 export type {
-  Accelerator,
-  AutoscalingSpec,
-  CanarySpec,
   DesiredState,
-  EndpointItem,
   EndpointSpec,
   EndpointSpecInput,
 } from './schema.js';
-export {
-  ACCELERATORS,
-  CAPACITY_TYPES,
-  DEFAULT_LIMITS,
-  DEFAULT_REQUESTS,
-  DESIRED_STATES,
-  EndpointItemSchema,
-  EndpointSpecSchema,
-  METRIC_TYPES,
-  s3UriProblem,
-} from './schema.js';
+export { DESIRED_STATES } from './schema.js';

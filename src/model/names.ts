@@ -1,10 +1,12 @@
-// Every name, label and annotation inferctl puts on a Kubernetes object comes from here, so the
-// renderer, the planner, the watch caches and the CLI agree on them.
-import { createHash } from 'node:crypto';
+// Every object name and label inferctl gives a Kubernetes object, our own annotation and our field
+// manager come from here, so the renderer, the planner, the watch caches, the executor and the CLI
+// agree on them. (The ALB and scheduling keys render sets on behalf of other controllers are
+// render's.)
 
 /** Longest endpoint name: `inference-{name}` (the Ingress) must still fit in 63 characters. */
-export const MAX_ENDPOINT_NAME_LENGTH = 53;
+const MAX_ENDPOINT_NAME_LENGTH = 53;
 export const DEFAULT_NAMESPACE = 'gco-inference';
+/** Our server-side-apply field manager: never shared with another tool (PRACTICES 6). */
 export const FIELD_MANAGER = 'inferctl';
 export const LEASE_NAME = 'inference-monitor-leader';
 export const SERVICE_ACCOUNT_NAME = 'gco-service-account';
@@ -30,7 +32,7 @@ export const MANAGED_BY_VALUE = 'inferctl';
 /** Hash of the object's own rendered content (see render/hash.ts). */
 export const ANNOTATION_SPEC_HASH = 'inferctl.io/spec-hash';
 
-/** Label selector for watch caches: every object inferctl owns, across endpoints. */
+/** Label selector of the watch caches: every object inferctl owns, across endpoints. */
 export const OWNED_LABEL_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 
 export const deploymentName = (endpoint: string): string => endpoint;
@@ -51,13 +53,8 @@ export function isDns1123Label(s: string): boolean {
   return s.length <= 63 && DNS1123_LABEL.test(s);
 }
 
-/** RFC 1035 label: what Kubernetes requires of Service names (must start with a letter). */
-export function isDns1035Label(s: string): boolean {
-  return s.length <= 63 && DNS1035_LABEL.test(s);
-}
-
 /** RFC 1123 subdomain: dot-separated labels, at most 253 characters. */
-export function isDns1123Subdomain(s: string): boolean {
+function isDns1123Subdomain(s: string): boolean {
   return s.length > 0 && s.length <= 253 && s.split('.').every((part) => DNS1123_LABEL.test(part));
 }
 
@@ -90,15 +87,4 @@ export function endpointNameProblem(name: string): string | undefined {
     return 'must be lowercase letters, digits and "-", start with a letter and end with a letter or digit';
   }
   return undefined;
-}
-
-/**
- * Fit `base` into `max` characters: unchanged when it fits, otherwise truncated and suffixed with
- * `-` and 8 hex characters of its sha256, so distinct long names stay distinct and stable.
- */
-export function shortenName(base: string, max = 63): string {
-  if (base.length <= max) return base;
-  const suffix = createHash('sha256').update(base).digest('hex').slice(0, 8);
-  const head = base.slice(0, Math.max(0, max - suffix.length - 1)).replace(/[-.]+$/, '');
-  return `${head}-${suffix}`;
 }

@@ -9,7 +9,7 @@ export type RegionState = (typeof REGION_STATES)[number];
 export const AGGREGATE_PHASES = ['deploying', 'running', 'degraded', 'stopped', 'deleting'] as const;
 export type AggregatePhase = (typeof AGGREGATE_PHASES)[number];
 
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
   readonly type: string;
@@ -42,7 +42,7 @@ export interface RegionStatus {
   readonly lastTransition: string;
 }
 
-export interface RegionSummary {
+interface RegionSummary {
   readonly region: string;
   /** `missing` when no status item exists yet; `stale` when its monitor stopped heartbeating. */
   readonly state: RegionState | 'missing' | 'stale';
@@ -52,14 +52,14 @@ export interface RegionSummary {
   readonly message: string;
 }
 
-export interface AggregateStatus {
+interface AggregateStatus {
   readonly phase: AggregatePhase;
   readonly regions: readonly RegionSummary[];
   /** One line, e.g. "2/3 regions ready; eu-west-1: error: …". */
   readonly message: string;
 }
 
-export interface AggregateOptions {
+interface AggregateOptions {
   /** Regions whose monitor heartbeat is older than the staleness limit. */
   readonly staleRegions?: ReadonlySet<string>;
 }
@@ -68,7 +68,10 @@ export function conditionOf(s: Pick<RegionStatus, 'conditions'>, type: string): 
   return s.conditions.find((c) => c.type === type);
 }
 
-/** Running, every desired replica ready and the Ingress in place (the generation is checked by callers). */
+/**
+ * The one "region ready" rule: running, every desired replica ready, and the Ingress in place (the
+ * generation is checked by callers).
+ */
 export function regionReady(s: RegionStatus): boolean {
   return s.state === 'running' && s.replicasReady >= s.replicasDesired && !s.ingressPulled;
 }

@@ -1,7 +1,7 @@
 // Kubernetes resource quantities ("500m", "4Gi", "1e3"), parsed to exact rationals so that
 // "1000m" and "1" compare equal (the API server canonicalises what we send).
 
-export interface Quantity {
+interface Quantity {
   /** value = num / den, den > 0 */
   readonly num: bigint;
   readonly den: bigint;

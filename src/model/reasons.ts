@@ -20,13 +20,11 @@ export const Reason = {
   InvalidSpec: 'InvalidSpec',
   NamespaceNotAllowed: 'NamespaceNotAllowed',
   ApplyFailed: 'ApplyFailed',
+  /** The API server refused a rendered object as invalid: retrying the same object cannot help. */
+  ApplyRejected: 'ApplyRejected',
   DeleteFailed: 'DeleteFailed',
-  ReadFailed: 'ReadFailed',
-  Unready: 'Unready',
   WatchdogTripped: 'WatchdogTripped',
-  WatchdogArmed: 'WatchdogArmed',
   Stopped: 'Stopped',
   Deleted: 'Deleted',
-  RegionRemoved: 'RegionRemoved',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -11,7 +11,6 @@ import {
   quantitiesEqual,
   type RegionStatus,
   setCondition,
-  shortenName,
   statusInvariantViolations,
   unknownSpecKeys,
   withImage,
@@ -24,6 +23,15 @@ const firstIssue = (raw: unknown) => {
 };
 
 describe('spec defaults', () => {
+  test.each([
+    ['a count', { max_unavailable: 2 }, 2],
+    ['a percentage', { max_unavailable: '25%' }, '25%'],
+    ['nothing: one', {}, 1],
+  ])('disruption.max_unavailable accepts %s', (_case, disruption, expected) => {
+    const r = parseSpec({ image: 'i', disruption });
+    expect(r.ok && r.value.disruption).toEqual({ max_unavailable: expected });
+  });
+
   test('fills every default, when only the image is given', () => {
     const r = parseSpec({ image: 'vllm/vllm-openai:v0.6.3' });
     expect(r.ok && r.value).toEqual({
@@ -173,6 +181,26 @@ describe('spec rejections name the field', () => {
       'spec.autoscaling.metrics[0].type: must be one of cpu|memory',
     ],
     [
+      'disruption max_unavailable of 0 (a budget that blocks every drain)',
+      { image: 'i', disruption: { max_unavailable: 0 } },
+      'spec.disruption.max_unavailable: must be an integer between 1 and 1000, got 0',
+    ],
+    [
+      'disruption max_unavailable of 0%',
+      { image: 'i', disruption: { max_unavailable: '0%' } },
+      'spec.disruption.max_unavailable: must be a percentage from 1% to 100%, got "0%"',
+    ],
+    [
+      'disruption max_unavailable above 100%',
+      { image: 'i', disruption: { max_unavailable: '150%' } },
+      'spec.disruption.max_unavailable: must be a percentage from 1% to 100%, got "150%"',
+    ],
+    [
+      'disruption max_unavailable neither a count nor a percentage',
+      { image: 'i', disruption: { max_unavailable: true } },
+      'spec.disruption.max_unavailable: must be a count from 1 to 1000 or a percentage like "25%", got true',
+    ],
+    [
       'server_root_path unknown',
       { image: 'i', server_root_path: 'yes' },
       'spec.server_root_path: must be true, false or "auto"',
@@ -291,15 +319,6 @@ describe('images', () => {
 });
 
 describe('names and quantities', () => {
-  test('shortenName keeps short names and hashes long ones into 63 characters', () => {
-    expect(shortenName('abc')).toBe('abc');
-    const long = shortenName('x'.repeat(80));
-    expect(long).toHaveLength(63);
-    expect(long).toMatch(/^x+-[0-9a-f]{8}$/);
-    expect(shortenName('x'.repeat(80))).toBe(long);
-    expect(shortenName(`${'x'.repeat(79)}y`)).not.toBe(long);
-  });
-
   test.each([
     ['1000m', '1', true],
     ['0.5', '500m', true],

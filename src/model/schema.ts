@@ -6,13 +6,13 @@ import { z } from 'zod';
 import { DEFAULT_NAMESPACE, endpointNameProblem, isDns1123Label, isLabelKey, isLabelValue } from './names.js';
 import { compareQuantities, isQuantity, parseQuantity } from './quantity.js';
 
-export const ACCELERATORS = ['nvidia', 'neuron'] as const;
-export const CAPACITY_TYPES = ['spot', 'on-demand'] as const;
+const ACCELERATORS = ['nvidia', 'neuron'] as const;
+const CAPACITY_TYPES = ['spot', 'on-demand'] as const;
 export const DESIRED_STATES = ['deploying', 'running', 'stopped', 'deleted'] as const;
-export const METRIC_TYPES = ['cpu', 'memory'] as const;
+const METRIC_TYPES = ['cpu', 'memory'] as const;
 
-export const DEFAULT_REQUESTS: Readonly<Record<string, string>> = { cpu: '1', memory: '4Gi' };
-export const DEFAULT_LIMITS: Readonly<Record<string, string>> = { cpu: '4', memory: '16Gi' };
+const DEFAULT_REQUESTS: Readonly<Record<string, string>> = { cpu: '1', memory: '4Gi' };
+const DEFAULT_LIMITS: Readonly<Record<string, string>> = { cpu: '4', memory: '16Gi' };
 
 /** Short, printable rendering of a rejected value for messages. */
 export function showValue(v: unknown): string {
@@ -54,7 +54,7 @@ const pattern = (re: RegExp, rule: string, max = 1024) =>
  * A container image reference: `[registry[:port]/]path[:tag][@digest]`. No whitespace, control
  * characters or shell metacharacters; never starts with `-`.
  */
-export const imageRef = pattern(
+const imageRef = pattern(
   /^[A-Za-z0-9][A-Za-z0-9._\-/:@+]*$/,
   'must be an image reference (letters, digits and ._-/:@+, starting with a letter or digit)',
   512,
@@ -78,9 +78,9 @@ const absPath = (what: string) =>
  * shell and no `aws s3 sync` option parser would interpret. It is passed to `aws s3 sync` as one
  * argument without a shell, but a strict alphabet keeps it safe wherever it is echoed later.
  */
-export const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[A-Za-z0-9._=+\-/]*)?$/;
+const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[A-Za-z0-9._=+\-/]*)?$/;
 
-export function s3UriProblem(uri: string): string | undefined {
+function s3UriProblem(uri: string): string | undefined {
   const m = S3_URI.exec(uri);
   if (!m) {
     return 'bucket: 3-63 of a-z 0-9 . -; prefix: letters, digits and ._=+-/';
@@ -280,6 +280,20 @@ const autoscaling = z
     }
   });
 
+/** `max_unavailable`: a count (≥ 1) or a percentage (1%–100%) of the endpoint's replicas. */
+const maxUnavailable = z.union(
+  [
+    intBetween(1, 1000),
+    z.string().regex(/^(100|[1-9][0-9]?)%$/, {
+      error: (i) => `must be a percentage from 1% to 100%, got ${showValue(i.input)}`,
+    }),
+  ],
+  { error: (i) => `must be a count from 1 to 1000 or a percentage like "25%", got ${showValue(i.input)}` },
+);
+
+/** The PodDisruptionBudget (rendered only while two or more replicas run). */
+const disruption = z.object({ max_unavailable: maxUnavailable.default(1) });
+
 const canary = z.object({
   image: imageRef,
   weight: intBetween(0, 100).default(10),
@@ -323,6 +337,7 @@ export const EndpointSpecSchema = z.object({
     .enum(CAPACITY_TYPES, { error: (i) => `must be one of spot|on-demand, got ${showValue(i.input)}` })
     .optional(),
   autoscaling: autoscaling.optional(),
+  disruption: disruption.optional(),
   canary: canary.optional(),
   /** Per-region image override written by the seed's CLI; preferred over `image` when present. */
   region_image_uris: z.record(z.string(), imageRef).optional(),
@@ -332,9 +347,6 @@ export const EndpointSpecSchema = z.object({
 export type EndpointSpec = z.output<typeof EndpointSpecSchema>;
 /** What a user may write: every defaulted field optional. */
 export type EndpointSpecInput = z.input<typeof EndpointSpecSchema>;
-export type CanarySpec = NonNullable<EndpointSpec['canary']>;
-export type AutoscalingSpec = NonNullable<EndpointSpec['autoscaling']>;
-export type Accelerator = EndpointSpec['accelerator'];
 export type DesiredState = (typeof DESIRED_STATES)[number];
 
 export const SPEC_KEYS: readonly string[] = Object.keys(EndpointSpecSchema.shape).sort();
@@ -390,5 +402,3 @@ export const EndpointItemSchema = z.object({
   generation: intBetween(0, Number.MAX_SAFE_INTEGER).default(0),
   // A legacy `region_status` map embedded by the Python monitor is ignored (dropped as unknown).
 });
-
-export type EndpointItem = z.output<typeof EndpointItemSchema>;

@@ -1,24 +1,7 @@
 // Local drift check: do the fields WE render still hold on the live object from the watch cache?
 // Only what we set is compared (server defaults and other managers' fields are ignored), with
 // quantities normalised. A difference is something a server-side apply would put back.
-import { quantitiesEqual } from '../model/index.js';
-import type { KubeObject } from '../render/index.js';
-
-/** A live object as a watch cache holds it; `kind` must be filled in by the cache. */
-export interface ObservedObject {
-  readonly apiVersion?: string | undefined;
-  readonly kind?: string | undefined;
-  readonly metadata?:
-    | {
-        readonly name?: string | undefined;
-        readonly namespace?: string | undefined;
-        readonly labels?: Readonly<Record<string, string>> | undefined;
-        readonly annotations?: Readonly<Record<string, string>> | undefined;
-        readonly deletionTimestamp?: unknown;
-      }
-    | undefined;
-  readonly [field: string]: unknown;
-}
+import { type KubeObject, quantitiesEqual } from '../model/index.js';
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
@@ -33,7 +16,7 @@ const isQuantityPath = (path: string): boolean => /\.resources\.(requests|limits
  *   ignored (another manager or a webhook may own them; our apply would not remove them);
  * - other lists (args, tolerations, rules, metrics, ports): same length, compared in order.
  */
-export function subsetDiff(desired: unknown, live: unknown, path: string): string | undefined {
+function subsetDiff(desired: unknown, live: unknown, path: string): string | undefined {
   if (desired === undefined) return undefined;
   if (Array.isArray(desired)) {
     const liveList = live === undefined || live === null ? [] : live;
@@ -82,8 +65,8 @@ export function subsetDiff(desired: unknown, live: unknown, path: string): strin
  * top-level field we render other than apiVersion/kind/metadata (spec, …). With the HPA on, the
  * rendered Deployment has no `spec.replicas`, so the HPA's value is never seen as drift.
  */
-export function findDrift(desired: KubeObject, live: ObservedObject): string | undefined {
-  const m = live.metadata ?? {};
+export function findDrift(desired: KubeObject, live: KubeObject): string | undefined {
+  const m = live.metadata;
   const labels = subsetDiff(desired.metadata.labels, m.labels, 'metadata.labels');
   if (labels) return labels;
   const annotations = subsetDiff(desired.metadata.annotations, m.annotations, 'metadata.annotations');

@@ -1,5 +1,4 @@
 // Public surface of plan/: decide what to apply or delete, and why. Pure, no I/O.
-export type { ObservedObject } from './drift.js';
-export { findDrift, subsetDiff } from './drift.js';
-export type { Action, ActionReason, ActionVerb, PlanContext } from './plan.js';
-export { ACTION_REASONS, describeAction, ownedBy, plan, planOrphans, sortActions } from './plan.js';
+export { findDrift } from './drift.js';
+export type { Action } from './plan.js';
+export { plan } from './plan.js';

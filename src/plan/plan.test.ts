@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import type { KubeObject } from '../model/index.js';
 import { type Endpoint, type EndpointSpecInput, parseEndpointItem } from '../model/index.js';
-import { type KubeObject, type RenderOptions, render } from '../render/index.js';
-import { type Action, describeAction, type ObservedObject, plan, planOrphans } from './index.js';
+import { type RenderOptions, render } from '../render/index.js';
+import { type Action, plan } from './index.js';
 
 const REGION = 'us-east-1';
 const BASE: EndpointSpecInput = { image: 'nvcr.io/nvidia/tritonserver:24.08-py3', env: { A: '1' } };
@@ -21,7 +22,7 @@ function endpoint(spec: Partial<EndpointSpecInput> = {}, item: Record<string, un
 type Any = any;
 
 /** What a watch cache would hold after applying `objs`: our fields plus server defaults and status. */
-function live(objs: readonly KubeObject[]): ObservedObject[] {
+function live(objs: readonly KubeObject[]): KubeObject[] {
   return objs.map((o) => {
     const copy: Any = structuredClone(o);
     copy.metadata.uid = 'uid-1';
@@ -54,11 +55,11 @@ function live(objs: readonly KubeObject[]): ObservedObject[] {
       copy.spec.clusterIP = '10.0.0.12';
       copy.spec.sessionAffinity = 'None';
     }
-    return copy as ObservedObject;
+    return copy as KubeObject;
   });
 }
 
-const run = (ep: Endpoint, observed: readonly ObservedObject[], options: RenderOptions = {}): Action[] =>
+const run = (ep: Endpoint, observed: readonly KubeObject[], options: RenderOptions = {}): Action[] =>
   plan(render(ep, REGION, options), observed, {
     endpointName: 'llama',
     endpoint: ep,
@@ -69,7 +70,7 @@ const summary = (actions: readonly Action[]) =>
   actions.map((a) => `${a.verb} ${a.ref.kind}/${a.ref.name} ${a.reason}`);
 const changes = (actions: readonly Action[]) => summary(actions.filter((a) => a.verb !== 'none'));
 
-function edit(objs: ObservedObject[], kind: string, name: string, f: (o: Any) => void): ObservedObject[] {
+function edit(objs: KubeObject[], kind: string, name: string, f: (o: Any) => void): KubeObject[] {
   const o = objs.find((x) => x.kind === kind && x.metadata?.name === name);
   if (!o) throw new Error(`no ${kind}/${name}`);
   f(o);
@@ -103,7 +104,7 @@ describe('plan: applies', () => {
   test.each([
     ['env', { env: { A: '2' } }],
     ['image', { image: 'nvcr.io/nvidia/tritonserver:24.09-py3' }],
-    ['replicas', { replicas: 3 }],
+    ['replicas', { replicas: 0 }],
     ['gpu count', { gpu_count: 2 }],
     ['args', { args: ['--verbose'] }],
   ])('applies the Deployment with HashChanged, when the spec %s changes', (_field, patch) => {
@@ -285,7 +286,8 @@ describe('plan: deletes', () => {
   });
 
   test('deletes seed-created objects it is adopting, but never objects it does not own', () => {
-    const seedCanary: ObservedObject = {
+    const seedCanary: KubeObject = {
+      apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: {
         name: 'llama-canary',
@@ -293,11 +295,13 @@ describe('plan: deletes', () => {
         labels: { app: 'llama-canary', project: 'gco', 'gco.io/type': 'inference' },
       },
     };
-    const foreign: ObservedObject = {
+    const foreign: KubeObject = {
+      apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'other', namespace: 'gco-inference', labels: { app: 'other' } },
     };
-    const otherEndpoint: ObservedObject = {
+    const otherEndpoint: KubeObject = {
+      apiVersion: 'v1',
       kind: 'Service',
       metadata: {
         name: 'x',
@@ -319,54 +323,28 @@ describe('plan: deletes', () => {
   });
 });
 
-describe('planOrphans', () => {
-  const owned: ObservedObject[] = [
-    ...live(render(endpoint(), REGION)),
-    {
-      kind: 'Service',
-      metadata: {
-        name: 'kept',
-        namespace: 'ns',
-        labels: { 'app.kubernetes.io/managed-by': 'inferctl', 'gco.io/endpoint': 'kept' },
-      },
-    },
-    {
-      kind: 'Lease',
-      metadata: {
-        name: 'inference-monitor-leader',
-        namespace: 'ns',
-        labels: { 'app.kubernetes.io/managed-by': 'inferctl' },
-      },
-    },
-  ];
-
-  test.each([
-    [
-      'deletes objects of unknown endpoints, Ingress first',
-      true,
-      [
-        'delete Ingress/inference-llama Orphan',
-        'delete Deployment/llama Orphan',
-        'delete Service/llama Orphan',
-      ],
-    ],
-    ['deletes nothing, when the scan was incomplete', false, []],
-  ])('%s', (_case, complete, expected) => {
-    expect(summary(planOrphans(owned, new Set(['kept']), complete))).toEqual(expected);
+describe('plan: replica hand-off', () => {
+  test('hands the live replica count off just before the apply that stops setting it', () => {
+    const before = endpoint({ replicas: 3 });
+    const after = endpoint({ autoscaling: { enabled: true, min_replicas: 2, max_replicas: 5 } });
+    const observed = edit(live(render(before, REGION)), 'Deployment', 'llama', (o) => {
+      o.spec.replicas = 3;
+    });
+    const actions = run(after, observed);
+    expect(changes(actions)).toEqual([
+      'handOff Deployment/llama AutoscalerTakesReplicas',
+      'apply Deployment/llama HashChanged',
+      'apply HorizontalPodAutoscaler/llama Missing',
+    ]);
+    expect(actions.find((a) => a.verb === 'handOff')?.replicas).toBe(3);
   });
 
-  test('deletes nothing, when every endpoint is known', () => {
-    expect(planOrphans(owned, ['kept', 'llama'], true)).toEqual([]);
+  test('hands nothing off while we set the count ourselves, or when nothing exists yet', () => {
+    const ep = endpoint({ replicas: 2 });
+    expect(run(ep, []).some((a) => a.verb === 'handOff')).toBe(false);
+    const drifted = edit(live(render(ep, REGION)), 'Deployment', 'llama', (o) => {
+      o.spec.replicas = 5;
+    });
+    expect(changes(run(ep, drifted))).toEqual(['apply Deployment/llama Drifted']);
   });
-});
-
-test('describeAction prints one line with the drift path', () => {
-  expect(
-    describeAction({
-      verb: 'apply',
-      ref: { kind: 'Deployment', namespace: 'ns', name: 'x' },
-      reason: 'Drifted',
-      detail: 'spec.replicas',
-    }),
-  ).toBe('apply Deployment/ns/x: Drifted (spec.replicas)');
 });

@@ -1,11 +1,11 @@
 // Desired objects + observed objects → actions, each with a reason from a closed list. Deciding
-// only: the kube layer executes and reports back created/configured/unchanged/deleted/skipped.
+// only: the controller executes them through the kube layer.
 import {
-  canaryName,
-  deploymentName,
+  DELETE_REASONS,
   type Endpoint,
-  hpaName,
-  ingressName,
+  findOwnedKind,
+  type KubeObject,
+  type KubeRef,
   LABEL_APP,
   LABEL_ENDPOINT,
   LABEL_MANAGED_BY,
@@ -13,45 +13,48 @@ import {
   LABEL_TYPE,
   MANAGED_BY_VALUE,
   PROJECT_VALUE,
-  serviceName,
+  refKey,
+  refOf,
   TYPE_VALUE,
   weightedActionAnnotation,
 } from '../model/index.js';
-import { hashOf, type KubeObject, type ObjectRef, ref, refKey } from '../render/index.js';
-import { findDrift, type ObservedObject } from './drift.js';
+import { hashOf } from '../render/index.js';
+import { findDrift } from './drift.js';
 
-export const ACTION_REASONS = [
+const ACTION_REASONS = [
   // apply
   'Missing',
   'HashChanged',
   'Drifted',
+  // handOff
+  'AutoscalerTakesReplicas',
   // none
   'UpToDate',
   'Terminating',
   // delete (and 'CanaryRemoved' also for the Ingress re-applied without weighted routing)
-  'CanaryRemoved',
-  'HpaDisabled',
-  'WatchdogTripped',
-  'EndpointStopped',
-  'EndpointDeleted',
-  'RegionRemoved',
-  'NotDesired',
-  'Orphan',
+  ...DELETE_REASONS,
 ] as const;
-export type ActionReason = (typeof ACTION_REASONS)[number];
-export type ActionVerb = 'apply' | 'delete' | 'none';
+type ActionReason = (typeof ACTION_REASONS)[number];
+/**
+ * `handOff`: before an apply that stops setting `spec.replicas` (autoscaling turned on), share the
+ * field at its live count so server-side apply does not reset it to the default of 1 when we drop
+ * our claim; the HPA controller takes it over from there (see kube/apply.ts handOffReplicas).
+ */
+type ActionVerb = 'apply' | 'delete' | 'handOff' | 'none';
 
 export interface Action {
   readonly verb: ActionVerb;
-  readonly ref: ObjectRef;
+  readonly ref: KubeRef;
   readonly reason: ActionReason;
   /** For `Drifted`: the first differing field path. */
   readonly detail?: string;
   /** The object to server-side apply (verb `apply` only). */
   readonly object?: KubeObject;
+  /** The live replica count to hold (verb `handOff` only). */
+  readonly replicas?: number;
 }
 
-export interface PlanContext {
+interface PlanContext {
   readonly endpointName: string;
   /** The parsed item; undefined when the item is gone (everything observed is an orphan). */
   readonly endpoint: Endpoint | undefined;
@@ -60,56 +63,37 @@ export interface PlanContext {
   readonly ingressPulled?: boolean;
 }
 
-/** Names render can produce for an endpoint (primary, canary, Ingress, HPA), by kind. */
-function knownNames(name: string): ReadonlyMap<string, readonly string[]> {
-  return new Map([
-    ['Deployment', [deploymentName(name), canaryName(name)]],
-    ['Service', [serviceName(name), canaryName(name)]],
-    ['Ingress', [ingressName(name)]],
-    ['HorizontalPodAutoscaler', [hpaName(name)]],
-  ]);
-}
-
 /**
  * Whether we may delete this observed object on behalf of `endpointName`: it carries our
  * managed-by and endpoint labels, or it is a seed-created object (seed labels, one of the
  * endpoint's object names) that we are adopting.
  */
-export function ownedBy(obj: ObservedObject, endpointName: string): boolean {
-  const labels = obj.metadata?.labels ?? {};
+function ownedBy(obj: KubeObject, endpointName: string): boolean {
+  const labels = obj.metadata.labels ?? {};
   if (labels[LABEL_MANAGED_BY] === MANAGED_BY_VALUE) return labels[LABEL_ENDPOINT] === endpointName;
   const seedLabelled =
     labels[LABEL_PROJECT] === PROJECT_VALUE &&
     labels[LABEL_TYPE] === TYPE_VALUE &&
     labels[LABEL_APP] !== undefined;
-  const names = knownNames(endpointName).get(obj.kind ?? '') ?? [];
-  return seedLabelled && names.includes(obj.metadata?.name ?? '');
+  const names = findOwnedKind(obj.kind)?.names(endpointName) ?? [];
+  return seedLabelled && names.includes(obj.metadata.name);
 }
-
-const APPLY_ORDER: Readonly<Record<string, number>> = {
-  Service: 0,
-  Deployment: 1,
-  HorizontalPodAutoscaler: 2,
-  Ingress: 3,
-};
-const DELETE_ORDER: Readonly<Record<string, number>> = {
-  Ingress: 0,
-  HorizontalPodAutoscaler: 1,
-  Deployment: 2,
-  Service: 3,
-};
 
 /**
- * Execution order: the Ingress is deleted first (stop routing before removing backends); then
- * applies Service → Deployment → HPA → Ingress (the Ingress only points at what exists, so a
- * removed canary gets plain routing back before its Service goes); then the other deletes.
+ * Execution order, from the kinds table: what routes traffic (the Ingress) is deleted first (stop
+ * routing before removing backends); then applies by apply rank, the Ingress last (it only points
+ * at what exists, so a removed canary gets plain routing back before its Service goes); then the
+ * other deletes by delete rank. Unknown kinds go after the known ones.
  */
 function rank(a: Action): number {
-  if (a.verb === 'delete') return a.ref.kind === 'Ingress' ? 0 : 20 + (DELETE_ORDER[a.ref.kind] ?? 9);
-  return 10 + (APPLY_ORDER[a.ref.kind] ?? 9);
+  const k = findOwnedKind(a.ref.kind);
+  if (a.verb === 'delete') return (k?.routesTraffic ? 0 : 300) + (k?.deleteRank ?? 99);
+  // A hand-off goes before every apply, so its object's apply (in any wave) follows it.
+  if (a.verb === 'handOff') return 100 + (k?.applyRank ?? 99);
+  return 200 + (k?.applyRank ?? 99);
 }
 
-export function sortActions(actions: readonly Action[]): Action[] {
+function sortActions(actions: readonly Action[]): Action[] {
   return [...actions].sort(
     (a, b) =>
       rank(a) - rank(b) ||
@@ -119,18 +103,17 @@ export function sortActions(actions: readonly Action[]): Action[] {
   );
 }
 
-function hasWeightedRouting(o: {
-  metadata?: { annotations?: Readonly<Record<string, string>> | undefined } | undefined;
-}): boolean {
-  return o.metadata?.annotations?.[weightedActionAnnotation()] !== undefined;
+function hasWeightedRouting(o: KubeObject): boolean {
+  return o.metadata.annotations?.[weightedActionAnnotation()] !== undefined;
 }
 
 function applyReason(
   desired: KubeObject,
-  live: ObservedObject,
+  live: KubeObject,
 ): { reason: ActionReason; detail?: string } | undefined {
   if (hashOf(live) !== hashOf(desired)) {
-    if (desired.kind === 'Ingress' && hasWeightedRouting(live) && !hasWeightedRouting(desired)) {
+    // Only an Ingress routing to a canary carries the weighted-routing annotation.
+    if (hasWeightedRouting(live) && !hasWeightedRouting(desired)) {
       return { reason: 'CanaryRemoved' };
     }
     return { reason: 'HashChanged' };
@@ -139,27 +122,19 @@ function applyReason(
   return drift === undefined ? undefined : { reason: 'Drifted', detail: drift };
 }
 
-function deleteReason(obj: ObservedObject, ctx: PlanContext): ActionReason {
+/** Why an owned object goes: first what is true of the whole endpoint, then its kind's row. */
+function deleteReason(obj: KubeObject, ctx: PlanContext): ActionReason {
   const ep = ctx.endpoint;
   if (!ep) return 'Orphan';
   if (ep.desiredState === 'deleted') return 'EndpointDeleted';
   if (!ep.targetRegions.includes(ctx.region)) return 'RegionRemoved';
-  const name = obj.metadata?.name ?? '';
-  if (obj.metadata?.namespace !== ep.namespace) return 'NotDesired';
-  const stopped = ep.desiredState === 'stopped';
-  switch (obj.kind) {
-    case 'Deployment':
-    case 'Service':
-      return name === canaryName(ep.name) && ep.spec.canary === undefined ? 'CanaryRemoved' : 'NotDesired';
-    case 'HorizontalPodAutoscaler':
-      if (stopped) return 'EndpointStopped';
-      return ep.spec.autoscaling?.enabled !== true ? 'HpaDisabled' : 'NotDesired';
-    case 'Ingress':
-      if (ctx.ingressPulled === true) return 'WatchdogTripped';
-      return stopped ? 'EndpointStopped' : 'NotDesired';
-    default:
-      return 'NotDesired';
-  }
+  const kind = findOwnedKind(obj.kind);
+  if (obj.metadata.namespace !== ep.namespace || !kind) return 'NotDesired';
+  return kind.unwantedBecause({
+    endpoint: ep,
+    name: obj.metadata.name,
+    ingressPulled: ctx.ingressPulled === true,
+  });
 }
 
 /**
@@ -172,16 +147,16 @@ function deleteReason(obj: ObservedObject, ctx: PlanContext): ActionReason {
  */
 export function plan(
   desired: readonly KubeObject[],
-  observed: readonly ObservedObject[],
+  observed: readonly KubeObject[],
   ctx: PlanContext,
 ): Action[] {
-  const live = new Map<string, ObservedObject>();
-  for (const o of observed) live.set(refKey(ref(o)), o);
+  const live = new Map<string, KubeObject>();
+  for (const o of observed) live.set(refKey(refOf(o)), o);
   const wanted = new Set<string>();
   const actions: Action[] = [];
 
   for (const d of desired) {
-    const r = ref(d);
+    const r = refOf(d);
     const key = refKey(r);
     wanted.add(key);
     const l = live.get(key);
@@ -189,48 +164,30 @@ export function plan(
       actions.push({ verb: 'apply', ref: r, reason: 'Missing', object: d });
       continue;
     }
-    if (l.metadata?.deletionTimestamp) {
+    if (l.metadata.deletionTimestamp) {
       actions.push({ verb: 'none', ref: r, reason: 'Terminating' });
       continue;
     }
     const why = applyReason(d, l);
-    if (why) actions.push({ verb: 'apply', ref: r, ...why, object: d });
-    else actions.push({ verb: 'none', ref: r, reason: 'UpToDate' });
+    if (!why) {
+      actions.push({ verb: 'none', ref: r, reason: 'UpToDate' });
+      continue;
+    }
+    const liveReplicas = replicasOf(l);
+    if (replicasOf(d) === undefined && liveReplicas !== undefined) {
+      actions.push({ verb: 'handOff', ref: r, reason: 'AutoscalerTakesReplicas', replicas: liveReplicas });
+    }
+    actions.push({ verb: 'apply', ref: r, ...why, object: d });
   }
 
   for (const [key, o] of live) {
-    if (wanted.has(key) || o.metadata?.deletionTimestamp || !ownedBy(o, ctx.endpointName)) continue;
-    actions.push({ verb: 'delete', ref: ref(o), reason: deleteReason(o, ctx) });
+    if (wanted.has(key) || o.metadata.deletionTimestamp || !ownedBy(o, ctx.endpointName)) continue;
+    actions.push({ verb: 'delete', ref: refOf(o), reason: deleteReason(o, ctx) });
   }
   return sortActions(actions);
 }
 
-/**
- * Objects we own whose endpoint no longer exists. Returns nothing unless the scan of the
- * endpoints table was complete and successful (a partial read must never delete anything).
- * Objects without an endpoint label (the Lease) are never orphans.
- */
-export function planOrphans(
-  owned: readonly ObservedObject[],
-  knownEndpointNames: ReadonlySet<string> | readonly string[],
-  scanComplete: boolean,
-): Action[] {
-  if (!scanComplete) return [];
-  const known =
-    knownEndpointNames instanceof Set ? knownEndpointNames : new Set(knownEndpointNames as readonly string[]);
-  const out: Action[] = [];
-  for (const o of owned) {
-    const labels = o.metadata?.labels ?? {};
-    const endpoint = labels[LABEL_ENDPOINT];
-    if (labels[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE || endpoint === undefined) continue;
-    if (known.has(endpoint) || o.metadata?.deletionTimestamp) continue;
-    out.push({ verb: 'delete', ref: ref(o), reason: 'Orphan' });
-  }
-  return sortActions(out);
-}
-
-/** One line per action, for logs and `--dry-run`. */
-export function describeAction(a: Action): string {
-  const detail = a.detail ? ` (${a.detail})` : '';
-  return `${a.verb} ${refKey(a.ref)}: ${a.reason}${detail}`;
+function replicasOf(obj: KubeObject): number | undefined {
+  const replicas = (obj.spec as { replicas?: unknown } | undefined)?.replicas;
+  return typeof replicas === 'number' ? replicas : undefined;
 }

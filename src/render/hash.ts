@@ -1,7 +1,6 @@
 // Canonical JSON and the content hash stored on every object we render.
 import { createHash } from 'node:crypto';
-import { ANNOTATION_SPEC_HASH } from '../model/index.js';
-import type { KubeObject } from './types.js';
+import { ANNOTATION_SPEC_HASH, type KubeObject } from '../model/index.js';
 
 /**
  * JSON with object keys sorted at every level and `undefined` members dropped; arrays keep their
@@ -26,7 +25,7 @@ function sortKeys(v: unknown): unknown {
 
 /** sha256 (hex) of the object's canonical JSON, ignoring its own hash annotation. */
 export function hashObject(obj: KubeObject): string {
-  const { [ANNOTATION_SPEC_HASH]: _ignored, ...annotations } = obj.metadata.annotations;
+  const { [ANNOTATION_SPEC_HASH]: _ignored, ...annotations } = obj.metadata.annotations ?? {};
   const body = { ...obj, metadata: { ...obj.metadata, annotations } };
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }

@@ -1,17 +1,4 @@
 // Public surface of render/: (endpoint, region, options) → objects, plus hashing helpers.
-export { canonicalJson, hashObject, hashOf, sortedRecord, withHash } from './hash.js';
-export type { RenderOptions, ServerArgs } from './render.js';
-export {
-  ALB_HEALTHCHECK_INTERVAL,
-  ALB_HEALTHCHECK_PATH,
-  DEFAULT_MODEL_SYNC_IMAGE,
-  isVllmImage,
-  KARPENTER_CAPACITY_TYPE,
-  NEURON_DEVICE,
-  NVIDIA_GPU,
-  render,
-  SERVICE_PORT,
-  serverArgs,
-} from './render.js';
-export type { HasRef, KubeKind, KubeMeta, KubeObject, ObjectRef } from './types.js';
-export { API_VERSIONS, KINDS, ref, refKey } from './types.js';
+export { canonicalJson, hashObject, hashOf } from './hash.js';
+export type { RenderOptions } from './render.js';
+export { render } from './render.js';

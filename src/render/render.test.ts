@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import type { KubeObject } from '../model/index.js';
 import { type Endpoint, type EndpointSpecInput, parseEndpointItem } from '../model/index.js';
-import { canonicalJson, hashObject, type KubeObject, type RenderOptions, render } from './index.js';
+import { canonicalJson, hashObject, type RenderOptions, render } from './index.js';
 
 function endpoint(spec: EndpointSpecInput, item: Record<string, unknown> = {}): Endpoint {
   const r = parseEndpointItem({
@@ -28,6 +29,40 @@ const kinds = (list: readonly KubeObject[]) => list.map((o) => `${o.kind}/${o.me
 
 const TRITON = 'nvcr.io/nvidia/tritonserver:24.08-py3';
 const VLLM = 'vllm/vllm-openai:v0.6.3';
+
+describe('disruption budget', () => {
+  const pdb = (list: readonly KubeObject[]): Any => find(list, 'PodDisruptionBudget', 'llama');
+  test.each([
+    ['two replicas: one unavailable at a time', { replicas: 2 }, {}, 1],
+    ["the spec's count", { replicas: 4, disruption: { max_unavailable: 2 } }, {}, 2],
+    ["the spec's percentage", { replicas: 4, disruption: { max_unavailable: '50%' } }, {}, '50%'],
+    ['autoscaling from two', { replicas: 1, autoscaling: { enabled: true, min_replicas: 2 } }, {}, 1],
+    ['none for one replica', { replicas: 1 }, {}, undefined],
+    [
+      'none for one replica, even when the spec sets one',
+      { disruption: { max_unavailable: 1 } },
+      {},
+      undefined,
+    ],
+    ['none for no replica', { replicas: 0 }, {}, undefined],
+    [
+      'none for autoscaling from one',
+      { replicas: 3, autoscaling: { enabled: true, min_replicas: 1 } },
+      {},
+      undefined,
+    ],
+    ['none while stopped', { replicas: 3 }, { desired_state: 'stopped' }, undefined],
+  ] as const)('%s', (_case, spec, item, maxUnavailable) => {
+    expect(pdb(objs({ image: TRITON, ...spec }, item))?.spec.maxUnavailable).toBe(maxUnavailable);
+  });
+
+  test('selects the primary pods only, lets unready pods be evicted, and goes before the Ingress', () => {
+    const l = objs({ image: TRITON, replicas: 2, canary: { image: VLLM } });
+    expect(pdb(l).spec.selector).toEqual({ matchLabels: { app: 'llama' } });
+    expect(pdb(l).spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
+    expect(kinds(l).slice(-2)).toEqual(['PodDisruptionBudget/llama', 'Ingress/inference-llama']);
+  });
+});
 
 describe('objects rendered', () => {
   test.each([
@@ -470,6 +505,35 @@ describe('ingress and service', () => {
 });
 
 describe('labels, hashes and determinism', () => {
+  test("copies the endpoint's labels onto every object, ours winning, but not onto pods", () => {
+    const l = objs(
+      {
+        image: TRITON,
+        replicas: 2,
+        autoscaling: { enabled: true, min_replicas: 2 },
+        canary: { image: VLLM },
+      },
+      {
+        labels: {
+          team: 'search',
+          'cost-center': 'gpu-42',
+          'app.kubernetes.io/managed-by': 'someone-else',
+          app: 'x',
+        },
+      },
+    );
+    expect(kinds(l)).toHaveLength(7);
+    for (const o of l) {
+      expect(o.metadata.labels, `${o.kind}/${o.metadata.name}`).toMatchObject({
+        team: 'search',
+        'cost-center': 'gpu-42',
+        'app.kubernetes.io/managed-by': 'inferctl',
+        app: o.kind === 'Deployment' || o.kind === 'Service' ? o.metadata.name : 'llama',
+      });
+    }
+    expect(dep(l).spec.template.metadata.labels.team).toBeUndefined();
+  });
+
   test('labels every object as ours, in the endpoint namespace', () => {
     for (const o of objs(
       { image: TRITON, canary: { image: 'x:1' }, autoscaling: { enabled: true } },
@@ -482,7 +546,7 @@ describe('labels, hashes and determinism', () => {
         'app.kubernetes.io/managed-by': 'inferctl',
         'gco.io/endpoint': 'llama',
       });
-      expect(o.metadata.annotations['inferctl.io/spec-hash']).toBe(hashObject(o));
+      expect(o.metadata.annotations?.['inferctl.io/spec-hash']).toBe(hashObject(o));
     }
   });
 

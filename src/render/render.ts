@@ -6,6 +6,7 @@ import type {
   V1Deployment,
   V1EnvVar,
   V1Ingress,
+  V1PodDisruptionBudget,
   V1Service,
   V1Toleration,
   V2HorizontalPodAutoscaler,
@@ -20,6 +21,7 @@ import {
   hpaName,
   INFERENCE_CONTAINER,
   ingressName,
+  type KubeObject,
   LABEL_APP,
   LABEL_CANARY,
   LABEL_ENDPOINT,
@@ -31,6 +33,7 @@ import {
   MODEL_MOUNT_PATH,
   MODEL_SYNC_CONTAINER,
   MODEL_VOLUME_NAME,
+  ownedKind,
   PROJECT_VALUE,
   SERVICE_ACCOUNT_NAME,
   serviceName,
@@ -39,13 +42,12 @@ import {
   weightedActionAnnotation,
 } from '../model/index.js';
 import { sortedRecord, withHash } from './hash.js';
-import { API_VERSIONS, type KubeObject } from './types.js';
 
 /**
  * The seed's default. Production should pin a version (or digest) through the monitor's
  * configuration; render takes whatever it is given.
  */
-export const DEFAULT_MODEL_SYNC_IMAGE = 'amazon/aws-cli:latest';
+const DEFAULT_MODEL_SYNC_IMAGE = 'amazon/aws-cli:latest';
 
 export interface RenderOptions {
   /** Image of the `model-sync` init container (runs `aws s3 sync`). */
@@ -54,23 +56,28 @@ export interface RenderOptions {
   readonly ingressPulled?: boolean;
 }
 
-export const ALB_HEALTHCHECK_PATH = 'alb.ingress.kubernetes.io/healthcheck-path';
-export const ALB_HEALTHCHECK_INTERVAL = 'alb.ingress.kubernetes.io/healthcheck-interval-seconds';
-export const KARPENTER_CAPACITY_TYPE = 'karpenter.sh/capacity-type';
-export const NVIDIA_GPU = 'nvidia.com/gpu';
-export const NEURON_DEVICE = 'aws.amazon.com/neuron';
-export const SERVICE_PORT = 80;
+const ALB_HEALTHCHECK_PATH = 'alb.ingress.kubernetes.io/healthcheck-path';
+const ALB_HEALTHCHECK_INTERVAL = 'alb.ingress.kubernetes.io/healthcheck-interval-seconds';
+const KARPENTER_CAPACITY_TYPE = 'karpenter.sh/capacity-type';
+const NVIDIA_GPU = 'nvidia.com/gpu';
+const NEURON_DEVICE = 'aws.amazon.com/neuron';
+const SERVICE_PORT = 80;
 
 /**
- * Objects for one endpoint in one region, in apply order (Services, Deployments, HPA, Ingress).
+ * Objects for one endpoint in one region, in apply order (Services, Deployments, HPA, PDB, Ingress).
  *
  * - `deleted`, or a region not in `target_regions`: nothing (plan deletes what exists).
  * - `stopped`: Deployments (and canary) at 0 replicas, Services kept, no HPA (an HPA cannot hold a
  *   Deployment at 0 without the HPAScaleToZero gate, and would scale it back up) and no Ingress
  *   (an ALB target group with no healthy targets can mark the whole regional ALB unhealthy).
  * - autoscaling on: the Deployment has no `spec.replicas`; the HPA owns it.
+ * - two or more replicas (autoscaling: a minimum of two or more), not stopped: a PodDisruptionBudget
+ *   over the primary's pods, `max_unavailable` 1 unless the spec says otherwise. None for a single
+ *   replica, where any budget would either allow nothing (a drain blocked forever) or protect nothing.
  * - a canary: `{name}-canary` Deployment and Service, and the Ingress forwards by weight.
  * - `ingressPulled`: no Ingress.
+ * - every object carries the endpoint's `labels` (our labels win on a clash); pod templates do not,
+ *   so a label change never restarts pods.
  */
 export function render(
   endpoint: Endpoint,
@@ -116,6 +123,8 @@ export function render(
     );
   }
   if (hpaOn) out.push(hpa(endpoint));
+  const minReplicas = hpaOn ? (spec.autoscaling?.min_replicas ?? 1) : spec.replicas;
+  if (!stopped && minReplicas >= 2) out.push(disruptionBudget(endpoint));
   if (!stopped && options.ingressPulled !== true) {
     out.push(ingress(endpoint, healthPath(spec, primary), canary?.weight));
   }
@@ -125,7 +134,7 @@ export function render(
 // ---------------------------------------------------------------------------------------------
 // Root path
 
-export interface ServerArgs {
+interface ServerArgs {
   /** The container's args after root-path handling (undefined: image default). */
   readonly args: readonly string[] | undefined;
   /** The prefix the server serves under ('' when none): probes go to `{prefix}{health path}`. */
@@ -133,7 +142,7 @@ export interface ServerArgs {
 }
 
 /** vLLM images accept `--root-path`; matched on the image path and tag, not the registry host. */
-export function isVllmImage(image: string): boolean {
+function isVllmImage(image: string): boolean {
   const withoutDigest = image.split('@')[0] ?? image;
   const parts = withoutDigest.toLowerCase().split('/');
   const first = parts[0] ?? '';
@@ -158,7 +167,7 @@ function rootPathIn(args: readonly string[] | undefined): string | undefined {
  * Decide whether the server is told its root path. The canary gets the PRIMARY's path: its
  * traffic and ALB health checks arrive on `/inference/{name}` too (DESIGN §4.14).
  */
-export function serverArgs(
+function serverArgs(
   spec: Pick<EndpointSpec, 'args' | 'command' | 'server_root_path'>,
   image: string,
   ingressPath: string,
@@ -179,8 +188,10 @@ function healthPath(spec: Pick<EndpointSpec, 'health_check_path'>, server: Serve
 // ---------------------------------------------------------------------------------------------
 // Objects
 
+/** The endpoint's own `labels` on every object, under ours: ours win, so ownership never changes. */
 function labels(endpoint: Endpoint, app: string, canary: boolean): Record<string, string> {
   return sortedRecord({
+    ...endpoint.labels,
     [LABEL_APP]: app,
     [LABEL_PROJECT]: PROJECT_VALUE,
     [LABEL_TYPE]: TYPE_VALUE,
@@ -276,7 +287,7 @@ function deployment(endpoint: Endpoint, p: DeploymentParams): KubeObject {
   if (spec.capacity_type) nodeSelector[KARPENTER_CAPACITY_TYPE] = spec.capacity_type;
 
   const obj = {
-    apiVersion: API_VERSIONS.Deployment,
+    apiVersion: ownedKind('Deployment').apiVersion,
     kind: 'Deployment',
     metadata: meta(endpoint, p.objectName, p.objectName, p.canary),
     spec: {
@@ -322,7 +333,7 @@ function modelSync(endpoint: Endpoint, source: string, image: string): V1Contain
 
 function service(endpoint: Endpoint, name: string, canary: boolean, health: string): KubeObject {
   const obj = {
-    apiVersion: API_VERSIONS.Service,
+    apiVersion: ownedKind('Service').apiVersion,
     kind: 'Service',
     // The ALB controller reads target-group settings from the Service before the Ingress, so a
     // canary whose image serves at a different prefix still gets the right health check path.
@@ -343,12 +354,12 @@ function hpa(endpoint: Endpoint): KubeObject {
     resource: { name: m.type, target: { type: 'Utilization', averageUtilization: m.target } },
   }));
   const obj = {
-    apiVersion: API_VERSIONS.HorizontalPodAutoscaler,
+    apiVersion: ownedKind('HorizontalPodAutoscaler').apiVersion,
     kind: 'HorizontalPodAutoscaler',
     metadata: meta(endpoint, hpaName(endpoint.name), endpoint.name, false),
     spec: {
       scaleTargetRef: {
-        apiVersion: API_VERSIONS.Deployment,
+        apiVersion: ownedKind('Deployment').apiVersion,
         kind: 'Deployment',
         name: deploymentName(endpoint.name),
       },
@@ -357,6 +368,28 @@ function hpa(endpoint: Endpoint): KubeObject {
       metrics,
     },
   } satisfies V2HorizontalPodAutoscaler & KubeObject;
+  return obj;
+}
+
+/**
+ * Evictions (node drains, Karpenter consolidation, spot interruption handling) wait while
+ * `max_unavailable` of the primary's pods are already down. Pods that are not ready may always be
+ * evicted: a crash-looping replica must not hold a GPU node's drain hostage.
+ */
+function disruptionBudget(endpoint: Endpoint): KubeObject {
+  const { name } = endpoint;
+  const kind = ownedKind('PodDisruptionBudget');
+  const [objectName = name] = kind.names(name);
+  const obj = {
+    apiVersion: kind.apiVersion,
+    kind: 'PodDisruptionBudget',
+    metadata: meta(endpoint, objectName, deploymentName(name), false),
+    spec: {
+      maxUnavailable: endpoint.spec.disruption?.max_unavailable ?? 1,
+      selector: { matchLabels: { [LABEL_APP]: deploymentName(name) } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    },
+  } satisfies V1PodDisruptionBudget & KubeObject;
   return obj;
 }
 
@@ -383,7 +416,7 @@ function ingress(endpoint: Endpoint, health: string, canaryWeight: number | unde
   }
   const m = meta(endpoint, ingressName(name), name, canaryWeight !== undefined, annotations);
   const obj = {
-    apiVersion: API_VERSIONS.Ingress,
+    apiVersion: ownedKind('Ingress').apiVersion,
     kind: 'Ingress',
     metadata: m,
     spec: {

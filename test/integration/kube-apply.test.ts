@@ -1,14 +1,8 @@
 // The apply/delete executor against a real kube-apiserver.
 import { AppsV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  FIELD_MANAGER,
-  KubeApiError,
-  KubeClient,
-  KubeExecutor,
-  type KubeObject,
-  NotLeaderError,
-} from '../../src/kube/index.js';
+import { KubeApiError, KubeClient, KubeExecutor, NotLeaderError } from '../../src/kube/index.js';
+import { FIELD_MANAGER, type KubeObject } from '../../src/model/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { createNamespace, kubeConfigFor } from './kube-support.js';
 

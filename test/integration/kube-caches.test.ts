@@ -1,7 +1,13 @@
 // Watch caches against a real kube-apiserver: create/update/delete, label filtering, the
 // endpoint index, onChange, and recovery after the watch connection is cut.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeCaches, KubeClient, KubeExecutor, type KubeObject } from '../../src/kube/index.js';
+import {
+  KubeCaches,
+  KubeClient,
+  KubeExecutor,
+  type KubeObject,
+  WATCHED_KINDS,
+} from '../../src/kube/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { waitFor } from '../helpers/wait.js';
 import { createNamespace, kubeConfigFor } from './kube-support.js';
@@ -46,6 +52,15 @@ function hpa(name: string, namespace: string, endpoint: string): KubeObject {
       minReplicas: 1,
       maxReplicas: 3,
     },
+  };
+}
+
+function pdb(name: string, namespace: string, endpoint: string): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name, namespace, labels: labels(endpoint) },
+    spec: { maxUnavailable: 1, selector: { matchLabels: { app: name } } },
   };
 }
 
@@ -111,21 +126,23 @@ describe('KubeCaches', () => {
     expect(changes).toContain('early');
   });
 
-  it('sees creates, updates and deletes of all four kinds, indexed by endpoint, only for our labels', async () => {
+  it('sees creates, updates and deletes of every owned kind, indexed by endpoint, only for our labels', async () => {
     changes.length = 0;
     await exec.apply(deployment('llm', 'cache-a', 'llm'));
     await exec.apply(service('llm', 'cache-a', 'llm'));
     await exec.apply(ingress('llm', 'cache-a', 'llm'));
     await exec.apply(hpa('llm', 'cache-a', 'llm'));
+    await exec.apply(pdb('llm', 'cache-a', 'llm'));
     await exec.apply(service('other', 'cache-b', 'other'));
     await exec.apply(service('unlabelled', 'cache-b', undefined));
     await exec.apply(service('outside', 'elsewhere', 'outside'));
 
-    await waitFor('four llm objects', () => caches.byEndpoint('llm').length === 4);
+    await waitFor('five llm objects', () => caches.byEndpoint('llm').length === 5);
     expect(names(caches.byEndpoint('llm'))).toEqual([
       'Deployment/cache-a/llm',
       'HorizontalPodAutoscaler/cache-a/llm',
       'Ingress/cache-a/inference-llm',
+      'PodDisruptionBudget/cache-a/llm',
       'Service/cache-a/llm',
     ]);
     await waitFor('the other endpoint', () => caches.byEndpoint('other').length === 1);
@@ -155,7 +172,7 @@ describe('KubeCaches', () => {
     expect(caches.get('Deployment', 'cache-a', 'llm')?.metadata).not.toHaveProperty('managedFields');
 
     await exec.delete({ kind: 'HorizontalPodAutoscaler', namespace: 'cache-a', name: 'llm' });
-    await waitFor('the delete', () => caches.byEndpoint('llm').length === 3);
+    await waitFor('the delete', () => caches.byEndpoint('llm').length === 4);
     expect(caches.get('HorizontalPodAutoscaler', 'cache-a', 'llm')).toBeUndefined();
     expect(caches.endpoints().sort()).toEqual(['early', 'llm', 'other']);
   });
@@ -175,7 +192,10 @@ describe('KubeCaches', () => {
     let release!: () => void;
     gate = { promise: new Promise<void>((r) => (release = r)), release: () => release(), parked: new Set() };
     caches.breakWatches();
-    await waitFor('every reflector parked', () => gate!.parked.size === namespaces.length * 4);
+    await waitFor(
+      'every reflector parked',
+      () => gate!.parked.size === namespaces.length * WATCHED_KINDS.length,
+    );
 
     // Changes while nobody is watching.
     await exec.apply(deployment('while-down', 'cache-b', 'while-down'));
@@ -200,6 +220,8 @@ describe('KubeCaches', () => {
     // Resumed from the last resourceVersion: no relist was needed, no error was counted.
     expect(after.relists).toBe(before.relists);
     expect(after.errors).toBe(before.errors);
-    expect(after.watchRestarts).toBeGreaterThanOrEqual(before.watchRestarts + namespaces.length * 4);
+    expect(after.watchRestarts).toBeGreaterThanOrEqual(
+      before.watchRestarts + namespaces.length * WATCHED_KINDS.length,
+    );
   });
 });

@@ -1,13 +1,8 @@
 // Leader election on a real Lease: exactly one leader; when the leader can no longer renew (its
 // RBAC is revoked — a real failure, no fake server) it stops leading before the other takes over.
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  KubeClient,
-  KubeExecutor,
-  LEASE_NAME,
-  LeaderElector,
-  renderMonitorRbac,
-} from '../../src/kube/index.js';
+import { KubeClient, KubeExecutor, LeaderElector, renderMonitorRbac } from '../../src/kube/index.js';
+import { LEASE_NAME } from '../../src/model/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { waitFor } from '../helpers/wait.js';
 import { createNamespace, kubeConfigAs, kubeConfigFor } from './kube-support.js';

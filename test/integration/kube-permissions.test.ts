@@ -57,6 +57,12 @@ const objects = (name: string, namespace: string): KubeObject[] => [
       maxReplicas: 2,
     },
   },
+  {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name, namespace, labels: labels(name) },
+    spec: { maxUnavailable: 1, selector: { matchLabels: { app: name } } },
+  },
 ];
 
 describe('the monitor RBAC rendered from the permission table', () => {
@@ -85,7 +91,7 @@ describe('the monitor RBAC rendered from the permission table', () => {
         for (const o of objects(`ep-${ns}`, ns)) expect((await exec.apply(o)).outcome).toBe('created');
         for (const o of objects(`ep-${ns}`, ns)) expect((await exec.apply(o)).outcome).toBe('unchanged');
       }
-      await waitFor('cached', () => caches.all().length === 8);
+      await waitFor('cached', () => caches.all().length === allowed.length * objects('x', 'x').length);
       for (const o of objects('ep-team-a', 'team-a')) {
         expect(
           (await exec.delete({ kind: o.kind, namespace: 'team-a', name: o.metadata.name })).outcome,

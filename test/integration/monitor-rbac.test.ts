@@ -57,7 +57,8 @@ test('with only its Roles, the monitor leads, creates every kind, converges, del
     spec: parseSpecOrThrow({
       image: 'vllm/vllm-openai:v0.9.0',
       canary: { image: 'vllm/vllm-openai:v0.9.1', weight: 10, replicas: 1 },
-      autoscaling: { enabled: true, min_replicas: 1, max_replicas: 3 },
+      // From two replicas: a PodDisruptionBudget too, so every owned kind is written.
+      autoscaling: { enabled: true, min_replicas: 2, max_replicas: 3 },
     }),
     targetRegions: [REGION],
     namespace: NS,
@@ -78,6 +79,7 @@ test('with only its Roles, the monitor leads, creates every kind, converges, del
     ['Service', 'least-canary'],
     ['Ingress', 'inference-least'],
     ['HorizontalPodAutoscaler', 'least'],
+    ['PodDisruptionBudget', 'least'],
   ] as const) {
     expect(await c.read(kind, name), `${kind}/${name}`).toBeDefined();
   }

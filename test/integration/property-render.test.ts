@@ -5,15 +5,10 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  KubeApiError,
-  KubeClient,
-  KubeExecutor,
-  type KubeObject as LiveObject,
-} from '../../src/kube/index.js';
-import { parseEndpointItem, parseSpec } from '../../src/model/index.js';
-import { findDrift, type ObservedObject } from '../../src/plan/index.js';
-import { type KubeObject, render } from '../../src/render/index.js';
+import { KubeApiError, KubeClient, KubeExecutor } from '../../src/kube/index.js';
+import { type KubeObject, parseEndpointItem, parseSpec } from '../../src/model/index.js';
+import { findDrift } from '../../src/plan/index.js';
+import { render } from '../../src/render/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { createNamespace, kubeConfigFor } from './kube-support.js';
 
@@ -260,6 +255,17 @@ const autoscaling = fc
     metrics,
   }));
 
+/** A count or a percentage, biased to the limits. */
+const disruption = fc.record(
+  {
+    max_unavailable: fc.oneof(
+      bounded(1, 1000),
+      bounded(1, 100).map((p) => `${p}%`),
+    ),
+  },
+  { requiredKeys: [] },
+);
+
 const canary = fc.record(
   { image, weight: bounded(0, 100), replicas: bounded(0, 1000) },
   { requiredKeys: ['image'] },
@@ -282,6 +288,7 @@ const rawSpec = fc.record(
     node_selector: nodeSelector,
     capacity_type: fc.constantFrom('spot', 'on-demand'),
     autoscaling,
+    disruption,
     canary,
     region_image_uris: fc.dictionary(fc.constantFrom(REGION, 'other-1'), image, { maxKeys: 2 }),
     server_root_path: fc.constantFrom('auto', true, false),
@@ -296,6 +303,8 @@ const rawItem = fc.record(
     target_regions: fc.constant([REGION]),
     namespace: fc.constantFrom(...NAMESPACES),
     spec: rawSpec,
+    // Copied onto every object's metadata.labels.
+    labels: fc.dictionary(labelKey, labelValue, { maxKeys: 8 }),
     ingress_path: ingressPath,
     generation: fc.oneof(fc.constant(0), fc.constant(Number.MAX_SAFE_INTEGER), fc.nat()),
   },
@@ -345,12 +354,9 @@ describe('render → real API server (server-side dry-run apply)', () => {
         const rendered = render(parsed.value, REGION);
         for (const obj of rendered) {
           objects++;
-          let live: ObservedObject | undefined;
+          let live: KubeObject | undefined;
           try {
-            // render's and kube's object types differ only in readonly-ness of metadata maps
-            live = (await exec.dryRunApply(obj as unknown as LiveObject)).object as
-              | ObservedObject
-              | undefined;
+            live = (await exec.dryRunApply(obj)).object;
           } catch (err) {
             const why = err instanceof KubeApiError ? `${err.statusCode} ${err.message}` : String(err);
             throw new Error(`${obj.kind}/${obj.metadata.name} refused by the API server: ${why}`);
@@ -427,6 +433,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     path: 'spec.autoscaling.min_replicas',
     patch: { autoscaling: { enabled: true, min_replicas: v, max_replicas: v - 1 } },
   })),
+  fc
+    .constantFrom<unknown>(0, 1001, '0%', '101%', '50', true)
+    .map((v) => ({ path: 'spec.disruption.max_unavailable', patch: { disruption: { max_unavailable: v } } })),
   fc
     .constantFrom('lots', '1.2.3', '', '1 Gi')
     .map((v) => ({ path: 'spec.resources.requests.cpu', patch: { resources: { requests: { cpu: v } } } })),

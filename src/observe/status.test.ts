@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
+import type { KubeObject } from '../model/index.js';
 import {
   assertStatusInvariants,
   type Endpoint,
   parseSpecOrThrow,
   type RegionStatus,
 } from '../model/index.js';
-import type { KubeObject } from '../render/index.js';
-import { computeStatus, watchdog } from './observe.js';
+import { computeStatus, watchdog } from './status.js';
 
 const now = new Date('2026-11-26T12:00:00.000Z');
 
@@ -98,14 +98,14 @@ describe('computeStatus', () => {
     ],
     ['creating, when the Deployment does not exist yet', [], undefined, 'creating', 'False'],
   ] as const)('reports %s', (_name, observed, prev, state, ready) => {
-    const { status } = computeStatus({ ...base, endpoint: endpoint(), observed, previous: prev });
+    const status = computeStatus({ ...base, endpoint: endpoint(), observed, previous: prev });
     expect(status.state).toBe(state);
     expect(status.conditions.find((c) => c.type === 'Ready')?.status).toBe(ready);
     assertStatusInvariants(status, 3);
   });
 
   test('sets observedGeneration after a pass without failure, even before pods are ready', () => {
-    const { status } = computeStatus({
+    const status = computeStatus({
       ...base,
       endpoint: endpoint(),
       observed: [deployment('llm', 2, 0)],
@@ -115,7 +115,7 @@ describe('computeStatus', () => {
   });
 
   test('keeps the previous observedGeneration and reports error when the pass failed', () => {
-    const { status } = computeStatus({
+    const status = computeStatus({
       ...base,
       endpoint: endpoint(),
       observed: [deployment('llm', 2, 2)],
@@ -129,7 +129,7 @@ describe('computeStatus', () => {
   });
 
   test('reports a terminal problem as error + Stalled and never Ready', () => {
-    const { status } = computeStatus({
+    const status = computeStatus({
       ...base,
       endpoint: undefined,
       observed: [],
@@ -148,7 +148,7 @@ describe('computeStatus', () => {
 
   test('follows the HPA-owned replica count when autoscaling is on', () => {
     const ep = endpoint({}, { autoscaling: { enabled: true, min_replicas: 2, max_replicas: 6 } });
-    const { status } = computeStatus({
+    const status = computeStatus({
       ...base,
       endpoint: ep,
       observed: [deployment('llm', 5, 5)],
@@ -158,7 +158,7 @@ describe('computeStatus', () => {
   });
 
   test('a stopped endpoint is stopped once its Deployment is at zero', () => {
-    const { status } = computeStatus({
+    const status = computeStatus({
       ...base,
       endpoint: endpoint({ desiredState: 'stopped' }),
       observed: [deployment('llm', 0, 0)],
@@ -175,14 +175,14 @@ describe('computeStatus', () => {
       endpoint: ep,
       observed: [deployment('llm', 2, 2), deployment('llm-canary', 1, 0)],
       previous: previous({}),
-    }).status;
+    });
     expect(waiting).toMatchObject({ state: 'updating', canaryReady: 0, canaryWeight: 25 });
     const ready = computeStatus({
       ...base,
       endpoint: ep,
       observed: [deployment('llm', 2, 2), deployment('llm-canary', 1, 1)],
       previous: waiting,
-    }).status;
+    });
     expect(ready).toMatchObject({ state: 'running', canaryReady: 1 });
     expect(ready.conditions.find((c) => c.type === 'CanaryReady')?.status).toBe('True');
   });
@@ -198,7 +198,7 @@ describe('computeStatus', () => {
         },
       ],
     });
-    const { status } = computeStatus({
+    const status = computeStatus({
       ...base,
       endpoint: endpoint(),
       observed: [stuck],
@@ -217,7 +217,7 @@ describe('computeStatus', () => {
       endpoint: ep,
       observed: [deployment('llm', 2, 2)],
       previous: previous({}),
-    }).status;
+    });
     expect(removing.state).toBe('updating');
     const done = computeStatus({
       ...base,
@@ -225,7 +225,7 @@ describe('computeStatus', () => {
       endpoint: ep,
       observed: [],
       previous: removing,
-    }).status;
+    });
     expect(done).toMatchObject({ state: 'deleted', observedGeneration: 3, replicasDesired: 0 });
     assertStatusInvariants(done, 3);
   });
@@ -237,14 +237,14 @@ describe('computeStatus', () => {
       endpoint: endpoint(),
       observed: [deployment('llm', 2, 2)],
       previous: prev,
-    }).status;
+    });
     expect(same.lastTransition).toBe('2026-11-26T10:00:00.000Z');
     const changed = computeStatus({
       ...base,
       endpoint: endpoint(),
       observed: [deployment('llm', 2, 1)],
       previous: prev,
-    }).status;
+    });
     expect(changed.lastTransition).toBe(now.toISOString());
   });
 });

@@ -1,5 +1,7 @@
 // Pure: from what the cluster shows (after this pass's writes) to this region's status item and
 // the watchdog's decision. No I/O, so every rule here has a plain unit test.
+
+import type { KubeObject } from '../model/index.js';
 import {
   type Condition,
   ConditionType,
@@ -12,7 +14,6 @@ import {
   removeCondition,
   setCondition,
 } from '../model/index.js';
-import type { KubeObject } from '../render/index.js';
 
 interface DeploymentView {
   readonly specReplicas: number | undefined;
@@ -48,15 +49,11 @@ function deploymentView(obj: KubeObject | undefined): DeploymentView | undefined
   };
 }
 
-export function findObject(
-  objects: readonly KubeObject[],
-  kind: string,
-  name: string,
-): KubeObject | undefined {
+function findObject(objects: readonly KubeObject[], kind: string, name: string): KubeObject | undefined {
   return objects.find((o) => o.kind === kind && o.metadata.name === name);
 }
 
-export interface WatchdogInput {
+interface WatchdogInput {
   readonly endpoint: Endpoint;
   readonly observed: readonly KubeObject[];
   readonly previous: RegionStatus | undefined;
@@ -109,13 +106,7 @@ export interface StatusInput {
   readonly now: Date;
 }
 
-export interface StatusOutcome {
-  readonly status: RegionStatus;
-  /** Everything desired exists and is ready (or is gone, when removing). */
-  readonly settled: boolean;
-}
-
-export function computeStatus(input: StatusInput): StatusOutcome {
+export function computeStatus(input: StatusInput): RegionStatus {
   const { endpoint, previous, now } = input;
   const at = now.toISOString();
   let conditions: readonly Condition[] = previous?.conditions ?? [];
@@ -160,7 +151,6 @@ export function computeStatus(input: StatusInput): StatusOutcome {
         error: input.stalled.message,
       },
       previous,
-      false,
     );
   }
   conditions = removeCondition(conditions, ConditionType.Stalled);
@@ -200,7 +190,6 @@ export function computeStatus(input: StatusInput): StatusOutcome {
         ...(input.failure ? { error: input.failure.message } : {}),
       },
       previous,
-      done,
     );
   }
 
@@ -302,15 +291,13 @@ export function computeStatus(input: StatusInput): StatusOutcome {
       ...(input.failure ? { error: input.failure.message } : {}),
     },
     previous,
-    settled,
   );
 }
 
 function finish(
   next: Omit<RegionStatus, 'lastTransition'>,
   previous: RegionStatus | undefined,
-  settled: boolean,
-): StatusOutcome {
+): RegionStatus {
   const lastTransition = previous && previous.state === next.state ? previous.lastTransition : next.lastSync;
-  return { status: { ...next, lastTransition }, settled };
+  return { ...next, lastTransition };
 }

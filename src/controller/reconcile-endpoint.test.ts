@@ -1,0 +1,274 @@
+// reconcileEndpoint against small fake ports (desired cache, observed objects, executor, status
+// store), as controller-runtime and Flux test their reconcilers besides envtest: each row is one
+// situation, and what the pass wrote to the cluster and to the status store.
+import { pino } from 'pino';
+import { describe, expect, test } from 'vitest';
+import { KubeApiError, NotLeaderError } from '../kube/index.js';
+import {
+  type EndpointSpecInput,
+  InvalidSpecError,
+  type KubeObject,
+  type KubeRef,
+  parseEndpointItem,
+  type RegionStatus,
+} from '../model/index.js';
+import { render } from '../render/index.js';
+import type { DesiredEntry } from './desired-cache.js';
+import { classify } from './errors.js';
+import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
+import { StatusBook } from './status-book.js';
+
+const REGION = 'us-east-1';
+const NOW = new Date('2026-11-30T12:00:00Z');
+
+function entry(spec: Partial<EndpointSpecInput> = {}, item: Record<string, unknown> = {}): DesiredEntry {
+  const r = parseEndpointItem({
+    endpoint_name: 'llama',
+    target_regions: [REGION],
+    generation: 2,
+    spec: { image: 'vllm/vllm-openai:v0.9.0', ...spec },
+    ...item,
+  });
+  if (!r.ok) throw r.error;
+  return { kind: 'endpoint', endpoint: r.value };
+}
+
+/** The objects as the cluster would show them after applying `objs`, with a live replica count. */
+function live(objs: readonly KubeObject[], replicas = 2): KubeObject[] {
+  return objs.map((o) => {
+    const copy = structuredClone(o) as KubeObject & { spec: Record<string, unknown> };
+    if (o.kind === 'Deployment') {
+      copy.spec.replicas ??= replicas;
+      return { ...copy, status: { readyReplicas: replicas, updatedReplicas: replicas } };
+    }
+    return copy;
+  });
+}
+
+interface World {
+  readonly entry?: DesiredEntry;
+  readonly scanComplete?: boolean;
+  readonly observed?: KubeObject[];
+  readonly previous?: RegionStatus;
+  readonly namespaces?: string[];
+  /** Thrown by the executor for the first apply of this kind. */
+  readonly failApply?: { kind: string; error: unknown };
+}
+
+function harness(world: World) {
+  const calls: string[] = [];
+  const written: RegionStatus[] = [];
+  const deleted: string[] = [];
+  const statuses = new StatusBook();
+  if (world.previous) statuses.set(world.previous);
+  const describe = (r: KubeRef) => `${r.kind}/${r.name}`;
+  const deps: ReconcileDeps = {
+    region: REGION,
+    allowedNamespaces: new Set(world.namespaces ?? ['gco-inference']),
+    unhealthyThresholdMs: 600_000,
+    desired: { get: () => world.entry, scanComplete: world.scanComplete ?? true },
+    observed: { byEndpoint: () => world.observed ?? [] },
+    executor: {
+      async apply(obj, { previous }) {
+        if (world.failApply?.kind === obj.kind) throw world.failApply.error;
+        calls.push(`apply ${obj.kind}/${obj.metadata.name}`);
+        // As the API server answers: the applied fields over the live status.
+        return { outcome: previous ? 'configured' : 'created', object: { ...obj, status: previous?.status } };
+      },
+      async delete(ref) {
+        calls.push(`delete ${describe(ref)}`);
+        return { outcome: 'deleted' };
+      },
+      async handOffReplicas(ref, replicas) {
+        calls.push(`handOff ${describe(ref)} ${replicas}`);
+      },
+    },
+    store: {
+      async putStatusIfChanged(status) {
+        written.push(status);
+        return { written: true };
+      },
+      async deleteStatus(name, region) {
+        deleted.push(`${name}/${region}`);
+      },
+      async listStatus() {
+        return [];
+      },
+      async purgeEndpoint() {},
+    },
+    statuses,
+    now: () => NOW,
+    log: pino({ level: 'silent' }),
+  };
+  const run = async () => {
+    try {
+      return { result: await reconcileEndpoint(deps, 'llama'), error: undefined };
+    } catch (error) {
+      return { result: undefined, error };
+    }
+  };
+  return { run, calls, written, deleted, statuses };
+}
+
+const previousStatus: RegionStatus = {
+  endpointName: 'llama',
+  region: REGION,
+  state: 'running',
+  replicasReady: 1,
+  replicasDesired: 1,
+  observedGeneration: 1,
+  ingressPulled: false,
+  conditions: [],
+  lastSync: NOW.toISOString(),
+  lastTransition: NOW.toISOString(),
+};
+const invalid: DesiredEntry = {
+  kind: 'invalid',
+  name: 'llama',
+  generation: 4,
+  error: new InvalidSpecError([{ path: 'spec.replicas', rule: 'must be ≥ 0' }]),
+};
+const rendered = (e: DesiredEntry) => (e.kind === 'endpoint' ? render(e.endpoint, REGION) : []);
+const apiError = (status: number, reason: string, message: string) =>
+  new KubeApiError(status, reason, 'apply', undefined, message);
+
+describe('reconcileEndpoint', () => {
+  test.each<{
+    name: string;
+    world: World;
+    calls: string[];
+    /** State and Stalled/Ready reason of the one status write; undefined: no status write. */
+    status?: { state: string; reason: string };
+    /** How the pass ended: ok, or the classification of what it threw. */
+    ends: string;
+    deleted?: string[];
+  }>([
+    {
+      name: 'an unknown name before the first complete scan: nothing',
+      world: { scanComplete: false },
+      calls: [],
+      ends: 'ok',
+    },
+    {
+      name: 'an invalid item: Stalled InvalidSpec, no cluster write, no retry',
+      world: { entry: invalid },
+      calls: [],
+      status: { state: 'error', reason: 'InvalidSpec' },
+      ends: 'terminal',
+    },
+    {
+      name: 'a namespace that is not allowed: Stalled NamespaceNotAllowed',
+      world: { entry: entry({}, { namespace: 'team-x' }) },
+      calls: [],
+      status: { state: 'error', reason: 'NamespaceNotAllowed' },
+      ends: 'terminal',
+    },
+    {
+      name: 'an endpoint for another region that never ran here: nothing',
+      world: { entry: entry({}, { target_regions: ['eu-west-1'] }) },
+      calls: [],
+      ends: 'ok',
+    },
+    {
+      name: 'a new endpoint: Service, Deployment, then Ingress; creating',
+      world: { entry: entry() },
+      calls: ['apply Service/llama', 'apply Deployment/llama', 'apply Ingress/inference-llama'],
+      status: { state: 'creating', reason: 'WaitingForReplicas' },
+      ends: 'ok',
+    },
+    {
+      name: 'an up-to-date endpoint with its replicas ready: no write to the cluster; running',
+      world: { entry: entry(), observed: live(rendered(entry()), 1) },
+      calls: [],
+      status: { state: 'running', reason: 'Succeeded' },
+      ends: 'ok',
+    },
+    {
+      name: 'autoscaling turned on: the live replica count is handed off before the apply',
+      world: {
+        entry: entry({ autoscaling: { enabled: true, min_replicas: 2, max_replicas: 4 } }),
+        observed: live(rendered(entry({ replicas: 3 })), 3),
+      },
+      calls: ['handOff Deployment/llama 3', 'apply Deployment/llama', 'apply HorizontalPodAutoscaler/llama'],
+      status: { state: 'running', reason: 'Succeeded' },
+      ends: 'ok',
+    },
+    {
+      name: 'an apply the API server refuses as invalid: Stalled with its message, no retry',
+      world: {
+        entry: entry(),
+        failApply: { kind: 'Deployment', error: apiError(422, 'Invalid', 'spec.template: bad') },
+      },
+      calls: ['apply Service/llama'],
+      status: { state: 'error', reason: 'ApplyRejected' },
+      ends: 'terminal',
+    },
+    {
+      name: 'an apply the API server cannot take now: error ApplyFailed, retried',
+      world: {
+        entry: entry(),
+        failApply: { kind: 'Deployment', error: apiError(500, 'InternalError', 'etcd timeout') },
+      },
+      calls: ['apply Service/llama'],
+      status: { state: 'error', reason: 'ApplyFailed' },
+      ends: 'transient',
+    },
+    {
+      name: 'the lease lost mid-pass: stops, writes no status',
+      world: {
+        entry: entry(),
+        failApply: { kind: 'Deployment', error: new NotLeaderError('me', 'apply', undefined) },
+      },
+      calls: ['apply Service/llama'],
+      ends: 'not-leader',
+    },
+    {
+      name: 'the item gone with objects left: deletes them, Ingress first, then its status item',
+      world: { observed: live(rendered(entry())), previous: previousStatus },
+      calls: ['delete Ingress/inference-llama', 'delete Deployment/llama', 'delete Service/llama'],
+      deleted: ['llama/us-east-1'],
+      ends: 'ok',
+    },
+    {
+      name: 'the item gone and nothing left: its status item goes',
+      world: { previous: previousStatus },
+      calls: [],
+      deleted: ['llama/us-east-1'],
+      ends: 'ok',
+    },
+    {
+      name: 'stopped: the Ingress goes first, the Deployment scales to 0',
+      world: { entry: entry({}, { desired_state: 'stopped' }), observed: live(rendered(entry())) },
+      calls: ['delete Ingress/inference-llama', 'apply Deployment/llama'],
+      status: { state: 'stopped', reason: 'Stopped' },
+      ends: 'ok',
+    },
+  ])('$name', async (row) => {
+    const h = harness(row.world);
+    const { error } = await h.run();
+    expect(h.calls).toEqual(row.calls);
+    expect(error === undefined ? 'ok' : classify(error).kind).toBe(row.ends);
+    if (row.status) {
+      expect(h.written).toHaveLength(1);
+      const s = h.written[0]!;
+      const cause =
+        s.conditions.find((c) => c.type === 'Stalled') ?? s.conditions.find((c) => c.type === 'Ready');
+      expect({ state: s.state, reason: cause?.reason }).toEqual(row.status);
+      expect(h.statuses.get('llama')).toEqual(s);
+    } else {
+      expect(h.written).toEqual([]);
+    }
+    expect(h.deleted).toEqual(row.deleted ?? []);
+  });
+
+  test("a refused apply reports the API server's message on the Stalled condition", async () => {
+    const h = harness({
+      entry: entry(),
+      failApply: { kind: 'Deployment', error: apiError(422, 'Invalid', 'spec.template.spec: Invalid value') },
+    });
+    await h.run();
+    const stalled = h.written[0]?.conditions.find((c) => c.type === 'Stalled');
+    expect(stalled?.status).toBe('True');
+    expect(stalled?.message).toContain('spec.template.spec: Invalid value');
+  });
+});

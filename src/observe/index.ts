@@ -1,0 +1,4 @@
+// Public surface of observe/: from what the cluster shows to a region's status item and the
+// watchdog's decision. Pure, no I/O.
+export type { StatusInput, WatchdogDecision } from './status.js';
+export { computeStatus, watchdog } from './status.js';
