@@ -1,5 +1,6 @@
 // Per-region status records and the aggregate phase readers compute from them (DESIGN §2.2).
 // Monitors never write the aggregate; `inferctl status/list/--wait` derive it.
+import type { Cause } from './causes.js';
 import type { Endpoint } from './endpoint.js';
 import { ConditionType } from './reasons.js';
 
@@ -37,6 +38,10 @@ export interface RegionStatus {
   /** ISO-8601; when ready replicas first dropped to 0 (persisted so a leader change keeps the clock). */
   readonly unreadySince?: string;
   readonly conditions: readonly Condition[];
+  /** Why the endpoint is not serving here, worst first (src/diagnose); absent or empty when healthy. */
+  readonly causes?: readonly Cause[];
+  /** The Ingress's load-balancer address (hostname or IP) once the cluster reports one. */
+  readonly address?: string;
   readonly error?: string;
   readonly lastSync: string;
   readonly lastTransition: string;

@@ -1,5 +1,12 @@
 // RegionStatus (camelCase, model/) ⇄ status table item (snake_case, the contract).
-import { type Condition, REGION_STATES, type RegionState, type RegionStatus } from '../model/index.js';
+import {
+  CAUSE_REASONS,
+  type Cause,
+  type Condition,
+  REGION_STATES,
+  type RegionState,
+  type RegionStatus,
+} from '../model/index.js';
 
 /** The hash key of the per-region heartbeat items in the status table. */
 export const HEARTBEAT_KEY = '_region';
@@ -29,6 +36,18 @@ export function statusToItem(s: RegionStatus): StatusItem {
   if (s.canaryWeight !== undefined) item.canary_weight = s.canaryWeight;
   if (s.unreadySince !== undefined) item.unready_since = s.unreadySince;
   if (s.error !== undefined) item.error = s.error;
+  if (s.address !== undefined) item.address = s.address;
+  // Healthy items carry no attribute at all, so they stay byte-identical to older monitors' items.
+  if (s.causes && s.causes.length > 0)
+    item.causes = s.causes.map((c) => ({
+      reason: c.reason,
+      severity: c.severity,
+      track: c.track,
+      message: c.message,
+      pods: c.pods,
+      since: c.since,
+      ...(c.details ? { details: { ...c.details } } : {}),
+    }));
   return item;
 }
 
@@ -59,6 +78,8 @@ export function itemToStatus(item: StatusItem): RegionStatus {
   const canaryReady = num(item.canary_ready);
   const canaryWeight = num(item.canary_weight);
   const unreadySince = str(item.unready_since);
+  const address = str(item.address);
+  const causes = Array.isArray(item.causes) ? item.causes.flatMap(causeFromItem) : [];
   return {
     endpointName: str(item.endpoint_name) ?? '',
     region: str(item.region) ?? '',
@@ -74,7 +95,36 @@ export function itemToStatus(item: StatusItem): RegionStatus {
     ...(canaryWeight !== undefined ? { canaryWeight } : {}),
     ...(unreadySince !== undefined ? { unreadySince } : {}),
     ...(error !== undefined ? { error } : {}),
+    ...(address !== undefined ? { address } : {}),
+    ...(causes.length > 0 ? { causes } : {}),
   };
+}
+
+/** A cause from a newer monitor with a reason this reader does not know is dropped, not guessed. */
+function causeFromItem(c: unknown): Cause[] {
+  if (!c || typeof c !== 'object') return [];
+  const o = c as Record<string, unknown>;
+  const reason = CAUSE_REASONS.find((r) => r === o.reason);
+  if (!reason) return [];
+  const details =
+    o.details && typeof o.details === 'object'
+      ? Object.fromEntries(
+          Object.entries(o.details as Record<string, unknown>).filter(
+            (e): e is [string, string | number] => typeof e[1] === 'string' || typeof e[1] === 'number',
+          ),
+        )
+      : undefined;
+  return [
+    {
+      reason,
+      severity: o.severity === 'terminal' ? 'terminal' : 'waiting',
+      track: o.track === 'canary' ? 'canary' : 'primary',
+      message: str(o.message) ?? '',
+      pods: num(o.pods) ?? 0,
+      since: str(o.since) ?? '',
+      ...(details ? { details } : {}),
+    },
+  ];
 }
 
 /** Canonical JSON of an item without `last_sync`: two items with the same key are "unchanged" iff equal. */
