@@ -1,6 +1,8 @@
 // The monitor's configuration: the seed's environment variables with their meanings and
 // defaults, plus ours; each is also a flag of `inferctl monitor` (flags win).
-import { uniqueIdentity } from '../kube/index.js';
+// The lease module alone: the CLI reads these settings to list the monitor's flags, and must not
+// load the whole Kubernetes edge for that.
+import { uniqueIdentity } from '../kube/lease.js';
 
 export interface MonitorConfig {
   readonly clusterName: string;
