@@ -1,15 +1,21 @@
 // The change feed: polls the endpoints table's DynamoDB Stream and yields the names of endpoints
 // that changed, each with the version its new image carries. Not the images themselves: the monitor
 // re-reads the item (PRACTICES 1), unless it already holds that version.
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException as TableNotFound,
+} from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
+  ExpiredIteratorException,
   GetRecordsCommand,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type Shard,
   type ShardIteratorType,
+  ResourceNotFoundException as StreamNotFound,
 } from '@aws-sdk/client-dynamodb-streams';
 import { delay } from '../async/delay.js';
 import { itemVersion } from './endpoints-table.js';
@@ -183,7 +189,7 @@ export async function* changeFeedVersions(
         try {
           out = await streams.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: 1000 }));
         } catch (err) {
-          if ((err as { name?: string }).name !== 'ExpiredIteratorException') throw err;
+          if (!(err instanceof ExpiredIteratorException)) throw err;
           const it = await streams.send(
             new GetShardIteratorCommand({
               StreamArn: streamArn,
@@ -218,7 +224,7 @@ export async function* changeFeedVersions(
       pause = sawRecords ? minPoll : Math.min(pause * 2, maxPoll);
     } catch (err) {
       report(classifyError(err, 'stream', options.tableName));
-      if ((err as { name?: string }).name === 'ResourceNotFoundException') streamArn = options.streamArn;
+      if (err instanceof TableNotFound || err instanceof StreamNotFound) streamArn = options.streamArn;
       pause = Math.min(Math.max(pause * 2, minPoll * 4), maxPoll);
     }
     if (!sawRecords) await delay(pause, signal);

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { describe, expect, test } from 'vitest';
 import { classifyError, isTransactionLost, StoreUnavailableError } from './errors.js';
 
@@ -36,9 +37,11 @@ describe('classifyError', () => {
 });
 
 describe('isTransactionLost', () => {
+  // The SDK's own class, as its deserializer builds it from the server's answer.
   const cancelled = (...codes: string[]) =>
-    Object.assign(new Error('Transaction cancelled'), {
-      name: 'TransactionCanceledException',
+    new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
       CancellationReasons: codes.map((Code) => ({ Code })),
     });
 
@@ -49,8 +52,17 @@ describe('isTransactionLost', () => {
 
   test('a cancellation for any other reason, or another error, is not a lost race', () => {
     expect(isTransactionLost(cancelled('None', 'ValidationError'))).toBe(false);
+    expect(isTransactionLost(new ConditionalCheckFailedException({ message: 'x', $metadata: {} }))).toBe(
+      false,
+    );
+    // Only the class counts, not a name that looks like it.
     expect(
-      isTransactionLost(Object.assign(new Error('x'), { name: 'ConditionalCheckFailedException' })),
+      isTransactionLost(
+        Object.assign(new Error('x'), {
+          name: 'TransactionCanceledException',
+          CancellationReasons: [{ Code: 'ConditionalCheckFailed' }],
+        }),
+      ),
     ).toBe(false);
   });
 });

@@ -1,4 +1,9 @@
 // Typed store errors. Each carries the context a caller needs to report or retry.
+import {
+  ConditionalCheckFailedException,
+  ResourceNotFoundException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 
 /** Base class: anything the store throws on purpose. */
 export class StoreError extends Error {
@@ -115,7 +120,7 @@ export function isUnappliedWrite(err: unknown): boolean {
 }
 
 export function isConditionalCheckFailed(err: unknown): boolean {
-  return errorName(err) === 'ConditionalCheckFailedException';
+  return err instanceof ConditionalCheckFailedException;
 }
 
 /**
@@ -123,13 +128,13 @@ export function isConditionalCheckFailed(err: unknown): boolean {
  * transaction on the same item in flight (TransactionConflict).
  */
 export function isTransactionLost(err: unknown): boolean {
-  if (errorName(err) !== 'TransactionCanceledException') return false;
-  const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  if (!(err instanceof TransactionCanceledException)) return false;
+  const reasons = err.CancellationReasons ?? [];
   return reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
 }
 
 export function isMissingTable(err: unknown): boolean {
-  return errorName(err) === 'ResourceNotFoundException';
+  return err instanceof ResourceNotFoundException;
 }
 
 /** Runs one request, mapping its failure through `classifyError`. */

@@ -5,6 +5,8 @@ import {
   type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { delay } from '../async/delay.js';
@@ -71,7 +73,7 @@ async function tableStatus(client: DynamoDBClient, name: string): Promise<string
     const out = await client.send(new DescribeTableCommand({ TableName: name }));
     return out.Table?.TableStatus ?? 'ACTIVE';
   } catch (err) {
-    if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+    if (err instanceof ResourceNotFoundException) return undefined;
     throw classifyError(err, 'DescribeTable', name);
   }
 }
@@ -89,8 +91,7 @@ async function ensureOne(
       created = true;
     } catch (err) {
       // Another process created it between our describe and create.
-      if ((err as { name?: string }).name !== 'ResourceInUseException')
-        throw classifyError(err, 'CreateTable', name);
+      if (!(err instanceof ResourceInUseException)) throw classifyError(err, 'CreateTable', name);
     }
   }
   const deadline = Date.now() + deadlineMs;
