@@ -13,7 +13,7 @@ import type { RenderMemo } from './render-memo.js';
 import type { StatusBook } from './status-book.js';
 import type { StoreHealth } from './store-health.js';
 
-export interface HandlerDeps {
+interface HandlerDeps {
   readonly config: MonitorConfig;
   readonly store: DynamoStore;
   readonly log: Logger;

@@ -28,7 +28,7 @@ import { StoreHealth } from './store-health.js';
 import { countStoreRequests } from './store-request-metrics.js';
 import { runWorker } from './worker.js';
 
-export interface MonitorDeps {
+interface MonitorDeps {
   readonly store: DynamoStore;
   readonly storeClients: StoreClients;
   /** The API server connection (`openKubeAccess`). */

@@ -17,7 +17,7 @@ import type { WorkQueue } from './queue.js';
 import type { StatusBook } from './status-book.js';
 import type { StoreHealth } from './store-health.js';
 
-export interface SourceDeps {
+interface SourceDeps {
   readonly store: DynamoStore;
   readonly storeClients: StoreClients;
   readonly log: Logger;

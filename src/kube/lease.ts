@@ -14,7 +14,7 @@ export function uniqueIdentity(env: Readonly<Record<string, string | undefined>>
   return `${env.HOSTNAME?.trim() || hostname()}_${randomUUID()}`;
 }
 
-export interface LeaderElectionOptions {
+interface LeaderElectionOptions {
   readonly client: KubeClient;
   /** The monitor's own namespace. */
   readonly namespace: string;
