@@ -2,6 +2,7 @@
 import {
   type DynamoDBDocumentClient,
   QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -32,24 +33,47 @@ export async function* scanPages(
   } while (startKey);
 }
 
-/** Every item under one hash key (consistent, all pages). */
-export async function queryAll(doc: DynamoDBDocumentClient, table: string, hashKey: string): Promise<Item[]> {
-  const items: Item[] = [];
+/**
+ * Each page of a consistent Query under one endpoint name, following LastEvaluatedKey to the end;
+ * `range` narrows it to generations ≤ a bound (the revisions table's range key).
+ */
+export async function* queryPages(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  hashKey: string,
+  input: Omit<
+    QueryCommandInput,
+    | 'TableName'
+    | 'ConsistentRead'
+    | 'ExclusiveStartKey'
+    | 'KeyConditionExpression'
+    | 'ExpressionAttributeValues'
+  > & { readonly generationAtMost?: number } = {},
+): AsyncGenerator<Item[]> {
+  const { generationAtMost, ...rest } = input;
+  const bounded = generationAtMost !== undefined;
   let startKey: Item | undefined;
   do {
     const out = await classified('Query', table, () =>
       doc.send(
         new QueryCommand({
           TableName: table,
-          KeyConditionExpression: 'endpoint_name = :n',
-          ExpressionAttributeValues: { ':n': hashKey },
           ConsistentRead: true,
+          KeyConditionExpression: bounded ? 'endpoint_name = :n AND generation <= :g' : 'endpoint_name = :n',
+          ExpressionAttributeValues: bounded ? { ':n': hashKey, ':g': generationAtMost } : { ':n': hashKey },
+          ...rest,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       ),
     );
-    items.push(...(out.Items ?? []));
+    yield out.Items ?? [];
     startKey = out.LastEvaluatedKey;
   } while (startKey);
+}
+
+/** Every item under one hash key (consistent, all pages). */
+export async function queryAll(doc: DynamoDBDocumentClient, table: string, hashKey: string): Promise<Item[]> {
+  const items: Item[] = [];
+  for await (const page of queryPages(doc, table, hashKey)) items.push(...page);
   return items;
 }

@@ -1,8 +1,8 @@
 // The revisions table: one item per endpoint generation written through the CLI, so any of the last
 // REVISIONS_KEPT generations can be listed and restored (docs/decisions/0009-revisions.md).
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { classified } from './errors.js';
-import type { Item } from './paging.js';
+import { type Item, queryPages } from './paging.js';
 import { REVISIONS_TTL_ATTRIBUTE } from './tables.js';
 import type { Revision, RevisionNote } from './types.js';
 
@@ -62,23 +62,11 @@ export class RevisionsTable {
    */
   async list(name: string, upTo: number): Promise<Revision[]> {
     const out: Revision[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await classified('Query', this.table, () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'endpoint_name = :n AND generation <= :g',
-            ExpressionAttributeValues: { ':n': name, ':g': upTo },
-            ScanIndexForward: false,
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      for (const raw of page.Items ?? []) out.push(toRevision(raw));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of queryPages(this.doc, this.table, name, {
+      generationAtMost: upTo,
+      ScanIndexForward: false,
+    }))
+      for (const raw of page) out.push(toRevision(raw));
     return out;
   }
 
@@ -100,23 +88,11 @@ export class RevisionsTable {
     const cutoff = latest - REVISIONS_KEPT;
     if (cutoff < 1) return 0;
     const old: number[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await classified('Query', this.table, () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'endpoint_name = :n AND generation <= :g',
-            ExpressionAttributeValues: { ':n': name, ':g': cutoff },
-            ProjectionExpression: 'generation',
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      for (const raw of page.Items ?? []) if (typeof raw.generation === 'number') old.push(raw.generation);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of queryPages(this.doc, this.table, name, {
+      generationAtMost: cutoff,
+      ProjectionExpression: 'generation',
+    }))
+      for (const raw of page) if (typeof raw.generation === 'number') old.push(raw.generation);
     for (const generation of old) {
       await classified('DeleteItem', this.table, () =>
         this.doc.send(new DeleteCommand({ TableName: this.table, Key: { endpoint_name: name, generation } })),
