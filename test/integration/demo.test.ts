@@ -52,10 +52,11 @@ test('npm run demo runs every example everywhere, stays in the foreground, and C
     );
     expect(stderr).toContain('all endpoints running in every target region');
     expect(stderr).toContain(`monitor logs: ${logDir}`);
-    // The last table the demo printed shows every example endpoint running.
+    // The last table the demo printed shows every example endpoint in the state `running` (the
+    // column after its name: `list` shows one state per endpoint).
     const lastTable = stdout.slice(stdout.lastIndexOf('NAME'));
     for (const name of ['embeddings', 'llama3-8b', 'mistral-neuron', 'qwen-tgi'])
-      expect(lastTable).toMatch(new RegExp(`${name}\\s+\\S+\\s+running`));
+      expect(lastTable).toMatch(new RegExp(`^${name}\\s+running\\s`, 'm'));
 
     const started = (
       JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
