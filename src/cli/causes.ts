@@ -1,6 +1,10 @@
 // Causes (why a region is not serving, docs/diagnosis.md) as readers show them: one line per
 // cause, the worst one across regions, and which ones `--wait` has not printed yet.
-import { type Cause, type CauseReason, compareCauses } from '../model/index.js';
+import { CAUSE_REASONS, type Cause, type CauseReason, compareCauses } from '../model/index.js';
+
+/** Monitors name the conditions a cause sets (Ready False, Stalled True) after the cause. */
+export const isCauseReason = (reason: string): boolean =>
+  (CAUSE_REASONS as readonly string[]).includes(reason);
 
 /** Long enough for the scheduler's usual verdict, short enough for one terminal line. */
 const MESSAGE_MAX = 120;

@@ -18,7 +18,7 @@ import {
   type RegionStatus,
 } from '../model/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
-import { causeLine, worstCause } from './causes.js';
+import { causeLine, isCauseReason, worstCause } from './causes.js';
 import { historySchema } from './commands/history.js';
 
 const MONITOR_STATES = ['alive', 'stale', 'withdrawn', 'absent'] as const;
@@ -160,8 +160,6 @@ const causeOut = (c: Cause) => ({
   details: { ...c.details },
 });
 
-const isCauseReason = (reason: string) => (CAUSE_REASONS as readonly string[]).includes(reason);
-
 const conditionOut = (c: Condition) => ({
   type: c.type,
   status: c.status,
@@ -192,9 +190,9 @@ function regionMessage(
   if (s.ingressPulled)
     return conditionOf(s, ConditionType.WatchdogTripped)?.message ?? 'Ingress pulled by the watchdog';
   const replicas = `${s.replicasReady}/${s.replicasDesired} replicas ready`;
-  const top = worstCause([{ region: s.region, causes: s.causes ?? [] }]);
-  const more = (s.causes?.length ?? 0) > 1 ? ` (+${(s.causes?.length ?? 0) - 1} more)` : '';
-  const cause = top ? `${causeLine(top.cause)}${more}` : undefined;
+  const causes = [...(s.causes ?? [])].sort(compareCauses);
+  const more = causes.length > 1 ? ` (+${causes.length - 1} more)` : '';
+  const cause = causes[0] ? `${causeLine(causes[0])}${more}` : undefined;
   // Ready with a cause: a canary failing, or replicas lost to an eviction and not yet replaced.
   if (ready || s.state === 'running') return cause ? `${replicas}; ${cause}` : replicas;
   if (cause) return cause;

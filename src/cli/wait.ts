@@ -2,7 +2,6 @@
 // state, print each cause once as it appears, fail fast on a terminal region error or a terminal
 // cause, and say which monitors are stale or absent.
 import {
-  CAUSE_REASONS,
   type Cause,
   ConditionType,
   compareCauses,
@@ -12,7 +11,7 @@ import {
   regionReady,
 } from '../model/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
-import { causeKey, causeLine, unseenCauses, whatToDo } from './causes.js';
+import { causeKey, causeLine, isCauseReason, unseenCauses, whatToDo } from './causes.js';
 import type { Ctx } from './context.js';
 import { parsedOrThrow } from './document.js';
 import { CliError } from './errors.js';
@@ -64,8 +63,7 @@ export function regionVerdict({
   const current = s.observedGeneration >= gen;
   const stalled = conditionOf(s, ConditionType.Stalled);
   // The monitor names a stall after the terminal cause behind it; the cause decides, below.
-  const causeStall =
-    stalled?.status === 'True' && (CAUSE_REASONS as readonly string[]).includes(stalled.reason);
+  const causeStall = stalled?.status === 'True' && isCauseReason(stalled.reason);
   const top = [...(s.causes ?? [])].sort(compareCauses)[0];
   if (current && top?.severity === 'terminal') {
     // The first status at this generation may still carry the previous pods' diagnosis.
