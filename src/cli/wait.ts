@@ -11,7 +11,7 @@ import {
   regionReady,
 } from '../model/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
-import { causeKey, causeLine, isCauseReason, unseenCauses, whatToDo } from './causes.js';
+import { causeKey, causeLine, isCauseReason, unseenCauses, whatToDo, worstCause } from './causes.js';
 import type { Ctx } from './context.js';
 import { parsedOrThrow } from './document.js';
 import { CliError } from './errors.js';
@@ -114,6 +114,21 @@ function monitorProblems(
   return text.length > 0 ? ` (${text.join('; ')})` : '';
 }
 
+/** What still holds the pending regions back (a waiting cause, e.g. Unschedulable), in the timeout message. */
+function pendingCauses(
+  regions: readonly string[],
+  statuses: ReadonlyMap<string, RegionStatus>,
+  generation: number,
+): string {
+  const held = regions.flatMap((region) => {
+    const s = statuses.get(region);
+    const top =
+      s && s.observedGeneration >= generation ? worstCause([{ region, causes: s.causes ?? [] }]) : undefined;
+    return top ? [`${region}: ${causeLine(top.cause)}`] : [];
+  });
+  return held.length > 0 ? `; ${held.join('; ')}` : '';
+}
+
 export async function waitForRollout(
   ctx: Ctx,
   name: string,
@@ -181,7 +196,7 @@ export async function waitForRollout(
     if (ctx.deps.now().getTime() >= deadline) {
       throw new CliError(
         'TIMEOUT',
-        `${name}: timed out waiting for generation ${generation} in ${pending.join(', ') || 'any region (no target regions)'}${monitorProblems(pending, heartbeats)}`,
+        `${name}: timed out waiting for generation ${generation} in ${pending.join(', ') || 'any region (no target regions)'}${monitorProblems(pending, heartbeats)}${pendingCauses(pending, statuses, generation)}`,
       );
     }
     await new Promise((r) => setTimeout(r, ctx.deps.pollMs));

@@ -189,6 +189,14 @@ describe('--wait', () => {
     expect(r.stderr).toMatch(/; to fix: read the container's logs/);
   });
 
+  test('a waiting cause does not end the wait; the timeout names it', async () => {
+    const r = await cli('status nogpu --wait --timeout 300ms');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `error: nogpu: timed out waiting for generation 1 in us-east-1; us-east-1: Unschedulable, 1 pod since 2025-06-01T11:58:00.000Z: ${unschedulable.message}\n`,
+    );
+  });
+
   test("a fix waits past the old generation's terminal cause and succeeds once the new one runs", async () => {
     let progress = '';
     const run = cli('update-image oom -i example/vllm:v1 --wait --timeout 60s', {
