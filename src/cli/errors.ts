@@ -9,13 +9,15 @@ export const CLI_ERROR_CODES = [
   'UNAVAILABLE',
   'TIMEOUT',
   'FAILED',
+  'BLOCKED',
   'INTERNAL',
 ] as const;
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 
 /**
  * 0 ok, 1 operation failed (store unavailable, a region reported a terminal error, --wait timed
- * out), 2 usage/validation error, 3 not found, 4 conflict (issue 3). Documented in docs/cli.md.
+ * out), 2 usage/validation error, 3 not found, 4 conflict (issue 3), 5 --wait saw a terminal cause
+ * (issue 13: the rollout cannot succeed without a change). Documented in docs/cli.md.
  */
 export const EXIT_CODE: Record<CliErrorCode, number> = {
   INVALID_INPUT: 2,
@@ -24,6 +26,7 @@ export const EXIT_CODE: Record<CliErrorCode, number> = {
   UNAVAILABLE: 1,
   TIMEOUT: 1,
   FAILED: 1,
+  BLOCKED: 5,
   INTERNAL: 1,
 };
 

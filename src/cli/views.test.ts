@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import type { Endpoint, RegionStatus } from '../model/index.js';
+import type { Cause, Endpoint, RegionStatus } from '../model/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
-import { outputJsonSchema, statusSchema, statusView } from './views.js';
+import { listEntry, listSchema, outputJsonSchema, statusSchema, statusView } from './views.js';
 
 const endpoint = (over: Partial<Endpoint> = {}): Endpoint => ({
   name: 'llama',
@@ -74,6 +74,75 @@ describe('statusView', () => {
       [alive('us-east-1'), alive('eu-west-1')],
     );
     expect(v.message).toBe('stopped in 1/2 regions; eu-west-1: waiting for the monitor (no status yet)');
+  });
+});
+
+describe('causes', () => {
+  const cause = (over: Partial<Cause> = {}): Cause => ({
+    reason: 'Unschedulable',
+    severity: 'waiting',
+    track: 'primary',
+    message: '0/3 nodes are available: 3 Insufficient nvidia.com/gpu.',
+    pods: 1,
+    since: '2025-06-01T11:59:00.000Z',
+    ...over,
+  });
+  const unready = { state: 'creating', replicasReady: 0 } as const;
+  const crash = cause({
+    reason: 'CrashLooping',
+    severity: 'terminal',
+    message: 'container "inference" was OOMKilled (exit code 137), 3 restarts',
+    details: { restarts: 3, exitCode: 137 },
+  });
+
+  test("a region's message is its worst cause on one line; -o json has every cause, worst first", () => {
+    const v = statusView(
+      endpoint(),
+      [
+        status('us-east-1', { ...unready, causes: [cause(), crash] }),
+        status('eu-west-1', { ...unready, causes: [cause()] }),
+      ],
+      [alive('us-east-1'), alive('eu-west-1')],
+    );
+    const us = v.regions.find((r) => r.region === 'us-east-1')!;
+    expect(us.message).toBe(
+      'CrashLooping (terminal), 1 pod since 2025-06-01T11:59:00.000Z: container "inference" was OOMKilled (exit code 137), 3 restarts (+1 more)',
+    );
+    expect(us.causes.map((c) => c.reason)).toEqual(['CrashLooping', 'Unschedulable']);
+    expect(us.causes[0]?.details).toEqual({ restarts: 3, exitCode: 137 });
+    expect(us.causes[1]?.details).toEqual({});
+    statusSchema.parse(v);
+
+    const row = listEntry(v);
+    expect(row.message).toBe(
+      '0/2 regions ready; us-east-1: CrashLooping (terminal), 1 pod since 2025-06-01T11:59:00.000Z: container "inference" was OOMKilled (exit code 137), 3 restarts',
+    );
+    expect(row.cause).toMatchObject({ region: 'us-east-1', reason: 'CrashLooping', severity: 'terminal' });
+    listSchema.shape.endpoints.element.parse(row);
+  });
+
+  test('a ready region with a failing canary still says so', () => {
+    const v = statusView(
+      endpoint({ targetRegions: ['us-east-1'] }),
+      [status('us-east-1', { causes: [cause({ track: 'canary', reason: 'ProbeFailing', message: 'm' })] })],
+      [alive('us-east-1')],
+    );
+    expect(v.regions[0]?.message).toBe(
+      '2/2 replicas ready; canary ProbeFailing, 1 pod since 2025-06-01T11:59:00.000Z: m',
+    );
+  });
+
+  test('a healthy endpoint lists no cause, and the url comes from the Ingress address when reported', () => {
+    const v = statusView(
+      endpoint({ targetRegions: ['us-east-1', 'eu-west-1'] }),
+      [status('us-east-1', { address: 'k8s-gco.elb.example' }), status('eu-west-1')],
+      [alive('us-east-1'), alive('eu-west-1')],
+    );
+    expect(v.regions.map((r) => [r.region, r.url, r.causes])).toEqual([
+      ['eu-west-1', null, []],
+      ['us-east-1', 'http://k8s-gco.elb.example/inference/llama', []],
+    ]);
+    expect(listEntry(v)).toMatchObject({ message: '2/2 regions ready', cause: null });
   });
 });
 

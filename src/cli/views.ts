@@ -6,8 +6,11 @@ import { z } from 'zod';
 import {
   AGGREGATE_PHASES,
   aggregatePhase,
+  CAUSE_REASONS,
+  type Cause,
   type Condition,
   ConditionType,
+  compareCauses,
   conditionOf,
   DESIRED_STATES,
   type Endpoint,
@@ -15,6 +18,8 @@ import {
   type RegionStatus,
 } from '../model/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
+import { causeLine, isCauseReason, worstCause } from './causes.js';
+import { historySchema } from './commands/history.js';
 
 const MONITOR_STATES = ['alive', 'stale', 'withdrawn', 'absent'] as const;
 type MonitorState = (typeof MONITOR_STATES)[number];
@@ -25,6 +30,21 @@ const conditionView = z.strictObject({
   reason: z.string(),
   message: z.string(),
   last_transition_time: z.string(),
+});
+
+/** Why the region is not serving (docs/diagnosis.md), worst first. */
+const causeView = z.strictObject({
+  reason: z.enum(CAUSE_REASONS),
+  /** terminal: the rollout cannot succeed without a change (`--wait` exits 5); waiting: it may. */
+  severity: z.enum(['terminal', 'waiting']),
+  track: z.enum(['primary', 'canary']),
+  /** The cluster's own words, in full. */
+  message: z.string(),
+  /** Pods affected; for CreateFailed and ProgressDeadlineExceeded, the replicas missing. */
+  pods: z.number().int(),
+  since: z.string(),
+  /** Structured facts behind the message (restart count, exit code, image…); `{}` when none. */
+  details: z.record(z.string(), z.union([z.string(), z.number()])),
 });
 
 const regionView = z.strictObject({
@@ -39,11 +59,12 @@ const regionView = z.strictObject({
   replicas: z.strictObject({ ready: z.number().int(), desired: z.number().int() }).nullable(),
   canary: z.strictObject({ ready: z.number().int(), weight: z.number().int() }).nullable(),
   ingress_pulled: z.boolean(),
-  /** The Ingress path; the host is not reported by monitors yet, hence `url: null`. */
+  /** The Ingress path; `url` is null until the monitor reports the Ingress's address. */
   path: z.string(),
   url: z.string().nullable(),
   message: z.string(),
   error: z.string().nullable(),
+  causes: z.array(causeView),
   conditions: z.array(conditionView),
   last_sync: z.string().nullable(),
   last_transition: z.string().nullable(),
@@ -85,7 +106,10 @@ export const listSchema = z.strictObject({
       target_regions: z.array(z.string()),
       regions_ready: z.number().int(),
       regions_total: z.number().int(),
+      /** The headline and, when any region has one, the worst cause (else every problem region). */
       message: z.string(),
+      /** The worst cause of any target region: terminal first, then by precedence. */
+      cause: causeView.extend({ region: z.string() }).nullable(),
     }),
   ),
   /** Stored items the schema rejects; never silently dropped. */
@@ -126,6 +150,16 @@ export function regionsView(heartbeats: readonly RegionHeartbeat[]): RegionsView
   }));
 }
 
+const causeOut = (c: Cause) => ({
+  reason: c.reason,
+  severity: c.severity,
+  track: c.track,
+  message: c.message,
+  pods: c.pods,
+  since: c.since,
+  details: { ...c.details },
+});
+
 const conditionOut = (c: Condition) => ({
   type: c.type,
   status: c.status,
@@ -147,7 +181,8 @@ function regionMessage(
   if (monitor === 'withdrawn') return `monitor stopped at ${h?.withdrawnAt ?? '?'}`;
   if (!s) return 'waiting for the monitor (no status yet)';
   const stalled = conditionOf(s, ConditionType.Stalled);
-  if (stalled?.status === 'True') return stalled.message;
+  // A stall named after a cause is told by the cause line below, with its pods and time.
+  if (stalled?.status === 'True' && !isCauseReason(stalled.reason)) return stalled.message;
   if (s.error) return s.error;
   if (s.observedGeneration < endpoint.generation) {
     return `applying generation ${endpoint.generation} (observed ${s.observedGeneration})`;
@@ -155,7 +190,13 @@ function regionMessage(
   if (s.ingressPulled)
     return conditionOf(s, ConditionType.WatchdogTripped)?.message ?? 'Ingress pulled by the watchdog';
   const replicas = `${s.replicasReady}/${s.replicasDesired} replicas ready`;
-  if (ready || s.state === 'running') return replicas;
+  const causes = [...(s.causes ?? [])].sort(compareCauses);
+  const more = causes.length > 1 ? ` (+${causes.length - 1} more)` : '';
+  const cause = causes[0] ? `${causeLine(causes[0])}${more}` : undefined;
+  // Ready with a cause: a canary failing, or replicas lost to an eviction and not yet replaced.
+  if (ready || s.state === 'running') return cause ? `${replicas}; ${cause}` : replicas;
+  if (cause) return cause;
+  if (stalled?.status === 'True') return stalled.message;
   return conditionOf(s, ConditionType.Ready)?.message ?? `${s.state}, ${replicas}`;
 }
 
@@ -184,24 +225,20 @@ export function statusView(
       canary: s?.canaryWeight !== undefined ? { ready: s.canaryReady ?? 0, weight: s.canaryWeight } : null,
       ingress_pulled: s?.ingressPulled ?? false,
       path: endpoint.ingressPath,
-      url: null,
+      // Read defensively: monitors older than the Ingress address report none.
+      url: s?.address ? `http://${s.address}${endpoint.ingressPath}` : null,
       message: regionMessage(endpoint, s, monitor, h, r.ready),
       error: s?.error ?? null,
+      causes: [...(s?.causes ?? [])].sort(compareCauses).map(causeOut),
       conditions: (s?.conditions ?? []).map(conditionOut),
       last_sync: s?.lastSync || null,
       last_transition: s?.lastTransition || null,
     };
   });
-  // Stopped and deleted endpoints are done where the region reached that state, not where it serves.
   const want = endpoint.desiredState;
-  const done = (r: RegionView) =>
-    want === 'stopped' || want === 'deleted' ? r.current && r.state === want : r.ready;
+  const done = (r: RegionView) => regionDone(want, r);
   const doneCount = regions.filter(done).length;
   const problems = regions.filter((r) => !done(r)).map((r) => `${r.region}: ${r.message}`);
-  const headline =
-    want === 'stopped' || want === 'deleted'
-      ? `${want} in ${doneCount}/${regions.length} regions`
-      : `${doneCount}/${regions.length} regions ready`;
   const a = endpoint.spec.autoscaling;
   return {
     name: endpoint.name,
@@ -218,10 +255,41 @@ export function statusView(
     },
     target_regions: [...endpoint.targetRegions],
     labels: { ...endpoint.labels },
-    message: [headline, ...problems].join('; '),
+    message: [headline(want, doneCount, regions.length), ...problems].join('; '),
     regions,
     created_at: endpoint.createdAt ?? null,
     updated_at: endpoint.updatedAt ?? null,
+  };
+}
+
+/** Stopped and deleted endpoints are done where the region reached that state, not where it serves. */
+function regionDone(want: Endpoint['desiredState'], r: RegionView): boolean {
+  return want === 'stopped' || want === 'deleted' ? r.current && r.state === want : r.ready;
+}
+
+function headline(want: Endpoint['desiredState'], done: number, total: number): string {
+  return want === 'stopped' || want === 'deleted'
+    ? `${want} in ${done}/${total} regions`
+    : `${done}/${total} regions ready`;
+}
+
+/** One `list` row: the worst cause of any region stands in for the list of problem regions. */
+export function listEntry(v: StatusView): ListView['endpoints'][number] {
+  const worst = worstCause(v.regions);
+  const done = v.regions.filter((r) => regionDone(v.desired_state, r)).length;
+  return {
+    name: v.name,
+    state: v.state,
+    desired_state: v.desired_state,
+    generation: v.generation,
+    image: v.image,
+    target_regions: v.target_regions,
+    regions_ready: v.regions.filter((r) => r.ready).length,
+    regions_total: v.regions.length,
+    message: worst
+      ? `${headline(v.desired_state, done, v.regions.length)}; ${worst.region}: ${causeLine(worst.cause)}`
+      : v.message,
+    cause: worst ? { region: worst.region, ...worst.cause } : null,
   };
 }
 
@@ -234,6 +302,7 @@ export function outputJsonSchema(): Record<string, unknown> {
       status: z.toJSONSchema(statusSchema),
       list: z.toJSONSchema(listSchema),
       regions: z.toJSONSchema(regionsSchema),
+      history: z.toJSONSchema(historySchema),
     },
   };
 }

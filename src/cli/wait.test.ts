@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Condition, Endpoint, RegionStatus } from '../model/index.js';
+import type { Cause, Condition, Endpoint, RegionStatus } from '../model/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
 import { type RegionVerdict, regionVerdict, STALL_GRACE_MS } from './wait.js';
 
@@ -133,5 +133,90 @@ describe('regionVerdict', () => {
       waitedMs: 0,
     });
     expect(stale.kind === 'pending' && stale.line).toMatch(/\(monitor stale: last heartbeat then\)$/);
+  });
+});
+
+describe('regionVerdict with causes', () => {
+  const crash = (over: Partial<Cause> = {}): Cause => ({
+    reason: 'CrashLooping',
+    severity: 'terminal',
+    track: 'primary',
+    message: 'container "inference" failed with exit code 1 (Error), 3 restarts',
+    pods: 1,
+    since: '2025-06-01T12:00:05.000Z',
+    ...over,
+  });
+  const unready = { state: 'creating', replicasReady: 0 } as const;
+  const causeStall = (at: string): Condition => ({ ...stalled(at), reason: 'CrashLooping' });
+  const verdict = (s: Partial<RegionStatus>, waitedMs = 0) =>
+    regionVerdict({ endpoint: endpoint(), region: 'r', status: status(s), heartbeat: alive, waitedMs });
+
+  test('a terminal cause at the generation blocks, naming the cause', () => {
+    expect(verdict({ ...unready, causes: [crash()] })).toEqual({
+      kind: 'blocked',
+      line: 'r: CrashLooping (terminal), 1 pod since 2025-06-01T12:00:05.000Z: container "inference" failed with exit code 1 (Error), 3 restarts',
+      cause: crash(),
+    });
+  });
+
+  test('the worst cause is the one named, whatever order the item holds them in', () => {
+    const v = verdict({
+      ...unready,
+      causes: [crash({ reason: 'ProbeFailing', severity: 'waiting' }), crash({ reason: 'ImagePullFailed' })],
+    });
+    expect(v.kind === 'blocked' && v.cause.reason).toBe('ImagePullFailed');
+  });
+
+  test.each<[string, Partial<RegionStatus>, number, RegionVerdict['kind']]>([
+    ['a waiting cause keeps waiting', { ...unready, causes: [crash({ severity: 'waiting' })] }, 0, 'pending'],
+    [
+      'a terminal cause from before the monitor applied the generation is pending',
+      {
+        ...unready,
+        observedGeneration: 1,
+        causes: [crash()],
+        conditions: [causeStall('2025-06-01T12:00:06.000Z')],
+      },
+      STALL_GRACE_MS,
+      'pending',
+    ],
+    [
+      'a terminal cause older than the write, its Stalled older too: pending within the grace',
+      {
+        ...unready,
+        causes: [crash({ since: '2025-06-01T11:00:00.000Z' })],
+        conditions: [causeStall('2025-06-01T11:01:00.000Z')],
+      },
+      0,
+      'pending',
+    ],
+    [
+      'the same, once the monitor had the grace to re-diagnose: blocked',
+      {
+        ...unready,
+        causes: [crash({ since: '2025-06-01T11:00:00.000Z' })],
+        conditions: [causeStall('2025-06-01T11:01:00.000Z')],
+      },
+      STALL_GRACE_MS,
+      'blocked',
+    ],
+    [
+      'an old cause whose Stalled condition is newer than the write: blocked at once',
+      {
+        ...unready,
+        causes: [crash({ since: '2025-06-01T11:00:00.000Z' })],
+        conditions: [causeStall('2025-06-01T12:00:02.000Z')],
+      },
+      0,
+      'blocked',
+    ],
+    [
+      'a Stalled named after a cause is not a region failure (exit 1) when the cause cleared',
+      { ...unready, conditions: [causeStall('2025-06-01T12:00:02.000Z')] },
+      STALL_GRACE_MS,
+      'pending',
+    ],
+  ])('%s', (_name, s, waitedMs, want) => {
+    expect(verdict(s, waitedMs).kind).toBe(want);
   });
 });

@@ -1,22 +1,35 @@
 // --wait: poll the status items until every target region reports the generation in the wanted
-// state, fail fast on a terminal region error, and say which monitors are stale or absent.
-import { ConditionType, conditionOf, type Endpoint, type RegionStatus, regionReady } from '../model/index.js';
+// state, print each cause once as it appears, fail fast on a terminal region error or a terminal
+// cause, and say which monitors are stale or absent.
+import {
+  type Cause,
+  ConditionType,
+  compareCauses,
+  conditionOf,
+  type Endpoint,
+  type RegionStatus,
+  regionReady,
+} from '../model/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
+import { causeKey, causeLine, isCauseReason, unseenCauses, whatToDo, worstCause } from './causes.js';
 import type { Ctx } from './context.js';
 import { parsedOrThrow } from './document.js';
 import { CliError } from './errors.js';
 import { monitorState } from './views.js';
 
 /**
- * A Stalled condition older than the write being waited on may be about the previous generation,
- * which the new one might fix; it counts as terminal once the monitor had this long to react.
+ * A Stalled condition (or a terminal cause) older than the write being waited on may be about the
+ * previous generation, which the new one might fix; it counts as terminal once the monitor had
+ * this long to react.
  */
 export const STALL_GRACE_MS = 15_000;
 
 export type RegionVerdict =
   | { readonly kind: 'done' }
   | { readonly kind: 'pending'; readonly line: string }
-  | { readonly kind: 'failed'; readonly line: string };
+  | { readonly kind: 'failed'; readonly line: string }
+  /** A terminal cause at the generation waited on: no retry succeeds without a change. */
+  | { readonly kind: 'blocked'; readonly line: string; readonly cause: Cause };
 
 export interface VerdictInput {
   readonly endpoint: Endpoint;
@@ -49,7 +62,18 @@ export function regionVerdict({
     return { kind: 'pending', line: `${region}: waiting for the monitor (no status yet)${monitorNote}` };
   const current = s.observedGeneration >= gen;
   const stalled = conditionOf(s, ConditionType.Stalled);
-  if (stalled?.status === 'True') {
+  // The monitor names a stall after the terminal cause behind it; the cause decides, below.
+  const causeStall = stalled?.status === 'True' && isCauseReason(stalled.reason);
+  const top = [...(s.causes ?? [])].sort(compareCauses)[0];
+  if (current && top?.severity === 'terminal') {
+    // The first status at this generation may still carry the previous pods' diagnosis.
+    const after = (t: string | undefined) =>
+      t !== undefined && endpoint.updatedAt !== undefined && t >= endpoint.updatedAt;
+    const fresh =
+      (causeStall && after(stalled.lastTransitionTime)) || after(top.since) || waitedMs >= STALL_GRACE_MS;
+    if (fresh) return { kind: 'blocked', line: `${region}: ${causeLine(top)}`, cause: top };
+  }
+  if (stalled?.status === 'True' && !causeStall) {
     // Terminal whatever the observed generation: a refused item never advances observed_generation.
     const fresh =
       current ||
@@ -90,6 +114,21 @@ function monitorProblems(
   return text.length > 0 ? ` (${text.join('; ')})` : '';
 }
 
+/** What still holds the pending regions back (a waiting cause, e.g. Unschedulable), in the timeout message. */
+function pendingCauses(
+  regions: readonly string[],
+  statuses: ReadonlyMap<string, RegionStatus>,
+  generation: number,
+): string {
+  const held = regions.flatMap((region) => {
+    const s = statuses.get(region);
+    const top =
+      s && s.observedGeneration >= generation ? worstCause([{ region, causes: s.causes ?? [] }]) : undefined;
+    return top ? [`${region}: ${causeLine(top.cause)}`] : [];
+  });
+  return held.length > 0 ? `; ${held.join('; ')}` : '';
+}
+
 export async function waitForRollout(
   ctx: Ctx,
   name: string,
@@ -99,6 +138,7 @@ export async function waitForRollout(
   const started = ctx.deps.now().getTime();
   const deadline = started + timeoutMs;
   const last = new Map<string, string>();
+  const seen = new Set<string>();
   for (;;) {
     const rec = await ctx.store.getEndpoint(name);
     if (!rec) {
@@ -121,15 +161,20 @@ export async function waitForRollout(
     const waitedMs = ctx.deps.now().getTime() - started;
     const pending: string[] = [];
     for (const region of endpoint.targetRegions) {
-      const v = regionVerdict({
-        endpoint,
-        region,
-        status: statuses.get(region),
-        heartbeat: heartbeats.get(region),
-        waitedMs,
-      });
+      const status = statuses.get(region);
+      // Causes a monitor reports before it applied this generation are about the previous one.
+      if (status && status.observedGeneration >= generation) {
+        for (const { cause } of unseenCauses(seen, region, status.causes ?? [])) {
+          ctx.progress(`${name} ${region}: ${causeLine(cause)}`);
+          seen.add(causeKey(region, cause));
+        }
+      }
+      const v = regionVerdict({ endpoint, region, status, heartbeat: heartbeats.get(region), waitedMs });
       if (v.kind === 'failed') {
         throw new CliError('FAILED', `${name}: ${v.line}; fix the spec (or the cluster) and apply again`);
+      }
+      if (v.kind === 'blocked') {
+        throw new CliError('BLOCKED', `${name}: ${v.line}; to fix: ${whatToDo(v.cause.reason)}`);
       }
       const line = v.kind === 'done' ? `${region}: done` : v.line;
       if (last.get(region) !== line) {
@@ -151,7 +196,7 @@ export async function waitForRollout(
     if (ctx.deps.now().getTime() >= deadline) {
       throw new CliError(
         'TIMEOUT',
-        `${name}: timed out waiting for generation ${generation} in ${pending.join(', ') || 'any region (no target regions)'}${monitorProblems(pending, heartbeats)}`,
+        `${name}: timed out waiting for generation ${generation} in ${pending.join(', ') || 'any region (no target regions)'}${monitorProblems(pending, heartbeats)}${pendingCauses(pending, statuses, generation)}`,
       );
     }
     await new Promise((r) => setTimeout(r, ctx.deps.pollMs));

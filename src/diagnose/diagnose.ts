@@ -1,5 +1,5 @@
+import { compareCauses } from '../model/causes.js';
 import {
-  CAUSE_REASONS,
   type Cause,
   type CauseReason,
   type ConditionView,
@@ -273,8 +273,6 @@ function trackFindings(track: TrackInput, th: Thresholds, now: number): Finding[
   return findings;
 }
 
-const RANK = new Map<CauseReason, number>(CAUSE_REASONS.map((r, i) => [r, i]));
-
 function aggregate(findings: readonly Finding[], track: Track): Cause[] {
   // Once the Deployment has given up, whatever held the rollout back is why it failed.
   const deadlineExceeded = findings.some((f) => f.reason === 'ProgressDeadlineExceeded');
@@ -293,18 +291,6 @@ function aggregate(findings: readonly Finding[], track: Track): Cause[] {
       ...(lead.details ? { details: lead.details } : {}),
     };
   });
-}
-
-/** Terminal first, then by precedence, the primary before the canary. */
-function compareCauses(a: Cause, b: Cause): number {
-  const severity = (c: Cause) => (c.severity === 'terminal' ? 0 : 1);
-  const track = (c: Cause) => (c.track === 'primary' ? 0 : 1);
-  return (
-    severity(a) - severity(b) ||
-    RANK.get(a.reason)! - RANK.get(b.reason)! ||
-    track(a) - track(b) ||
-    a.message.localeCompare(b.message)
-  );
 }
 
 /** Why an endpoint in one region is not serving: its causes, most important first; [] when none. */

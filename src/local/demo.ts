@@ -1,8 +1,9 @@
 // `npm run demo`: three local regions with simulated GPU nodes, the local DynamoDB server, a
 // monitor per region (two in us-east-1, to show leader election), the example endpoints deployed
-// with the CLI, a canary, and the fleet's status until every region runs them; then it stays in
-// the foreground, watching the processes it started, until Ctrl-C (SIGINT) or SIGTERM, at any
-// point, tears it all down. `--exit-when-ready` tears down as soon as everything runs.
+// with the CLI, a canary, and the fleet's status until every region runs them; then one diagnosed
+// failure (an image that crash-loops: `--wait` names the cause and exits 5) and its fix. Then it
+// stays in the foreground, watching the processes it started, until Ctrl-C (SIGINT) or SIGTERM,
+// at any point, tears it all down. `--exit-when-ready` tears down as soon as everything runs.
 import { spawn } from 'node:child_process';
 
 // The SDK warns on stderr that future releases need Node 22; the demo's output stays readable.
@@ -34,7 +35,14 @@ const dir = values.dir!;
 const logDir = values['log-dir'] ?? `${dir}-logs`;
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-function inferctl(env: NodeJS.ProcessEnv, args: string[], capture = false): Promise<string> {
+/** The exit code `--wait` gives for a terminal cause (docs/cli.md). */
+const EXIT_TERMINAL_CAUSE = 5;
+
+function inferctl(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  { capture = false, exitCode = 0 }: { capture?: boolean; exitCode?: number } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], {
       env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' },
@@ -46,7 +54,9 @@ function inferctl(env: NodeJS.ProcessEnv, args: string[], capture = false): Prom
     });
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`inferctl ${args.join(' ')} exited with ${code}`)),
+      code === exitCode
+        ? resolve(out)
+        : reject(new Error(`inferctl ${args.join(' ')} exited with ${code}, expected ${exitCode}`)),
     );
   });
 }
@@ -142,7 +152,7 @@ async function main(): Promise<void> {
     say('\nwaiting until every endpoint runs in every target region (the table below refreshes):');
     let last = '';
     await until('every endpoint to run everywhere', async () => {
-      const table = await inferctl(cliEnv, ['list'], true);
+      const table = await inferctl(cliEnv, ['list'], { capture: true });
       if (table !== last) {
         process.stdout.write(`\n${new Date().toISOString()}\n${table}`);
         last = table;
@@ -164,6 +174,7 @@ async function main(): Promise<void> {
     say(
       `\nall endpoints running in every target region, ${((Date.now() - started) / 1000).toFixed(0)} s after start.`,
     );
+    await diagnosedFailure(cliEnv);
   } finally {
     clients.destroy();
   }
@@ -185,6 +196,37 @@ Try next (in another terminal):
 Kubeconfigs: ${envPath}; monitor logs: ${logDir}
 Press Ctrl-C to stop everything.`);
   await watchUntilInterrupted();
+}
+
+/**
+ * Why an endpoint is not serving, and the fix: an image that crash-loops (the simulated kubelet's
+ * `simulate-crashloop` marker, docs/diagnosis.md) ends `--wait` with the cause and exit 5 once it
+ * is terminal (3 restarts, about 15 s); `status` shows it; a good image clears it.
+ */
+async function diagnosedFailure(cliEnv: NodeJS.ProcessEnv): Promise<void> {
+  const run = async (args: string[], exitCode = 0) => {
+    say(`\n$ inferctl ${args.join(' ')}`);
+    await inferctl(cliEnv, args, { exitCode });
+  };
+  say('\na diagnosed failure: an image that crash-loops at start');
+  await run(
+    [
+      'deploy',
+      'broken',
+      '-i',
+      'vllm/vllm-openai:simulate-crashloop',
+      '-r',
+      'us-east-1',
+      '--wait',
+      '--timeout',
+      '2m',
+    ],
+    EXIT_TERMINAL_CAUSE,
+  );
+  await run(['status', 'broken']);
+  say('\nthe fix: a good image (the crash-looping pods are replaced, the cause clears)');
+  await run(['update-image', 'broken', '-i', 'vllm/vllm-openai:v0.9.0', '--wait', '--timeout', '2m']);
+  await run(['status', 'broken']);
 }
 
 /**

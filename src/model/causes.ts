@@ -31,3 +31,20 @@ export interface Cause {
   readonly since: string;
   readonly details?: Readonly<Record<string, string | number>>;
 }
+
+const RANK = new Map<CauseReason, number>(CAUSE_REASONS.map((r, i) => [r, i]));
+
+/**
+ * The precedence of docs/diagnosis.md: terminal first, then by reason, the primary before the
+ * canary, then the message so the order is stable. Diagnosis sorts with it; readers pick the worst.
+ */
+export function compareCauses(a: Cause, b: Cause): number {
+  const severity = (c: Cause) => (c.severity === 'terminal' ? 0 : 1);
+  const track = (c: Cause) => (c.track === 'primary' ? 0 : 1);
+  return (
+    severity(a) - severity(b) ||
+    RANK.get(a.reason)! - RANK.get(b.reason)! ||
+    track(a) - track(b) ||
+    a.message.localeCompare(b.message)
+  );
+}

@@ -1,7 +1,14 @@
 // Public surface of model/: endpoint types, the schema, names, owned kinds, object shape and phases.
 // Pure, no I/O.
 
-export { CAUSE_REASONS, type Cause, type CauseReason, type Severity, type Track } from './causes.js';
+export {
+  CAUSE_REASONS,
+  type Cause,
+  type CauseReason,
+  compareCauses,
+  type Severity,
+  type Track,
+} from './causes.js';
 export type { Endpoint, ParseResult } from './endpoint.js';
 export {
   effectiveImage,

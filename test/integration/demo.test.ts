@@ -1,7 +1,7 @@
 // The README's first command, the way a person runs it: `npm run demo` in the foreground brings up
-// three regions, deploys the examples and a canary, waits until every region runs them, and stays
-// until Ctrl-C; Ctrl-C (SIGINT to the terminal's foreground process group) then stops every
-// process it started.
+// three regions, deploys the examples and a canary, waits until every region runs them, shows a
+// crash loop diagnosed and fixed, and stays until Ctrl-C; Ctrl-C (SIGINT to the terminal's
+// foreground process group) then stops every process it started.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
-test('npm run demo runs every example everywhere, stays in the foreground, and Ctrl-C leaves no process behind', async () => {
+test('npm run demo runs every example everywhere, diagnoses a crash loop and fixes it, stays in the foreground, and Ctrl-C leaves no process behind', async () => {
   const base = mkdtempSync(join(tmpdir(), 'inferctl-demo-'));
   const dir = join(base, 'local');
   const logDir = join(base, 'logs');
@@ -52,11 +52,18 @@ test('npm run demo runs every example everywhere, stays in the foreground, and C
     );
     expect(stderr).toContain('all endpoints running in every target region');
     expect(stderr).toContain(`monitor logs: ${logDir}`);
-    // The last table the demo printed shows every example endpoint in the state `running` (the
-    // column after its name: `list` shows one state per endpoint).
+    // The last table the demo printed shows every example endpoint running.
     const lastTable = stdout.slice(stdout.lastIndexOf('NAME'));
     for (const name of ['embeddings', 'llama3-8b', 'mistral-neuron', 'qwen-tgi'])
-      expect(lastTable).toMatch(new RegExp(`^${name}\\s+running\\s`, 'm'));
+      expect(lastTable).toMatch(new RegExp(`^${name} +running `, 'm'));
+    // The diagnosed failure: --wait names the crash loop and gives up (exit 5, which the demo
+    // checks); status shows the cause; a good image clears it and the endpoint runs.
+    expect(stderr).toMatch(
+      /error: broken: us-east-1: CrashLooping \(terminal\), 1 pod since \S+: container "inference" failed with exit code 1/,
+    );
+    expect(stdout).toMatch(/^us-east-1 .* no +(\S+ replicas ready; )?CrashLooping \(terminal\)/m);
+    expect(stderr).toContain('broken: generation 2 ready in every target region');
+    expect(stdout.slice(stdout.lastIndexOf('Endpoint:'))).toMatch(/^State: +running$/m);
 
     const started = (
       JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {

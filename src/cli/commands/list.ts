@@ -3,7 +3,7 @@ import { AGGREGATE_PHASES, type AggregatePhase, type RegionStatus } from '../../
 import { ctxOf } from '../context.js';
 import type { CliDeps } from '../deps.js';
 import { formatTable, printData } from '../output.js';
-import { type ListView, statusView } from '../views.js';
+import { type ListView, listEntry, statusView } from '../views.js';
 
 export function register(program: Command, deps: CliDeps): void {
   program
@@ -25,17 +25,7 @@ export function register(program: Command, deps: CliDeps): void {
         endpoints: list.endpoints
           .map((e) => statusView(e, byName.get(e.name) ?? [], heartbeats))
           .filter((v) => !flags.state || v.state === flags.state)
-          .map((v) => ({
-            name: v.name,
-            state: v.state,
-            desired_state: v.desired_state,
-            generation: v.generation,
-            image: v.image,
-            target_regions: v.target_regions,
-            regions_ready: v.regions.filter((r) => r.ready).length,
-            regions_total: v.regions.length,
-            message: v.message,
-          })),
+          .map(listEntry),
         invalid: list.failures.map((f) => ({ name: f.name ?? null, error: f.error.message })),
       };
       for (const f of view.invalid) {

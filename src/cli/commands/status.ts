@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { shorten } from '../causes.js';
 import {
   addWaitOptions,
   type Ctx,
@@ -67,10 +68,26 @@ export function statusTable(v: StatusView): string {
       r.message,
     ]),
   );
+  // Every cause in full (the region's MESSAGE shows only the worst, shortened).
+  const causes = v.regions.flatMap((r) =>
+    r.causes.map((c) => [
+      r.region,
+      c.track,
+      c.reason,
+      c.severity,
+      String(c.pods),
+      c.since,
+      shorten(c.message, 400),
+    ]),
+  );
   const conditions = v.regions.flatMap((r) =>
     r.conditions.map((c) => [r.region, c.type, c.status, c.reason, c.last_transition_time, c.message]),
   );
   return `${head}\n${regions}${
+    causes.length > 0
+      ? `\n${formatTable(['REGION', 'TRACK', 'CAUSE', 'SEVERITY', 'PODS', 'SINCE', 'MESSAGE'], causes)}`
+      : ''
+  }${
     conditions.length > 0
       ? `\n${formatTable(['REGION', 'CONDITION', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'], conditions)}`
       : ''
