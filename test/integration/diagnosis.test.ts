@@ -1,0 +1,197 @@
+// Issue 13, the monitor side: a real monitor watches the pods the real scheduler, controllers and
+// the simulated kubelet produce, and each endpoint's status item (read back from the store) names
+// why it is not serving, with the cause's severity. A fix to the spec clears the cause and the
+// endpoint runs. The endpoints run side by side in one environment (servers are expensive).
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { prepareRegion } from '../../src/local/prepare.js';
+import {
+  assertStatusInvariants,
+  type Cause,
+  type CauseReason,
+  conditionOf,
+  type EndpointSpecInput,
+  parseSpecOrThrow,
+  type RegionStatus,
+} from '../../src/model/index.js';
+import { waitLeader } from '../helpers/faults.js';
+import { useLocalEnv } from '../helpers/local-env.js';
+import { type MonitorProcess, startMonitor } from '../helpers/monitor.js';
+import { freshStore, type TestStore } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
+
+const REGION = 'us-east-1';
+const NS = 'gco-inference';
+/** A namespace of its own: a quota there refuses pods to nobody else. */
+const QUOTA_NS = 'dg-quota';
+const GOOD_IMAGE = 'vllm/vllm-openai:v0.9.0';
+const handle = useLocalEnv({ regions: [REGION], nodes: true });
+let ts: TestStore;
+let monitor: MonitorProcess;
+
+function core(): CoreV1Api {
+  const kc = new KubeConfig();
+  kc.loadFromFile(handle.env.regions[REGION]!.kubeconfig);
+  return kc.makeApiClient(CoreV1Api);
+}
+
+beforeAll(async () => {
+  ts = await freshStore(handle.env.dynamodb.endpoint);
+  await prepareRegion(handle.env.regions[REGION]!.kubeconfig, [QUOTA_NS]);
+  await core().createNamespacedResourceQuota({
+    namespace: QUOTA_NS,
+    body: { metadata: { name: 'no-pods' }, spec: { hard: { pods: '0' } } },
+  });
+  monitor = await startMonitor({
+    env: handle.env,
+    region: REGION,
+    tables: ts.tables,
+    logDir: join(handle.dir, 'monitors'),
+    extraEnv: { ALLOWED_NAMESPACES: `${NS},${QUOTA_NS}`, RECONCILE_INTERVAL_SECONDS: '5' },
+  });
+  await waitLeader(monitor);
+}, 180_000);
+
+afterAll(async () => {
+  await monitor?.stop();
+  ts?.clients.destroy();
+});
+
+async function create(name: string, spec: Partial<EndpointSpecInput>, namespace = NS): Promise<void> {
+  await ts.store.createEndpoint({
+    name,
+    spec: parseSpecOrThrow({ image: GOOD_IMAGE, ...spec }),
+    targetRegions: [REGION],
+    namespace,
+  });
+}
+
+async function statusOf(name: string): Promise<RegionStatus | undefined> {
+  const s = (await ts.store.listStatus(name)).find((x) => x.region === REGION);
+  if (s) assertStatusInvariants(s);
+  return s;
+}
+
+/** Waits until the status item lists a cause of `reason` that `accept` takes, and returns both. */
+async function causeShown(
+  name: string,
+  reason: CauseReason,
+  accept: (c: Cause) => boolean,
+  timeoutMs: number,
+): Promise<{ status: RegionStatus; cause: Cause }> {
+  return waitFor(
+    `${name}: status shows ${reason}`,
+    async () => {
+      const status = await statusOf(name);
+      const cause = status?.causes?.find((c) => c.reason === reason && accept(c));
+      return status && cause ? { status, cause } : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Applies the fix and waits until the endpoint runs its new generation with no cause left. */
+async function fixed(name: string, spec: Partial<EndpointSpecInput>): Promise<RegionStatus> {
+  const rec = await ts.store.requireEndpoint(name);
+  const next = await ts.store.updateSpec(
+    name,
+    rec.generation,
+    parseSpecOrThrow({ image: GOOD_IMAGE, ...spec }),
+  );
+  return waitFor(
+    `${name}: running generation ${next.generation} with no cause`,
+    async () => {
+      const s = await statusOf(name);
+      return s?.state === 'running' && s.observedGeneration === next.generation && s.causes === undefined
+        ? s
+        : undefined;
+    },
+    120_000,
+  );
+}
+
+const stalledBy = (s: RegionStatus) => {
+  const c = conditionOf(s, 'Stalled');
+  return c?.status === 'True' ? c.reason : undefined;
+};
+
+describe('the monitor names why an endpoint is not serving, and a fix clears it', () => {
+  // First: it waits the longest (the probe's 2 min grace), and at most five tests run at once.
+  test.concurrent('ProbeFailing: running but never ready, past the 2 min grace, naming the probe; waiting', async () => {
+    await create('dg-probe', { image: 'example/vllm:simulate-never-ready' });
+    const { status, cause } = await causeShown('dg-probe', 'ProbeFailing', () => true, 240_000);
+    expect(cause.severity).toBe('waiting');
+    expect(cause.message).toContain('readiness probe GET /inference/dg-probe/health on port 8000');
+    expect(stalledBy(status)).toBeUndefined();
+    await fixed('dg-probe', {});
+  }, 420_000);
+
+  test.concurrent('Unschedulable (8 GPUs on a node pool no node has): waiting with the scheduler message; a node selector that fits clears it', async () => {
+    await create('dg-unsched', { gpu_count: 8, node_selector: { 'example.com/pool': 'h200' } });
+    const { status, cause } = await causeShown('dg-unsched', 'Unschedulable', () => true, 90_000);
+    expect(cause).toMatchObject({ severity: 'waiting', track: 'primary', pods: 1 });
+    expect(cause.message).toMatch(
+      /^0\/\d+ nodes are available: .*didn't match Pod's node affinity\/selector/,
+    );
+    expect(conditionOf(status, 'Ready')).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+    expect(stalledBy(status)).toBeUndefined();
+    await fixed('dg-unsched', { gpu_count: 8 });
+  }, 300_000);
+
+  test.concurrent('ImagePullFailed (an invalid image name): terminal at once, Stalled; a new image clears it', async () => {
+    await create('dg-pull', { image: 'example/Vllm:0.9' });
+    const { status, cause } = await causeShown('dg-pull', 'ImagePullFailed', () => true, 90_000);
+    expect(cause).toMatchObject({ severity: 'terminal', details: { waitingReason: 'InvalidImageName' } });
+    expect(cause.message).toContain('example/Vllm:0.9');
+    expect(stalledBy(status)).toBe('ImagePullFailed');
+    const after = await fixed('dg-pull', {});
+    expect(stalledBy(after)).toBeUndefined();
+  }, 300_000);
+
+  test.concurrent('CrashLooping: waiting, then terminal at 3 restarts with the exit code; a new image clears it', async () => {
+    await create('dg-crash', { image: 'example/vllm:simulate-crashloop' });
+    const { status, cause } = await causeShown(
+      'dg-crash',
+      'CrashLooping',
+      (c) => c.severity === 'terminal',
+      120_000,
+    );
+    expect(cause.details).toMatchObject({ container: 'inference', exitCode: 1 });
+    expect(Number(cause.details?.restarts)).toBeGreaterThanOrEqual(3);
+    expect(stalledBy(status)).toBe('CrashLooping');
+    await fixed('dg-crash', {});
+  }, 300_000);
+
+  test.concurrent('CrashLooping from an OOM kill is named as such', async () => {
+    await create('dg-oom', { image: 'example/vllm:simulate-oom' });
+    const { cause } = await causeShown('dg-oom', 'CrashLooping', () => true, 120_000);
+    expect(cause.message).toContain('OOMKilled');
+    expect(cause.details).toMatchObject({ exitCode: 137, lastReason: 'OOMKilled' });
+  }, 300_000);
+
+  test.concurrent('ModelSyncFailed: the model-sync init container failed; terminal; a working source clears it', async () => {
+    await create('dg-sync', { model_source: 's3://bucket/simulate-crashloop/llama' });
+    const { status, cause } = await causeShown('dg-sync', 'ModelSyncFailed', () => true, 120_000);
+    expect(cause.severity).toBe('terminal');
+    expect(cause.message).toContain('init container "model-sync" failed with exit code 1');
+    expect(stalledBy(status)).toBe('ModelSyncFailed');
+    await fixed('dg-sync', { model_source: 's3://bucket/models/llama' });
+  }, 300_000);
+
+  test.concurrent("CreateFailed (a ResourceQuota): the API's message; removing the quota lets the endpoint run", async () => {
+    await create('dg-quota', {}, QUOTA_NS);
+    const { cause } = await causeShown('dg-quota', 'CreateFailed', () => true, 120_000);
+    expect(cause.message).toContain('exceeded quota');
+    expect(cause.details).toMatchObject({ kind: 'quota' });
+    await core().deleteNamespacedResourceQuota({ name: 'no-pods', namespace: QUOTA_NS });
+    await waitFor(
+      'dg-quota: running with no cause',
+      async () => {
+        const s = await statusOf('dg-quota');
+        return s?.state === 'running' && s.causes === undefined ? s : undefined;
+      },
+      120_000,
+    );
+  }, 300_000);
+});
