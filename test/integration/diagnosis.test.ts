@@ -3,8 +3,15 @@
 // why it is not serving, with the cause's severity. A fix to the spec clears the cause and the
 // endpoint runs. The endpoints run side by side in one environment (servers are expensive).
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { KubeCaches, KubeClient } from '../../src/kube/index.js';
 import { prepareRegion } from '../../src/local/prepare.js';
 import {
   assertStatusInvariants,
@@ -30,11 +37,12 @@ const handle = useLocalEnv({ regions: [REGION], nodes: true });
 let ts: TestStore;
 let monitor: MonitorProcess;
 
-function core(): CoreV1Api {
+function kubeconfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(handle.env.regions[REGION]!.kubeconfig);
-  return kc.makeApiClient(CoreV1Api);
+  return kc;
 }
+const core = () => kubeconfig().makeApiClient(CoreV1Api);
 
 beforeAll(async () => {
   ts = await freshStore(handle.env.dynamodb.endpoint);
@@ -195,3 +203,61 @@ describe('the monitor names why an endpoint is not serving, and a fix clears it'
     );
   }, 300_000);
 });
+
+test('the status item carries the Ingress address once the load balancer reports one', async () => {
+  await create('dg-url', {});
+  await waitFor('dg-url: running', async () => (await statusOf('dg-url'))?.state === 'running', 90_000);
+  // What the AWS Load Balancer Controller writes (no such controller runs locally).
+  const hostname = 'k8s-inference-1234567890.us-east-1.elb.amazonaws.com';
+  await kubeconfig()
+    .makeApiClient(NetworkingV1Api)
+    .patchNamespacedIngressStatus(
+      {
+        name: 'inference-dg-url',
+        namespace: NS,
+        body: { status: { loadBalancer: { ingress: [{ hostname }] } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  const s = await waitFor(
+    'dg-url: address in its status item',
+    async () => {
+      const x = await statusOf('dg-url');
+      return x?.address === hostname ? x : undefined;
+    },
+    30_000,
+  );
+  expect(s.state).toBe('running');
+}, 180_000);
+
+test("the pod watch keeps each pod trimmed and maps its events to the endpoint through the pod's Deployment", async () => {
+  await create('dg-watch', {});
+  await waitFor('dg-watch: running', async () => (await statusOf('dg-watch'))?.state === 'running', 90_000);
+  const caches = new KubeCaches(KubeClient.fromConfig(kubeconfig()), { namespaces: [NS], pods: true });
+  const seen: string[] = [];
+  caches.onChange((name) => seen.push(name));
+  caches.start();
+  try {
+    await caches.synced();
+    const [pod, ...others] = caches.podsOf(NS, 'dg-watch');
+    expect(others).toEqual([]);
+    expect(pod).toMatchObject({
+      phase: 'Running',
+      containers: [{ name: 'inference', image: GOOD_IMAGE, ready: true }],
+    });
+    // Pods are not owned objects: the endpoint's inventory stays its own kinds.
+    expect(caches.byEndpoint('dg-watch').some((o) => o.kind === 'Pod')).toBe(false);
+    seen.length = 0;
+    await core().patchNamespacedPod(
+      {
+        name: pod!.name,
+        namespace: NS,
+        body: { metadata: { annotations: { 'example.com/touched': 'yes' } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await waitFor('a pod event mapped to dg-watch', () => seen.includes('dg-watch'), 20_000);
+  } finally {
+    await caches.stop();
+  }
+}, 180_000);
