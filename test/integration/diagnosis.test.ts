@@ -245,6 +245,7 @@ test("the pod watch keeps each pod trimmed and maps its events to the endpoint t
       phase: 'Running',
       containers: [{ name: 'inference', image: GOOD_IMAGE, ready: true }],
     });
+    for (const field of ['metadata', 'spec', 'status']) expect(pod).not.toHaveProperty(field);
     // Pods are not owned objects: the endpoint's inventory stays its own kinds.
     expect(caches.byEndpoint('dg-watch').some((o) => o.kind === 'Pod')).toBe(false);
     seen.length = 0;
