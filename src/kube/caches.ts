@@ -174,13 +174,6 @@ export class KubeCaches {
     return [...(this.podIndex.get(`${namespace}/${deployment}`)?.values() ?? [])];
   }
 
-  /** Pods held, for metrics and the bench. */
-  get podCount(): number {
-    let n = 0;
-    for (const m of this.podIndex.values()) n += m.size;
-    return n;
-  }
-
   private apply(key: string, oldObj: KubeObject | undefined, newObj: KubeObject | undefined): void {
     const oldEp = oldObj?.metadata.labels?.[LABEL_ENDPOINT];
     const newEp = newObj?.metadata.labels?.[LABEL_ENDPOINT];
