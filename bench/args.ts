@@ -7,6 +7,8 @@ export interface BenchOptions {
   json: string;
   idleSeconds: number;
   changes: number;
+  /** Pods broken one at a time for the pod → status latency (with pods only). */
+  diagnoses: number;
   pods: boolean;
   cpuProf: string;
   timeoutMinutes: number;
@@ -22,6 +24,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     json: '',
     idleSeconds: 120,
     changes: 50,
+    diagnoses: 20,
     pods: true,
     cpuProf: '',
     timeoutMinutes: 0,
@@ -46,6 +49,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--json') opts.json = next();
     else if (a === '--idle-seconds') opts.idleSeconds = int(next());
     else if (a === '--changes') opts.changes = int(next());
+    else if (a === '--diagnoses') opts.diagnoses = int(next());
     else if (a === '--no-pods') opts.pods = false;
     else if (a === '--tsx') opts.tsx = true;
     else if (a === '--cpu-prof') opts.cpuProf = next();

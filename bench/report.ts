@@ -30,6 +30,8 @@ export interface Result {
   monitor_rss_mb: number;
   monitor_rss_mb_by_region: Record<string, number>;
   ready_to_running_ms: Distribution | null;
+  /** From a pod's status patched to a crash loop (API acknowledgement) to the status item naming it. */
+  pod_to_status_ms: Distribution | null;
   /** CPU seconds by process role during each phase (all processes on the machine we started). */
   cpu_s: {
     limit: Record<string, number>;
@@ -85,6 +87,12 @@ export function printTable(r: Result): void {
       'ready → running',
       r.ready_to_running_ms
         ? `p50 ${r.ready_to_running_ms.p50} ms, p99 ${r.ready_to_running_ms.p99} ms (${r.ready_to_running_ms.samples} samples; status via a stream on the status table, ≤ 0.25 s resolution)`
+        : 'n/a (--no-pods)',
+    ],
+    [
+      'pod condition → status item',
+      r.pod_to_status_ms
+        ? `p50 ${r.pod_to_status_ms.p50} ms, p99 ${r.pod_to_status_ms.p99} ms, max ${r.pod_to_status_ms.max} ms (${r.pod_to_status_ms.samples} samples, same stream)`
         : 'n/a (--no-pods)',
     ],
   ];

@@ -1,14 +1,17 @@
-// npm run bench -- --endpoints N --regions R [--json FILE] [--idle-seconds S] [--changes C] [--no-pods]
+// npm run bench -- --endpoints N --regions R [--json FILE] [--idle-seconds S] [--changes C]
+//   [--diagnoses D] [--no-pods]
 //   [--cpu-prof DIR] [--timeout-minutes M] [--dir DIR] [--log-dir DIR] [--tsx]
 //
 // Brings up R local regions (kube-apiserver + etcd, with controllers, scheduler and simulated
 // nodes unless --no-pods) and the local DynamoDB server, starts R `inferctl monitor` processes
 // and measures, in one run: the API servers' physical limit for the same objects, convergence,
-// change latency, idle cost (counted server-side), monitor memory and ready→running latency.
+// change latency, pod → status latency (with pods), idle cost (counted server-side), monitor
+// memory and ready→running latency.
 // Everything is on loopback, bounded in time, and torn down (down(dir)) even on failure.
 //
 // One phase per module in bench/phases, in the order they run: setup → limit → start (watches
-// and monitors) → converge → change → idle; then memory, ready → running, and the report.
+// and monitors) → converge → change → diagnose (with pods) → idle; then memory, ready → running,
+// and the report.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +21,7 @@ import { NS } from './fleet.js';
 import { peakRssByRegion } from './monitors.js';
 import { measureChanges } from './phases/change.js';
 import { measureConverge } from './phases/converge.js';
+import { measureDiagnosis } from './phases/diagnose.js';
 import { measureIdle, waitQuiet } from './phases/idle.js';
 import { measureLimit } from './phases/limit.js';
 import { setUp } from './phases/setup.js';
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     const watching = await startWatchesAndMonitors(bench, teardown);
     const converged = await measureConverge(bench, watching, limit.limitS, teardown);
     const changes = await measureChanges(bench, watching, converged);
+    const podToStatus = opts.pods ? await measureDiagnosis(bench, converged) : null;
     await waitQuiet(bench);
     const idle = await measureIdle(bench);
     const rssByRegion = peakRssByRegion(watching.monitors);
@@ -79,6 +84,7 @@ async function main(): Promise<void> {
       monitor_rss_mb: Math.max(...Object.values(rssByRegion)),
       monitor_rss_mb_by_region: rssByRegion,
       ready_to_running_ms: opts.pods ? readyToRunning(watching, converged.runningAt) : null,
+      pod_to_status_ms: podToStatus,
       cpu_s: {
         limit: limit.cpu,
         converge: converged.cpu,

@@ -20,6 +20,8 @@ export interface Converged {
   readonly generations: Map<string, number>;
   /** region/name → when its status item first said running. */
   readonly runningAt: Map<string, number>;
+  /** Called with every status item the stream delivers after convergence; phases add their own. */
+  readonly statusListeners: ((s: RegionStatus) => void)[];
   readonly writeS: number;
   readonly convergeS: number;
   readonly statusConvergeS: number;
@@ -101,12 +103,14 @@ export async function measureConverge(
       log(`status converged in ${statusConvergeS.toFixed(2)} s`);
     }
   };
+  const statusListeners: ((s: RegionStatus) => void)[] = [];
   statusSink.fn = (s) => {
     const t = now();
     const key = `${s.region}/${s.endpointName}`;
     latestStatus.set(key, s);
     if (s.state === 'running' && !runningAt.has(key)) runningAt.set(key, t);
     checkAtGeneration(s, t);
+    for (const l of statusListeners) l(s);
   };
   for (const s of latestStatus.values()) checkAtGeneration(s, now());
   const statusDone = waitUntil(
@@ -135,6 +139,7 @@ export async function measureConverge(
     names,
     generations,
     runningAt,
+    statusListeners,
     writeS,
     convergeS,
     statusConvergeS,

@@ -74,6 +74,7 @@ export class Monitor {
     this.storeHealth = new StoreHealth(deps.log);
     this.caches = new Caches(client, {
       namespaces: config.allowedNamespaces,
+      pods: true,
       onEvent: logCacheEvent(deps.log),
     });
     this.sources = new EventSources({

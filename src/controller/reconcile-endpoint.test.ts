@@ -3,6 +3,7 @@
 // situation, and what the pass wrote to the cluster and to the status store.
 import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
+import type { PodView } from '../diagnose/index.js';
 import { KubeApiError, NotLeaderError } from '../kube/index.js';
 import {
   type EndpointSpecInput,
@@ -11,6 +12,7 @@ import {
   type KubeRef,
   parseEndpointItem,
   type RegionStatus,
+  statusInvariantViolations,
 } from '../model/index.js';
 import { render } from '../render/index.js';
 import type { DesiredEntry } from './desired-cache.js';
@@ -51,15 +53,17 @@ interface World {
   readonly observed?: KubeObject[];
   readonly previous?: RegionStatus;
   readonly namespaces?: string[];
+  readonly now?: Date;
+  /** Trimmed pods by Deployment name. */
+  readonly pods?: Record<string, PodView[]>;
   /** Thrown by the executor for the first apply of this kind. */
   readonly failApply?: { kind: string; error: unknown };
 }
 
-function harness(world: World) {
+function harness(world: World, statuses = new StatusBook()) {
   const calls: string[] = [];
   const written: RegionStatus[] = [];
   const deleted: string[] = [];
-  const statuses = new StatusBook();
   if (world.previous) statuses.set(world.previous);
   const describe = (r: KubeRef) => `${r.kind}/${r.name}`;
   const deps: ReconcileDeps = {
@@ -67,7 +71,10 @@ function harness(world: World) {
     allowedNamespaces: new Set(world.namespaces ?? ['gco-inference']),
     unhealthyThresholdMs: 600_000,
     desired: { get: () => world.entry, scanComplete: world.scanComplete ?? true },
-    observed: { byEndpoint: () => world.observed ?? [] },
+    observed: {
+      byEndpoint: () => world.observed ?? [],
+      podsOf: (_namespace, deployment) => world.pods?.[deployment] ?? [],
+    },
     executor: {
       async apply(obj, { previous }) {
         if (world.failApply?.kind === obj.kind) throw world.failApply.error;
@@ -97,7 +104,7 @@ function harness(world: World) {
       async purgeEndpoint() {},
     },
     statuses,
-    now: () => NOW,
+    now: () => world.now ?? NOW,
     log: pino({ level: 'silent' }),
   };
   const run = async () => {
@@ -107,7 +114,7 @@ function harness(world: World) {
       return { result: undefined, error };
     }
   };
-  return { run, calls, written, deleted, statuses };
+  return { run, calls, written, deleted, statuses, deps };
 }
 
 const previousStatus: RegionStatus = {
@@ -270,5 +277,115 @@ describe('reconcileEndpoint', () => {
     const stalled = h.written[0]?.conditions.find((c) => c.type === 'Stalled');
     expect(stalled?.status).toBe('True');
     expect(stalled?.message).toContain('spec.template.spec: Invalid value');
+  });
+});
+
+/** A pod of `image` crash-looping with `restarts` restarts, as trimPod keeps it. */
+function crashLooping(name: string, restarts: number, image = 'vllm/vllm-openai:v0.9.0'): PodView {
+  const since = NOW.getTime() - 300_000;
+  return {
+    name,
+    created: since,
+    deleting: false,
+    phase: 'Running',
+    startTime: since,
+    conditions: [
+      { type: 'PodScheduled', status: 'True', since },
+      { type: 'Ready', status: 'False', reason: 'ContainersNotReady', since },
+    ],
+    initContainers: [],
+    containers: [
+      {
+        name: 'inference',
+        image,
+        ready: false,
+        restartCount: restarts,
+        state: { kind: 'waiting', reason: 'CrashLoopBackOff' },
+        lastTerminated: { kind: 'terminated', exitCode: 1, reason: 'Error', finishedAt: since },
+      },
+    ],
+  };
+}
+
+describe('reconcileEndpoint: diagnosis of the pods', () => {
+  // The Deployment as it runs with 1 replica of which none is ready.
+  const unready = () =>
+    live(rendered(entry()), 1).map((o) =>
+      o.kind === 'Deployment' ? { ...o, status: { readyReplicas: 0, updatedReplicas: 1, replicas: 1 } } : o,
+    );
+
+  test('a terminal cause: listed with its severity, Ready False and Stalled True with its reason, and the pass still reconciles', async () => {
+    const h = harness({ entry: entry(), observed: unready(), pods: { llama: [crashLooping('llama-a', 4)] } });
+    const { result, error } = await h.run();
+    expect(error).toBeUndefined();
+    const s = h.written[0]!;
+    expect(s.causes?.map((c) => [c.reason, c.severity, c.track, c.pods])).toEqual([
+      ['CrashLooping', 'terminal', 'primary', 1],
+    ]);
+    const cond = (type: string) => s.conditions.find((c) => c.type === type);
+    expect(cond('Ready')).toMatchObject({ status: 'False', reason: 'CrashLooping' });
+    expect(cond('Stalled')).toMatchObject({ status: 'True', reason: 'CrashLooping' });
+    expect(cond('Stalled')?.message).toContain('4 restarts');
+    expect(cond('Reconciling')).toBeUndefined();
+    expect(statusInvariantViolations(s, 2)).toEqual([]);
+    // Looked at again without a pod event, so a fix that arrives is seen and thresholds pass.
+    expect(result?.requeueAfterMs).toBeGreaterThan(0);
+  });
+
+  test('a waiting cause: Reconciling with its reason, no Stalled', async () => {
+    const h = harness({ entry: entry(), observed: unready(), pods: { llama: [crashLooping('llama-a', 1)] } });
+    await h.run();
+    const s = h.written[0]!;
+    expect(s.causes?.[0]).toMatchObject({ reason: 'CrashLooping', severity: 'waiting' });
+    expect(s.conditions.find((c) => c.type === 'Reconciling')).toMatchObject({ reason: 'CrashLooping' });
+    expect(s.conditions.find((c) => c.type === 'Stalled')).toBeUndefined();
+  });
+
+  test('pods of an older image say nothing about the current spec', async () => {
+    const h = harness({
+      entry: entry(),
+      observed: unready(),
+      pods: { llama: [crashLooping('llama-old', 9, 'vllm/vllm-openai:v0.8.0')] },
+    });
+    await h.run();
+    expect(h.written[0]!.causes).toBeUndefined();
+  });
+
+  test('a climbing restart count is held back until the interval has passed, with a recheck at its end', async () => {
+    const statuses = new StatusBook();
+    const first = harness(
+      { entry: entry(), observed: unready(), pods: { llama: [crashLooping('llama-a', 4)] } },
+      statuses,
+    );
+    await first.run();
+    const written = first.written[0]!;
+    const second = harness(
+      { entry: entry(), observed: unready(), pods: { llama: [crashLooping('llama-a', 5)] } },
+      statuses,
+    );
+    const { result } = await second.run();
+    // The same content as written: the status store sees no change and writes nothing.
+    expect(second.written[0]!.causes).toEqual(written.causes);
+    expect(second.written[0]!.conditions).toEqual(written.conditions);
+    expect(result?.requeueAfterMs).toBeLessThanOrEqual(30_000);
+    // Without another pod event, the pass at the end of the interval writes the new count.
+    const later = harness(
+      {
+        entry: entry(),
+        observed: unready(),
+        pods: { llama: [crashLooping('llama-a', 5)] },
+        now: new Date(NOW.getTime() + 30_000),
+      },
+      statuses,
+    );
+    await later.run();
+    expect(later.written[0]!.causes?.[0]?.details).toMatchObject({ restarts: 5 });
+  });
+
+  test('a healthy endpoint has no causes and is not looked at again', async () => {
+    const h = harness({ entry: entry(), observed: live(rendered(entry()), 1) });
+    const { result } = await h.run();
+    expect(h.written[0]!.causes).toBeUndefined();
+    expect(result).toEqual({});
   });
 });

@@ -6,6 +6,7 @@
 // the item.
 import type { Logger } from 'pino';
 import {
+  type Cause,
   type Endpoint,
   findOwnedKind,
   type KubeObject,
@@ -15,7 +16,16 @@ import {
   refKey,
   refOf,
 } from '../model/index.js';
-import { computeStatus, type StatusInput, type WatchdogDecision, watchdog } from '../observe/index.js';
+import {
+  causesToWrite,
+  computeStatus,
+  DIAGNOSIS_RECHECK_MS,
+  diagnoseEndpoint,
+  type PodSource,
+  type StatusInput,
+  type WatchdogDecision,
+  watchdog,
+} from '../observe/index.js';
 import { type Action, plan } from '../plan/index.js';
 import { render } from '../render/index.js';
 import { ConflictError, NotFoundError } from '../store/index.js';
@@ -29,7 +39,7 @@ interface DesiredPort {
   readonly scanComplete: boolean;
 }
 
-interface ObservedPort {
+interface ObservedPort extends PodSource {
   byEndpoint(name: string): KubeObject[];
 }
 
@@ -54,6 +64,9 @@ interface StatusBookPort {
   get(name: string): RegionStatus | undefined;
   set(status: RegionStatus): void;
   delete(name: string): void;
+  /** When the causes of this endpoint were last written (epoch ms), for the write policy. */
+  causesWrittenAt(name: string): number | undefined;
+  markCausesWritten(name: string, at: number): void;
 }
 
 interface ReconcileEvent {
@@ -352,10 +365,12 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
       const { endpoint, targeted, executed } = pass;
       const { remaining, changes, failure } = executed;
       const verdict = failure ? classify(failure) : undefined;
+      const diagnosed = diagnosis(loaded, endpoint, targeted, remaining);
       const status = await writeStatus(deps, {
         ...statusInput(loaded, endpoint, remaining),
         removing: !targeted,
         watchdog: pass.watchdog,
+        causes: diagnosed.causes,
         // An object the API server refuses is refused again: Stalled until the spec changes.
         ...(failure && verdict?.kind === 'terminal'
           ? { stalled: { reason: verdict.reason, message: failure.message, generation: endpoint.generation } }
@@ -366,9 +381,41 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
       if ((changes.length > 0 || failure) && targeted) recordEvent(deps, endpoint, status, changes, failure);
       if (failure) throw failure;
       if (endpoint.desiredState === 'deleted' && status.state === 'deleted') await maybePurge(deps, endpoint);
-      return pass.watchdog?.tripsInMs !== undefined ? { requeueAfterMs: pass.watchdog.tripsInMs + 50 } : {};
+      const waits = [
+        pass.watchdog?.tripsInMs !== undefined ? pass.watchdog.tripsInMs + 50 : undefined,
+        diagnosed.recheckInMs,
+      ].filter((ms): ms is number => ms !== undefined);
+      return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
     }
   }
+}
+
+/**
+ * Diagnosis of the endpoint's pods, through the write policy: the causes this pass writes, and
+ * when to look again without an event (a held-back count change, a threshold passing with time).
+ */
+function diagnosis(
+  { deps, name, previous }: Loaded,
+  endpoint: Endpoint,
+  targeted: boolean,
+  observed: readonly KubeObject[],
+): { causes: readonly Cause[]; recheckInMs: number | undefined } {
+  if (!targeted || endpoint.desiredState === 'stopped' || endpoint.desiredState === 'deleted')
+    return { causes: [], recheckInMs: undefined };
+  const now = deps.now().getTime();
+  const found = diagnoseEndpoint(endpoint, observed, deps.observed, now);
+  const chosen = causesToWrite(
+    previous?.causes ?? [],
+    found.causes,
+    deps.statuses.causesWrittenAt(name),
+    now,
+  );
+  if (chosen.fresh) deps.statuses.markCausesWritten(name, now);
+  const waits = [
+    chosen.recheckAt !== undefined ? Math.max(chosen.recheckAt - now, 1) : undefined,
+    found.unsettled ? DIAGNOSIS_RECHECK_MS : undefined,
+  ].filter((ms): ms is number => ms !== undefined);
+  return { causes: chosen.causes, recheckInMs: waits.length > 0 ? Math.min(...waits) : undefined };
 }
 
 function statusInput(

@@ -3,6 +3,8 @@ import type { RegionStatus } from '../model/index.js';
 /** This region's status items as last written or read: the previous state each reconcile builds on. */
 export class StatusBook {
   private readonly items = new Map<string, RegionStatus>();
+  /** When each endpoint's causes last changed in a write (epoch ms): the write policy's interval. */
+  private readonly causesWritten = new Map<string, number>();
 
   get(name: string): RegionStatus | undefined {
     return this.items.get(name);
@@ -14,6 +16,15 @@ export class StatusBook {
 
   delete(name: string): void {
     this.items.delete(name);
+    this.causesWritten.delete(name);
+  }
+
+  causesWrittenAt(name: string): number | undefined {
+    return this.causesWritten.get(name);
+  }
+
+  markCausesWritten(name: string, at: number): void {
+    this.causesWritten.set(name, at);
   }
 
   names(): string[] {

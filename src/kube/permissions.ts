@@ -19,7 +19,7 @@ interface Permission {
   readonly why: string;
 }
 
-/** Granted in every allowed endpoint namespace: each owned kind's row (model/kinds.ts), then Events. */
+/** Granted in every allowed endpoint namespace: each owned kind's row (model/kinds.ts), pods, then Events. */
 export const NAMESPACED_PERMISSIONS: readonly Permission[] = [
   ...OWNED_KINDS.map((k) => ({
     apiGroup: apiGroupOf(k.apiVersion),
@@ -27,6 +27,13 @@ export const NAMESPACED_PERMISSIONS: readonly Permission[] = [
     verbs: k.rbac.verbs,
     why: k.rbac.why,
   })),
+  {
+    apiGroup: '',
+    resource: 'pods',
+    // No get: the cache is the only reader, and nothing writes pods.
+    verbs: ['list', 'watch'],
+    why: 'caches.ts: the pod watch diagnosis reads (why an endpoint is not serving)',
+  },
   {
     apiGroup: 'events.k8s.io',
     resource: 'events',

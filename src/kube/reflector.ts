@@ -85,6 +85,8 @@ export class Reflector {
     readonly namespace: string,
     private readonly options: ReflectorOptions,
     private readonly changed: StoreChange,
+    /** What is kept of each object (default: all but managedFields). */
+    private readonly keep: (obj: KubeObject) => KubeObject = withoutManagedFields,
   ) {
     this.firstSync = new Promise((resolve) => {
       this.resolveFirstSync = resolve;
@@ -232,7 +234,7 @@ export class Reflector {
   private put(obj: KubeObject): void {
     const old = this.store.get(obj.metadata.name);
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
-    const stored = withoutManagedFields(obj);
+    const stored = this.keep(obj);
     this.store.set(obj.metadata.name, stored);
     this.changed(this.key(obj.metadata.name), old, stored);
   }

@@ -34,6 +34,12 @@ export const ANNOTATION_SPEC_HASH = 'inferctl.io/spec-hash';
 
 /** Label selector of the watch caches: every object inferctl owns, across endpoints. */
 export const OWNED_LABEL_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+/**
+ * Label selector of the pod watch: the labels render puts on every pod template. Pods carry no
+ * managed-by or endpoint label (they keep the seed's labels so adoption rolls no pod); `app` names
+ * the Deployment, which names the endpoint.
+ */
+export const POD_LABEL_SELECTOR = `${LABEL_PROJECT}=${PROJECT_VALUE},${LABEL_TYPE}=${TYPE_VALUE},${LABEL_APP}`;
 
 export const deploymentName = (endpoint: string): string => endpoint;
 export const serviceName = (endpoint: string): string => endpoint;

@@ -1,4 +1,10 @@
 // Public surface of observe/: from what the cluster shows to a region's status item and the
 // watchdog's decision. Pure, no I/O.
+export {
+  causesToWrite,
+  DIAGNOSIS_RECHECK_MS,
+  diagnoseEndpoint,
+  type PodSource,
+} from './diagnosis.js';
 export type { StatusInput, WatchdogDecision } from './status.js';
 export { computeStatus, watchdog } from './status.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { KubeObject } from '../model/index.js';
+import type { Cause, KubeObject } from '../model/index.js';
 import {
   assertStatusInvariants,
   type Endpoint,
@@ -207,6 +207,93 @@ describe('computeStatus', () => {
     expect(status.conditions.find((c) => c.type === 'Ready')?.message).toBe(
       '0/2 replicas ready; FailedCreate: serviceaccount "x" not found',
     );
+  });
+
+  describe('with causes', () => {
+    const cause = (over: Partial<Cause>): Cause => ({
+      reason: 'Unschedulable',
+      severity: 'waiting',
+      track: 'primary',
+      message: '0/3 nodes are available: 3 Insufficient nvidia.com/gpu.',
+      pods: 1,
+      since: '2026-11-26T11:59:00.000Z',
+      ...over,
+    });
+    const unready = {
+      ...base,
+      endpoint: endpoint(),
+      observed: [deployment('llm', 2, 0)],
+      previous: undefined,
+    };
+    const cond = (s: RegionStatus, type: string) => s.conditions.find((c) => c.type === type);
+
+    test('a waiting cause names Ready and Reconciling; no Stalled', () => {
+      const s = computeStatus({ ...unready, causes: [cause({})] });
+      expect(s.causes).toEqual([cause({})]);
+      expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+      expect(cond(s, 'Reconciling')).toMatchObject({ reason: 'Unschedulable' });
+      expect(cond(s, 'Stalled')).toBeUndefined();
+      assertStatusInvariants(s, 3);
+    });
+
+    test('a terminal cause anywhere in the list makes the region Stalled with that cause', () => {
+      const pull = cause({
+        reason: 'ImagePullFailed',
+        severity: 'terminal',
+        track: 'canary',
+        message: 'bad image',
+      });
+      const s = computeStatus({ ...unready, causes: [pull, cause({})] });
+      expect(cond(s, 'Stalled')).toMatchObject({
+        status: 'True',
+        reason: 'ImagePullFailed',
+        message: 'canary: bad image',
+      });
+      expect(cond(s, 'Reconciling')).toBeUndefined();
+      expect(s.state).toBe('creating');
+      assertStatusInvariants(s, 3);
+    });
+
+    test('the causes clear and Stalled goes with them', () => {
+      const stalled = computeStatus({ ...unready, causes: [cause({ severity: 'terminal' })] });
+      const s = computeStatus({ ...unready, previous: stalled, causes: [] });
+      expect(s.causes).toBeUndefined();
+      expect(cond(s, 'Stalled')).toBeUndefined();
+      expect(cond(s, 'Reconciling')).toMatchObject({ reason: 'WaitingForReplicas' });
+    });
+
+    test('an apply failure speaks for itself; the causes are still listed', () => {
+      const s = computeStatus({
+        ...unready,
+        failure: { reason: 'ApplyFailed', message: 'etcd timeout' },
+        causes: [cause({ severity: 'terminal' })],
+      });
+      expect(cond(s, 'Ready')).toMatchObject({ reason: 'ApplyFailed' });
+      expect(cond(s, 'Stalled')).toBeUndefined();
+      expect(s.causes).toHaveLength(1);
+    });
+  });
+
+  test('carries the Ingress address, hostname before IP, once the cluster reports one', () => {
+    const ingress = (lb: unknown): KubeObject =>
+      ({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'inference-llm', namespace: 'gco-inference' },
+        status: { loadBalancer: lb },
+      }) as KubeObject;
+    const at = (lb: unknown) =>
+      computeStatus({
+        ...base,
+        endpoint: endpoint(),
+        observed: [deployment('llm', 2, 2), ingress(lb)],
+        previous: undefined,
+      }).address;
+    expect(at({ ingress: [{ hostname: 'k8s-alb.example.com', ip: '10.0.0.1' }] })).toBe(
+      'k8s-alb.example.com',
+    );
+    expect(at({ ingress: [{ ip: '10.0.0.1' }] })).toBe('10.0.0.1');
+    expect(at({})).toBeUndefined();
   });
 
   test('removal: deleted only when no object remains', () => {

@@ -1,7 +1,7 @@
 // Pure: from what the cluster shows (after this pass's writes) to this region's status item and
 // the watchdog's decision. No I/O, so every rule here has a plain unit test.
 
-import type { KubeObject } from '../model/index.js';
+import type { Cause, KubeObject } from '../model/index.js';
 import {
   type Condition,
   ConditionType,
@@ -103,8 +103,22 @@ export interface StatusInput {
   readonly stalled?: { reason: string; message: string; generation: number };
   /** A transient failure of this pass (apply rejected, API unavailable). */
   readonly failure?: { reason: string; message: string };
+  /** Why the endpoint is not serving (diagnosis, after the write policy), worst first. */
+  readonly causes?: readonly Cause[];
   readonly now: Date;
 }
+
+/** The Ingress's load-balancer address, hostname before IP, once the cluster reports one. */
+function ingressAddress(observed: readonly KubeObject[]): string | undefined {
+  const ingress = observed.find((o) => o.kind === 'Ingress') as
+    | (KubeObject & { status?: { loadBalancer?: { ingress?: { hostname?: string; ip?: string }[] } } })
+    | undefined;
+  const first = ingress?.status?.loadBalancer?.ingress?.[0];
+  return first?.hostname || first?.ip || undefined;
+}
+
+/** How a cause reads in a condition: the canary's are named as such. */
+const causeText = (c: Cause) => (c.track === 'canary' ? `canary: ${c.message}` : c.message);
 
 export function computeStatus(input: StatusInput): RegionStatus {
   const { endpoint, previous, now } = input;
@@ -236,15 +250,38 @@ export function computeStatus(input: StatusInput): RegionStatus {
     if (problem) message = `${message}; ${problem}`;
   }
 
+  // What diagnosis found explains an unready region better than a replica count; an apply failure
+  // or a stop still speaks for itself.
+  const causes = input.causes ?? [];
+  const top = causes[0];
+  if (top && !settled && !input.failure && !stopped) {
+    reason = top.reason;
+    message = causeText(top);
+  }
+  const terminal =
+    !settled && !input.failure && !stopped ? causes.find((c) => c.severity === 'terminal') : undefined;
+
+  const address = ingressAddress(input.observed);
   const readyNow = settled && !stopped;
   conditions = setCondition(
     conditions,
     { type: ConditionType.Ready, status: readyNow ? 'True' : 'False', reason, message },
     at,
   );
-  conditions = settled
-    ? removeCondition(conditions, ConditionType.Reconciling)
-    : setCondition(conditions, { type: ConditionType.Reconciling, status: 'True', reason, message }, at);
+  if (terminal) {
+    // The rollout cannot succeed without a change to the spec; the monitor still reconciles, so
+    // the change (a new image, a node selector) is applied and clears this.
+    conditions = setCondition(
+      conditions,
+      { type: ConditionType.Stalled, status: 'True', reason: terminal.reason, message: causeText(terminal) },
+      at,
+    );
+    conditions = removeCondition(conditions, ConditionType.Reconciling);
+  } else {
+    conditions = settled
+      ? removeCondition(conditions, ConditionType.Reconciling)
+      : setCondition(conditions, { type: ConditionType.Reconciling, status: 'True', reason, message }, at);
+  }
   if (ep.spec.canary && !stopped) {
     const ok = canaryDone;
     conditions = setCondition(
@@ -288,6 +325,8 @@ export function computeStatus(input: StatusInput): RegionStatus {
       ingressPulled: wd?.ingressPulled ?? false,
       ...(wd?.unreadySince ? { unreadySince: wd.unreadySince } : {}),
       conditions,
+      ...(causes.length > 0 ? { causes } : {}),
+      ...(address !== undefined ? { address } : {}),
       ...(input.failure ? { error: input.failure.message } : {}),
     },
     previous,

@@ -23,6 +23,8 @@ test('npm run bench at N = 20: every measurement taken, and an idle fleet costs 
       '1',
       '--changes',
       '5',
+      '--diagnoses',
+      '5',
       '--idle-seconds',
       '10',
       '--timeout-minutes',
@@ -44,6 +46,7 @@ test('npm run bench at N = 20: every measurement taken, and an idle fleet costs 
     change_ms: { samples: number; p50: number; p99: number; max: number };
     idle: Record<string, number>;
     ready_to_running_ms: { samples: number };
+    pod_to_status_ms: { samples: number; p50: number; max: number };
     cpu_s: Record<string, Record<string, number>>;
   };
   for (const key of [
@@ -62,6 +65,9 @@ test('npm run bench at N = 20: every measurement taken, and an idle fleet costs 
   expect(r.change_ms.samples).toBe(5);
   expect(r.change_ms.p50).toBeLessThanOrEqual(r.change_ms.max);
   expect(r.ready_to_running_ms.samples).toBe(20);
+  // A crash loop patched into a pod's status reached its status item, for every pod broken.
+  expect(r.pod_to_status_ms.samples).toBe(5);
+  expect(r.pod_to_status_ms.p50).toBeLessThanOrEqual(r.pod_to_status_ms.max);
   // Idle, counted by the API server and the DynamoDB proxy: nothing but leases and heartbeats.
   expect(r.idle.k8s_writes).toBe(0);
   expect(r.idle.k8s_reads).toBe(0);

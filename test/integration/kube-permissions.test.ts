@@ -78,9 +78,9 @@ describe('the monitor RBAC rendered from the permission table', () => {
     client = KubeClient.fromConfig(kc);
   });
 
-  it('is enough to lead, watch, apply (create and update) and delete every kind in the allowed namespaces', async () => {
+  it('is enough to lead, watch (pods too), apply (create and update) and delete every kind in the allowed namespaces', async () => {
     const elector = new LeaderElector({ client, namespace: monitorNs, identity: 'pod-1' });
-    const caches = new KubeCaches(client, { namespaces: allowed });
+    const caches = new KubeCaches(client, { namespaces: allowed, pods: true });
     const exec = new KubeExecutor(client, elector.guard);
     elector.start();
     caches.start();
@@ -105,7 +105,7 @@ describe('the monitor RBAC rendered from the permission table', () => {
     }
   });
 
-  it('is refused Secrets, namespaces outside the allowed list, and cluster-scoped reads', async () => {
+  it('is refused Secrets, writes to pods, namespaces outside the allowed list, and cluster-scoped reads', async () => {
     const exec = new KubeExecutor(client);
     const refused = async (p: Promise<unknown>) => {
       const err = await p.catch((e) => e);
@@ -114,6 +114,15 @@ describe('the monitor RBAC rendered from the permission table', () => {
     };
     await refused(exec.read({ apiVersion: 'v1', kind: 'Secret', namespace: 'team-a', name: 'anything' }));
     await refused(client.send({ method: 'GET', path: '/api/v1/namespaces/team-a/secrets', verb: 'list' }));
+    // Pods are watched for diagnosis, never written.
+    await refused(
+      exec.apply({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'x', namespace: 'team-a' },
+        spec: { containers: [{ name: 'c', image: 'vllm:1' }] },
+      }),
+    );
     await refused(exec.apply(objects('x', 'kube-forbidden')[0]!));
     await refused(exec.read({ kind: 'Deployment', namespace: 'kube-system', name: 'coredns' }));
     await refused(client.send({ method: 'GET', path: '/api/v1/namespaces', verb: 'list' }));
