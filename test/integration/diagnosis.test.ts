@@ -1,7 +1,8 @@
-// Issue 13, the monitor side: a real monitor watches the pods the real scheduler, controllers and
-// the simulated kubelet produce, and each endpoint's status item (read back from the store) names
-// why it is not serving, with the cause's severity. A fix to the spec clears the cause and the
-// endpoint runs. The endpoints run side by side in one environment (servers are expensive).
+// Issue 13, end to end: a real monitor watches the pods the real scheduler, controllers and the
+// simulated kubelet produce, and each endpoint's status item names why it is not serving, with the
+// cause's severity; `inferctl status -o json` shows it and `inferctl status --wait` gives up at
+// once (exit 5) on a terminal cause. A fix to the spec clears the cause and the endpoint runs. The
+// endpoints run side by side in one environment (servers are expensive).
 import { join } from 'node:path';
 import {
   CoreV1Api,
@@ -27,6 +28,7 @@ import { useLocalEnv } from '../helpers/local-env.js';
 import { type MonitorProcess, startMonitor } from '../helpers/monitor.js';
 import { freshStore, type TestStore } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
+import { cliRunner } from './cli-support.js';
 
 const REGION = 'us-east-1';
 const NS = 'gco-inference';
@@ -36,6 +38,8 @@ const GOOD_IMAGE = 'vllm/vllm-openai:v0.9.0';
 const handle = useLocalEnv({ regions: [REGION], nodes: true });
 let ts: TestStore;
 let monitor: MonitorProcess;
+/** The real CLI, in process, against the same tables. */
+const cli = (args: string) => cliRunner(() => handle.env.dynamodb.endpoint, ts.tables)(args);
 
 function kubeconfig(): KubeConfig {
   const kc = new KubeConfig();
@@ -96,7 +100,23 @@ async function causeShown(
       return status && cause ? { status, cause } : undefined;
     },
     timeoutMs,
-  );
+  ).then(async (shown) => {
+    // What a user sees: the same cause in `inferctl status -o json`.
+    const r = await cli(`status ${name} -o json`);
+    expect(r.code).toBe(0);
+    const region = (JSON.parse(r.stdout) as { regions: { region: string; causes: Cause[] }[] }).regions.find(
+      (x) => x.region === REGION,
+    );
+    expect(region?.causes.map((c) => c.reason)).toContain(reason);
+    return shown;
+  });
+}
+
+/** `inferctl status --wait` on a terminal cause: exit 5 at once, naming the cause. */
+async function waitIsBlocked(name: string, reason: CauseReason): Promise<void> {
+  const r = await cli(`status ${name} --wait --timeout 60s`);
+  expect(r.code).toBe(5);
+  expect(r.stderr).toContain(`${reason} (terminal)`);
 }
 
 /** Applies the fix and waits until the endpoint runs its new generation with no cause left. */
@@ -144,6 +164,10 @@ describe('the monitor names why an endpoint is not serving, and a fix clears it'
     );
     expect(conditionOf(status, 'Ready')).toMatchObject({ status: 'False', reason: 'Unschedulable' });
     expect(stalledBy(status)).toBeUndefined();
+    // A waiting cause does not end a wait: it runs out, and its timeout names the cause.
+    const waited = await cli('status dg-unsched --wait --timeout 2s');
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toContain('Unschedulable');
     await fixed('dg-unsched', { gpu_count: 8 });
   }, 300_000);
 
@@ -153,6 +177,7 @@ describe('the monitor names why an endpoint is not serving, and a fix clears it'
     expect(cause).toMatchObject({ severity: 'terminal', details: { waitingReason: 'InvalidImageName' } });
     expect(cause.message).toContain('example/Vllm:0.9');
     expect(stalledBy(status)).toBe('ImagePullFailed');
+    await waitIsBlocked('dg-pull', 'ImagePullFailed');
     const after = await fixed('dg-pull', {});
     expect(stalledBy(after)).toBeUndefined();
   }, 300_000);
@@ -168,6 +193,7 @@ describe('the monitor names why an endpoint is not serving, and a fix clears it'
     expect(cause.details).toMatchObject({ container: 'inference', exitCode: 1 });
     expect(Number(cause.details?.restarts)).toBeGreaterThanOrEqual(3);
     expect(stalledBy(status)).toBe('CrashLooping');
+    await waitIsBlocked('dg-crash', 'CrashLooping');
     await fixed('dg-crash', {});
   }, 300_000);
 
@@ -184,6 +210,7 @@ describe('the monitor names why an endpoint is not serving, and a fix clears it'
     expect(cause.severity).toBe('terminal');
     expect(cause.message).toContain('init container "model-sync" failed with exit code 1');
     expect(stalledBy(status)).toBe('ModelSyncFailed');
+    await waitIsBlocked('dg-sync', 'ModelSyncFailed');
     await fixed('dg-sync', { model_source: 's3://bucket/models/llama' });
   }, 300_000);
 
