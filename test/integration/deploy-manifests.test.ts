@@ -133,7 +133,9 @@ describe('deploy/ on a real API server', () => {
         );
     expect(await can('', 'secrets', 'get')).toBe(false);
     expect(await can('', 'secrets', 'list')).toBe(false);
-    expect(await can('', 'pods', 'list')).toBe(false);
+    // Pods are watched for diagnosis (list/watch are in the table), never written.
+    expect(await can('', 'pods', 'delete')).toBe(false);
+    expect(await can('', 'pods', 'create')).toBe(false);
     expect(await can('apps', 'deployments', 'list', 'kube-system')).toBe(false);
     expect(await can('apps', 'deployments', 'patch', 'default')).toBe(false);
     expect(await can('rbac.authorization.k8s.io', 'roles', 'create')).toBe(false);
