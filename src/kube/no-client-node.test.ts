@@ -66,14 +66,28 @@ const clientNode = (m: string) =>
 
 // Child processes transpile the source tree with tsx: seconds on an idle machine, more under load.
 describe('the monitor does not load @kubernetes/client-node', { timeout: 60_000 }, () => {
-  test('`inferctl monitor --help` through the real entry point (every command module is imported)', async () => {
+  test('`inferctl monitor` through the real entry point, up to reading its configuration (the whole monitor graph is imported)', async () => {
     const { register, modules } = setUp();
-    const { stdout } = await run(
+    // The verb's code loads only when it runs (not for --help), so run it, with a setting it
+    // refuses: everything the monitor needs is imported by then, and nothing is contacted.
+    const failed = await run(
       process.execPath,
-      ['--import', pathToFileURL(register).href, join(repo, 'bin', 'inferctl.js'), 'monitor', '--help'],
-      { cwd: repo, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+      ['--import', pathToFileURL(register).href, join(repo, 'bin', 'inferctl.js'), 'monitor'],
+      {
+        cwd: repo,
+        env: {
+          ...process.env,
+          NODE_NO_WARNINGS: '1',
+          REGION: 'us-east-1',
+          RECONCILE_INTERVAL_SECONDS: 'nope',
+        },
+      },
+    ).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
     );
-    expect(stdout).toContain('run the regional monitor');
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toContain('RECONCILE_INTERVAL_SECONDS');
     const loaded = modules();
     // The hook saw the graph (else an empty log would pass vacuously).
     expect(loaded.some((m) => m.endsWith('/src/kube/caches.ts'))).toBe(true);
