@@ -1,5 +1,6 @@
 // What one run measured: the JSON (--json) and the table printed at the end.
 import type { ChangeBreakdown } from './phases/change.js';
+import type { ConvergeWrites } from './phases/converge.js';
 import type { Idle } from './phases/idle.js';
 import type { Distribution } from './stats.js';
 
@@ -17,6 +18,8 @@ export interface Result {
   status_converge_s: number;
   /** Requests the monitors made while converging (all regions), counted by the servers. */
   converge_requests: { k8s_by_verb: Record<string, number>; dynamodb_by_operation: Record<string, number> };
+  /** Until every status item converged: status writes, re-applies and Events, counted by the servers. */
+  converge_writes: ConvergeWrites;
   /** From the start of the table write (the bench's UpdateItem request) to the object seen. */
   change_ms: Distribution;
   /** The same, from the write's acknowledgement: without the table's own write latency. */
@@ -59,6 +62,10 @@ export function printTable(r: Result): void {
     [
       'monitor requests while converging',
       `k8s ${JSON.stringify(r.converge_requests.k8s_by_verb)}; DynamoDB ${JSON.stringify(r.converge_requests.dynamodb_by_operation)}`,
+    ],
+    [
+      'writes while converging',
+      `${r.converge_writes.status_writes_per_pair} status writes per endpoint and region (max ${r.converge_writes.status_writes_max_per_pair}, ${r.converge_writes.pairs_written_more_than_once} pairs written more than once), ${r.converge_writes.reapplies} re-applies, ${r.converge_writes.event_creates_per_endpoint} Event creates per endpoint`,
     ],
     [
       'change latency',

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       converge_over_limit: round(converged.convergeS / limit.limitS),
       status_converge_s: round(converged.statusConvergeS),
       converge_requests: converged.requests,
+      converge_writes: converged.writes,
       change_ms: changes.change,
       change_after_ack_ms: changes.afterAck,
       change_breakdown_ms: changes.breakdown,

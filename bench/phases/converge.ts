@@ -28,6 +28,22 @@ export interface Converged {
   readonly requests: { k8s_by_verb: Record<string, number>; dynamodb_by_operation: Record<string, number> };
   readonly cpu: Record<string, number>;
   readonly cpuToRunning: Record<string, number>;
+  readonly writes: ConvergeWrites;
+}
+
+/** What the monitors wrote from the table writes until every status item converged. */
+export interface ConvergeWrites {
+  /** Status item writes (records on the status table's stream) per endpoint and region. */
+  readonly status_writes_per_pair: number;
+  readonly status_writes_max_per_pair: number;
+  readonly pairs_written_more_than_once: number;
+  /**
+   * Applies beyond one per object, counted by the API servers: every object is created by one
+   * apply, and nothing else changes the specs in this phase, so any further apply is a re-apply.
+   */
+  readonly reapplies: number;
+  /** Event creates per endpoint, all regions (the monitor's only `create` requests; SSA is `patch`). */
+  readonly event_creates_per_endpoint: number;
 }
 
 /** `limitS`: the limit phase's figure, which the log line compares convergence with. */
@@ -47,8 +63,16 @@ export async function measureConverge(
   const latestStatus = new Map<string, RegionStatus>();
   const atGeneration = new Set<string>();
   const runningAt = new Map<string, number>();
+  const nameSet = new Set(names);
+  const writesByPair = new Map<string, number>();
+  const countWrite = (s: RegionStatus) => {
+    if (!nameSet.has(s.endpointName)) return;
+    const key = `${s.region}/${s.endpointName}`;
+    writesByPair.set(key, (writesByPair.get(key) ?? 0) + 1);
+  };
   const statusSink: { fn: (s: RegionStatus) => void } = {
     fn: (s) => {
+      countWrite(s);
       latestStatus.set(`${s.region}/${s.endpointName}`, s);
       if (s.state === 'running') runningAt.set(`${s.region}/${s.endpointName}`, now());
     },
@@ -107,6 +131,7 @@ export async function measureConverge(
   statusSink.fn = (s) => {
     const t = now();
     const key = `${s.region}/${s.endpointName}`;
+    if (Number.isNaN(statusConvergeS) || (opts.pods && runningAt.size < totalPairs)) countWrite(s);
     latestStatus.set(key, s);
     if (s.state === 'running' && !runningAt.has(key)) runningAt.set(key, t);
     checkAtGeneration(s, t);
@@ -135,6 +160,23 @@ export async function measureConverge(
   const cpuAfterObjects = cpu.snapshot();
   await statusDone;
   const cpuToRunning = cpuBetween(cpuAfterObjects, cpu.snapshot());
+  const kubeWrites: Record<string, number> = {};
+  for (const [i, r] of regions.entries()) {
+    const d = diffKube(kubeBeforeConverge[i]!, await scrape(r.client));
+    for (const [k, v] of Object.entries(d.monitor)) kubeWrites[k] = (kubeWrites[k] ?? 0) + v;
+  }
+  const objects = expected.reduce((sum, kinds) => sum + kinds.length, 0) * regions.length;
+  const perPair = [...writesByPair.values()];
+  const writes: ConvergeWrites = {
+    status_writes_per_pair: round2(perPair.reduce((a, b) => a + b, 0) / totalPairs),
+    status_writes_max_per_pair: Math.max(0, ...perPair),
+    pairs_written_more_than_once: perPair.filter((n) => n > 1).length,
+    reapplies: (kubeWrites.patch ?? 0) - objects,
+    event_creates_per_endpoint: round2((kubeWrites.create ?? 0) / N),
+  };
+  log(
+    `while converging: ${writes.status_writes_per_pair} status writes per endpoint and region, ${writes.reapplies} re-applies, ${writes.event_creates_per_endpoint} Event creates per endpoint`,
+  );
   return {
     names,
     generations,
@@ -146,5 +188,8 @@ export async function measureConverge(
     requests,
     cpu: cpuConverge,
     cpuToRunning,
+    writes,
   };
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
