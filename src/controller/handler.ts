@@ -7,6 +7,7 @@ import { type DynamoStore, StoreUnavailableError } from '../store/index.js';
 import type { MonitorConfig } from './config.js';
 import type { DesiredCache } from './desired-cache.js';
 import { type QueueOutcome, toQueueResult } from './errors.js';
+import { ApplyExpectations } from './expectations.js';
 import type { WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
 import type { RenderMemo } from './render-memo.js';
@@ -48,6 +49,7 @@ export class Handler {
       desired: deps.desired,
       renderMemo: deps.renderMemo,
       observed: deps.caches,
+      expectations: new ApplyExpectations(),
       executor: deps.executor,
       store,
       statuses: deps.statuses,

@@ -14,9 +14,11 @@ import {
   type RegionStatus,
   statusInvariantViolations,
 } from '../model/index.js';
+import { DIAGNOSIS_RECHECK_MS } from '../observe/index.js';
 import { render } from '../render/index.js';
 import type { DesiredEntry } from './desired-cache.js';
 import { classify } from './errors.js';
+import { ApplyExpectations } from './expectations.js';
 import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
 import { StatusBook } from './status-book.js';
 
@@ -60,8 +62,9 @@ interface World {
   readonly failApply?: { kind: string; error: unknown };
 }
 
-function harness(world: World, statuses = new StatusBook()) {
+function harness(world: World, statuses = new StatusBook(), expectations?: ApplyExpectations) {
   const calls: string[] = [];
+  const events: string[] = [];
   const written: RegionStatus[] = [];
   const deleted: string[] = [];
   if (world.previous) statuses.set(world.previous);
@@ -104,8 +107,12 @@ function harness(world: World, statuses = new StatusBook()) {
       async purgeEndpoint() {},
     },
     statuses,
+    ...(expectations ? { expectations } : {}),
     now: () => world.now ?? NOW,
     log: pino({ level: 'silent' }),
+    recordEvent: async (e) => {
+      events.push(`${e.type} ${e.reason}: ${e.note}`);
+    },
   };
   const run = async () => {
     try {
@@ -114,7 +121,7 @@ function harness(world: World, statuses = new StatusBook()) {
       return { result: undefined, error };
     }
   };
-  return { run, calls, written, deleted, statuses, deps };
+  return { run, calls, events, written, deleted, statuses, deps };
 }
 
 const previousStatus: RegionStatus = {
@@ -146,6 +153,8 @@ describe('reconcileEndpoint', () => {
     calls: string[];
     /** State and Stalled/Ready reason of the one status write; undefined: no status write. */
     status?: { state: string; reason: string };
+    /** State and Ready reason of a status computed but held back by the write policy (not written). */
+    held?: { state: string; reason: string };
     /** How the pass ended: ok, or the classification of what it threw. */
     ends: string;
     deleted?: string[];
@@ -177,10 +186,10 @@ describe('reconcileEndpoint', () => {
       ends: 'ok',
     },
     {
-      name: 'a new endpoint: Service, Deployment, then Ingress; creating',
+      name: 'a new endpoint: Service, Deployment, then Ingress; creating, held back while it rolls out',
       world: { entry: entry() },
       calls: ['apply Service/llama', 'apply Deployment/llama', 'apply Ingress/inference-llama'],
-      status: { state: 'creating', reason: 'WaitingForReplicas' },
+      held: { state: 'creating', reason: 'WaitingForReplicas' },
       ends: 'ok',
     },
     {
@@ -265,6 +274,11 @@ describe('reconcileEndpoint', () => {
     } else {
       expect(h.written).toEqual([]);
     }
+    if (row.held) {
+      const s = h.statuses.get('llama');
+      const ready = s?.conditions.find((c) => c.type === 'Ready');
+      expect({ state: s?.state, reason: ready?.reason }).toEqual(row.held);
+    }
     expect(h.deleted).toEqual(row.deleted ?? []);
   });
 
@@ -348,7 +362,9 @@ describe('reconcileEndpoint: diagnosis of the pods', () => {
       pods: { llama: [crashLooping('llama-old', 9, 'vllm/vllm-openai:v0.8.0')] },
     });
     await h.run();
-    expect(h.written[0]!.causes).toBeUndefined();
+    // Nothing to report but progress: held back, and without causes.
+    expect(h.written).toEqual([]);
+    expect(h.statuses.get('llama')?.causes).toBeUndefined();
   });
 
   test('a climbing restart count is held back until the interval has passed, with a recheck at its end', async () => {
@@ -387,5 +403,164 @@ describe('reconcileEndpoint: diagnosis of the pods', () => {
     const { result } = await h.run();
     expect(h.written[0]!.causes).toBeUndefined();
     expect(result).toEqual({});
+  });
+});
+
+describe('reconcileEndpoint: writes while an endpoint converges', () => {
+  const e = entry();
+  const objects = rendered(e);
+  // The watch cache as the passes find it: empty (the creates not delivered yet), the objects
+  // with no replica ready, ready, or with a pod the diagnosis names.
+  const views = {
+    empty: () => [] as KubeObject[],
+    unready: () =>
+      live(objects, 2).map((o) =>
+        o.kind === 'Deployment' ? { ...o, status: { readyReplicas: 0, updatedReplicas: 2, replicas: 2 } } : o,
+      ),
+    ready: () => live(objects, 2),
+  };
+  interface Pass {
+    readonly atMs: number;
+    readonly cache: keyof typeof views;
+    readonly pods?: PodView[];
+  }
+
+  test.each<{
+    name: string;
+    passes: Pass[];
+    /**
+     * Per pass: the cluster writes, the state put to the status store (undefined: none; the store
+     * itself skips an unchanged item), the requeue asked for (the watchdog's clock runs from the
+     * first pass that sees the Deployment with no replica ready: its 600 s threshold shows up once
+     * the hold is over).
+     */
+    expected: { calls: number; put?: string; requeueAfterMs?: number }[];
+  }>([
+    {
+      name: 'a create that converges within the window: objects applied once, one status write (running)',
+      passes: [
+        { atMs: 0, cache: 'empty' },
+        // A sibling's watch event before the Deployment's: the own applies stand in, nothing re-applied.
+        { atMs: 40, cache: 'empty' },
+        { atMs: 900, cache: 'unready' },
+        { atMs: 2_000, cache: 'ready' },
+      ],
+      expected: [
+        { calls: 3, requeueAfterMs: 5_000 },
+        { calls: 0, requeueAfterMs: 4_960 },
+        { calls: 0, requeueAfterMs: 4_100 },
+        { calls: 0, put: 'running' },
+      ],
+    },
+    {
+      name: 'a slow rollout is written as creating when the window ends, then running',
+      passes: [
+        { atMs: 0, cache: 'empty' },
+        { atMs: 5_000, cache: 'unready' },
+        { atMs: 5_500, cache: 'unready' },
+        { atMs: 9_000, cache: 'ready' },
+      ],
+      expected: [
+        { calls: 3, requeueAfterMs: 5_000 },
+        { calls: 0, put: 'creating', requeueAfterMs: 600_050 },
+        { calls: 0, put: 'creating', requeueAfterMs: 599_550 },
+        { calls: 0, put: 'running' },
+      ],
+    },
+    {
+      name: 'a cause the diagnosis finds is written at once',
+      passes: [
+        { atMs: 0, cache: 'empty' },
+        { atMs: 1_000, cache: 'unready', pods: [crashLooping('llama-a', 1)] },
+      ],
+      expected: [
+        { calls: 3, requeueAfterMs: 5_000 },
+        { calls: 0, put: 'creating', requeueAfterMs: DIAGNOSIS_RECHECK_MS },
+      ],
+    },
+  ])('$name', async ({ passes, expected }) => {
+    let clock = 0;
+    const statuses = new StatusBook();
+    const expectations = new ApplyExpectations(() => NOW.getTime() + clock);
+    const seen = [];
+    for (const pass of passes) {
+      clock = pass.atMs;
+      const h = harness(
+        {
+          entry: e,
+          observed: views[pass.cache](),
+          now: new Date(NOW.getTime() + pass.atMs),
+          ...(pass.pods ? { pods: { llama: pass.pods } } : {}),
+        },
+        statuses,
+        expectations,
+      );
+      const { result, error } = await h.run();
+      expect(error).toBeUndefined();
+      seen.push({
+        calls: h.calls.length,
+        ...(h.written[0] ? { put: h.written[0].state } : {}),
+        ...(result?.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {}),
+      });
+      expect(h.written.length).toBeLessThanOrEqual(1);
+    }
+    expect(seen).toEqual(expected);
+  });
+
+  test('without expectations, the pass before the watch shows the creates applies them again', async () => {
+    const statuses = new StatusBook();
+    await harness({ entry: e, observed: [] }, statuses).run();
+    const again = harness({ entry: e, observed: [] }, statuses);
+    await again.run();
+    expect(again.calls).toHaveLength(3);
+  });
+});
+
+describe('reconcileEndpoint: Events', () => {
+  test('a create records no Event; a spec change to objects already there records one', async () => {
+    const statuses = new StatusBook();
+    const expectations = new ApplyExpectations();
+    const events: string[] = [];
+    for (const observed of [[], [], live(rendered(entry()), 1)]) {
+      const h = harness({ entry: entry(), observed }, statuses, expectations);
+      await h.run();
+      events.push(...h.events);
+    }
+    expect(events).toEqual([]);
+    const changed = entry({ image: 'vllm/vllm-openai:v0.9.1' }, { generation: 3 });
+    const h = harness({ entry: changed, observed: live(rendered(entry()), 1) }, statuses, expectations);
+    await h.run();
+    expect(h.events).toEqual([
+      expect.stringMatching(
+        /^Normal \w+: generation 3: apply Deployment\/llama \(HashChanged\): configured$/,
+      ),
+    ]);
+  });
+
+  test('a failure retried with the same message is told once', async () => {
+    const statuses = new StatusBook();
+    // The Deployment goes out in the same wave and succeeds; the retry finds it applied.
+    const expectations = new ApplyExpectations();
+    const failApply = { kind: 'Service', error: apiError(500, 'InternalError', 'etcd timeout') };
+    const first = harness({ entry: entry(), failApply }, statuses, expectations);
+    await first.run();
+    const retry = harness({ entry: entry(), failApply }, statuses, expectations);
+    await retry.run();
+    expect(first.events).toEqual([
+      expect.stringMatching(/^Warning ApplyFailed: generation 2: .*etcd timeout$/),
+    ]);
+    expect(retry.calls).toEqual([]);
+    expect(retry.events).toEqual([]);
+    // A different failure is news again.
+    const other = harness(
+      {
+        entry: entry(),
+        failApply: { kind: 'Service', error: apiError(503, 'ServiceUnavailable', 'overloaded') },
+      },
+      statuses,
+      expectations,
+    );
+    await other.run();
+    expect(other.events).toEqual([expect.stringMatching(/overloaded$/)]);
   });
 });

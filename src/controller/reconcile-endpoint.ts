@@ -22,6 +22,8 @@ import {
   DIAGNOSIS_RECHECK_MS,
   diagnoseEndpoint,
   type PodSource,
+  plainProgress,
+  progressWrite,
   type StatusInput,
   type WatchdogDecision,
   watchdog,
@@ -59,10 +61,19 @@ interface StatusStorePort {
   purgeEndpoint(name: string, expectedGeneration: number): Promise<void>;
 }
 
+/** Own applies the watch has not shown yet (ApplyExpectations). */
+interface ExpectationsPort {
+  expect(endpoint: string, before: KubeObject | null, applied: KubeObject): void;
+  overlay(endpoint: string, live: readonly KubeObject[]): KubeObject[];
+}
+
 /** This region's last status per endpoint, in memory (StatusBook). */
 interface StatusBookPort {
   get(name: string): RegionStatus | undefined;
   set(status: RegionStatus): void;
+  /** Remembers a status the write policy held back, and since when. */
+  setHeld(status: RegionStatus, since: number): void;
+  heldSince(name: string): number | undefined;
   delete(name: string): void;
   /** When the causes of this endpoint were last written (epoch ms), for the write policy. */
   causesWrittenAt(name: string): number | undefined;
@@ -84,6 +95,8 @@ export interface ReconcileDeps {
   readonly modelSyncImage?: string;
   readonly desired: DesiredPort;
   readonly observed: ObservedPort;
+  /** Without it, a reconcile before the watch shows an own apply applies the object again. */
+  readonly expectations?: ExpectationsPort;
   /** Reuses the render of an unchanged endpoint across reconciles; renders afresh without it. */
   readonly renderMemo?: RenderMemo;
   readonly executor: ExecutorPort;
@@ -119,7 +132,9 @@ function load(outer: ReconcileDeps, name: string): Loaded {
   // Every log line of this pass names the generation it works on.
   const generation = entry?.kind === 'endpoint' ? entry.endpoint.generation : entry?.generation;
   const deps = generation === undefined ? outer : { ...outer, log: outer.log.child({ generation }) };
-  return { deps, name, entry, observed: deps.observed.byEndpoint(name), previous: deps.statuses.get(name) };
+  const live = deps.observed.byEndpoint(name);
+  const observed = deps.expectations ? deps.expectations.overlay(name, live) : live;
+  return { deps, name, entry, observed, previous: deps.statuses.get(name) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,8 +287,12 @@ async function execute(
     let outcome: string;
     if (action.verb === 'apply') {
       if (!action.object) return; // plan always attaches the object; nothing to send without it
-      const result = await deps.executor.apply(action.object, { previous: now.get(key) ?? null });
-      if (result.object) now.set(key, result.object);
+      const before = now.get(key) ?? null;
+      const result = await deps.executor.apply(action.object, { previous: before });
+      if (result.object) {
+        now.set(key, result.object);
+        deps.expectations?.expect(name, before, result.object);
+      }
       outcome = result.outcome;
     } else {
       outcome = (await deps.executor.delete(action.ref)).outcome;
@@ -366,7 +385,7 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
       const { remaining, changes, failure } = executed;
       const verdict = failure ? classify(failure) : undefined;
       const diagnosed = diagnosis(loaded, endpoint, targeted, remaining);
-      const status = await writeStatus(deps, {
+      const input: StatusInput = {
         ...statusInput(loaded, endpoint, remaining),
         removing: !targeted,
         watchdog: pass.watchdog,
@@ -377,13 +396,27 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
           : failure
             ? { failure: { reason: failure.reason, message: failure.message } }
             : {}),
+      };
+      const status = computeStatus(input);
+      const hold = progressWrite({
+        progressing: plainProgress(input, status),
+        fresh:
+          !previous ||
+          previous.observedGeneration < endpoint.generation ||
+          deps.statuses.heldSince(name) !== undefined,
+        heldSince: deps.statuses.heldSince(name),
+        now: deps.now().getTime(),
       });
-      if ((changes.length > 0 || failure) && targeted) recordEvent(deps, endpoint, status, changes, failure);
+      if (hold.write) await putStatus(deps, status);
+      else deps.statuses.setHeld(status, hold.since);
+      if (targeted && eventWorthy(loaded, changes, failure))
+        recordEvent(deps, endpoint, status, changes, failure);
       if (failure) throw failure;
       if (endpoint.desiredState === 'deleted' && status.state === 'deleted') await maybePurge(deps, endpoint);
       const waits = [
         pass.watchdog?.tripsInMs !== undefined ? pass.watchdog.tripsInMs + 50 : undefined,
         diagnosed.recheckInMs,
+        hold.write ? undefined : hold.recheckInMs,
       ].filter((ms): ms is number => ms !== undefined);
       return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
     }
@@ -435,12 +468,31 @@ function statusInput(
   };
 }
 
-async function writeStatus(deps: ReconcileDeps, input: StatusInput): Promise<RegionStatus> {
-  const status = computeStatus(input);
+async function writeStatus(deps: ReconcileDeps, input: StatusInput): Promise<void> {
+  await putStatus(deps, computeStatus(input));
+}
+
+async function putStatus(deps: ReconcileDeps, status: RegionStatus): Promise<void> {
   const { written } = await deps.store.putStatusIfChanged(status);
   deps.statuses.set(status);
   if (written) deps.onStatusWritten?.(status);
-  return status;
+}
+
+/**
+ * Events tell what happened to objects that were already there: a spec change rolled out, a
+ * manual edit reverted, objects removed (stopped, region dropped, Ingress pulled or restored), and
+ * failures, each failure once until its message changes (a retry with backoff is not news). The
+ * first creation of an endpoint's objects in a region records none: the Deployment's own age,
+ * its controller's ScalingReplicaSet Event and the status item already say it, and at one Event
+ * per endpoint and region it was a fifth of the API writes of a fleet converging (ADR 0010).
+ */
+function eventWorthy(
+  { observed, previous }: Loaded,
+  changes: readonly string[],
+  failure: ReconcileError | undefined,
+): boolean {
+  if (failure) return previous?.error !== failure.message;
+  return changes.length > 0 && observed.length > 0;
 }
 
 /**

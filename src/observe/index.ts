@@ -7,4 +7,5 @@ export {
   type PodSource,
 } from './diagnosis.js';
 export type { StatusInput, WatchdogDecision } from './status.js';
-export { computeStatus, watchdog } from './status.js';
+export { computeStatus, plainProgress, watchdog } from './status.js';
+export { progressWrite } from './status-writes.js';

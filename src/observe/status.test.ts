@@ -6,7 +6,7 @@ import {
   parseSpecOrThrow,
   type RegionStatus,
 } from '../model/index.js';
-import { computeStatus, watchdog } from './status.js';
+import { computeStatus, plainProgress, type StatusInput, watchdog } from './status.js';
 
 const now = new Date('2026-11-26T12:00:00.000Z');
 
@@ -396,5 +396,55 @@ describe('watchdog', () => {
       thresholdMs: threshold,
     });
     expect(decision.ingressPulled).toBe(false);
+  });
+});
+
+describe('plainProgress', () => {
+  const progressing = (over: Partial<StatusInput> = {}) => {
+    const input: StatusInput = {
+      ...base,
+      endpoint: endpoint(),
+      observed: [deployment('llm', 2, 1)],
+      previous: undefined,
+      ...over,
+    };
+    return plainProgress(input, computeStatus(input));
+  };
+  const stuck = deployment('llm', 2, 0, {
+    conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+  });
+
+  test.each<[string, Partial<StatusInput>, boolean]>([
+    ['a rollout under way (creating)', {}, true],
+    ['a rollout under way (updating)', { previous: previous({ observedGeneration: 2 }) }, true],
+    ['every replica ready', { observed: [deployment('llm', 2, 2)] }, false],
+    ['a rollout the Deployment controller reports stuck', { observed: [stuck] }, false],
+    [
+      'a diagnosed cause',
+      {
+        causes: [
+          {
+            reason: 'Unschedulable',
+            severity: 'waiting',
+            track: 'primary',
+            message: 'no GPU',
+            pods: 1,
+            since: '',
+          },
+        ],
+      },
+      false,
+    ],
+    ['a failed pass', { failure: { reason: 'ApplyFailed', message: 'etcd timeout' } }, false],
+    ['a stalled item', { stalled: { reason: 'InvalidSpec', message: 'bad', generation: 3 } }, false],
+    ['a removal from this region', { removing: true }, false],
+    ['stopping', { endpoint: endpoint({ desiredState: 'stopped' }) }, false],
+    [
+      'the Ingress pulled by the watchdog',
+      { watchdog: { ingressPulled: true, unreadySince: '2026-11-26T11:00:00.000Z', tripsInMs: undefined } },
+      false,
+    ],
+  ])('%s', (_name, over, expected) => {
+    expect(progressing(over)).toBe(expected);
   });
 });

@@ -333,6 +333,21 @@ export function computeStatus(input: StatusInput): RegionStatus {
   );
 }
 
+/**
+ * The status says only that a rollout is under way, so the write policy may hold it back. False as
+ * soon as there is more to say: ready, stopping, a cause, a failure or stall, a removal, the
+ * Ingress pulled, or a rollout the Deployment controller reports as stuck.
+ */
+export function plainProgress(input: StatusInput, status: RegionStatus): boolean {
+  const ep = input.endpoint;
+  if (!ep || input.stalled || input.failure || input.removing) return false;
+  if (ep.desiredState === 'stopped' || ep.desiredState === 'deleted') return false;
+  if (status.state !== 'creating' && status.state !== 'updating') return false;
+  if ((input.causes?.length ?? 0) > 0 || status.ingressPulled) return false;
+  const problem = (name: string) => deploymentView(findObject(input.observed, 'Deployment', name))?.problem;
+  return !problem(deploymentName(ep.name)) && !(ep.spec.canary && problem(canaryName(ep.name)));
+}
+
 function finish(
   next: Omit<RegionStatus, 'lastTransition'>,
   previous: RegionStatus | undefined,
