@@ -479,20 +479,18 @@ async function putStatus(deps: ReconcileDeps, status: RegionStatus): Promise<voi
 }
 
 /**
- * Events tell what happened to objects that were already there: a spec change rolled out, a
- * manual edit reverted, objects removed (stopped, region dropped, Ingress pulled or restored), and
- * failures, each failure once until its message changes (a retry with backoff is not news). The
- * first creation of an endpoint's objects in a region records none: the Deployment's own age,
- * its controller's ScalingReplicaSet Event and the status item already say it, and at one Event
- * per endpoint and region it was a fifth of the API writes of a fleet converging (ADR 0010).
+ * Events mark what a user would look for in `kubectl describe`: the objects created, a spec change
+ * rolled out, a manual edit reverted, objects removed (stopped, region dropped, Ingress pulled or
+ * restored), and failures. A pass that changed nothing records none, and a failure is told once
+ * until its message changes: a retry with backoff is not news (ADR 0010).
  */
 function eventWorthy(
-  { observed, previous }: Loaded,
+  { previous }: Loaded,
   changes: readonly string[],
   failure: ReconcileError | undefined,
 ): boolean {
-  if (failure) return previous?.error !== failure.message;
-  return changes.length > 0 && observed.length > 0;
+  if (failure) return changes.length > 0 || previous?.error !== failure.message;
+  return changes.length > 0;
 }
 
 /**
