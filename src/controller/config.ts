@@ -17,6 +17,8 @@ export interface MonitorConfig {
   readonly dynamodbEndpoint: string | undefined;
   readonly kubeApiTimeoutMs: number;
   readonly unhealthyThresholdMs: number;
+  /** How long a fresh generation's plain progress may wait for the rollout before it is written. */
+  readonly statusHoldMs: number;
   readonly identity: string;
   readonly listenAddress: string;
   readonly metricsPort: number;
@@ -104,6 +106,12 @@ export const SETTINGS = {
     flag: 'unhealthy-threshold-seconds',
     help: 'watchdog: seconds with no ready replica before the Ingress is pulled',
     default: '300',
+  },
+  statusHoldSeconds: {
+    env: 'STATUS_HOLD_SECONDS',
+    flag: 'status-hold-seconds',
+    help: 'seconds a new generation may roll out before its progress is written (0: at once)',
+    default: '5',
   },
   identity: {
     env: 'MONITOR_IDENTITY',
@@ -233,6 +241,7 @@ export function loadMonitorConfig(
     kubeApiTimeoutMs: number('kubeApiTimeoutSeconds', get('kubeApiTimeoutSeconds'), { min: 1 }) * 1000,
     unhealthyThresholdMs:
       number('unhealthyThresholdSeconds', get('unhealthyThresholdSeconds'), { min: 1 }) * 1000,
+    statusHoldMs: number('statusHoldSeconds', get('statusHoldSeconds'), { min: 0 }) * 1000,
     identity: get('identity') || uniqueIdentity(env),
     listenAddress: get('listenAddress'),
     metricsPort: number('metricsPort', get('metricsPort'), { min: 0, integer: true }),

@@ -45,6 +45,7 @@ export class Handler {
       region: config.region,
       allowedNamespaces: new Set(config.allowedNamespaces),
       unhealthyThresholdMs: config.unhealthyThresholdMs,
+      statusHoldMs: config.statusHoldMs,
       ...(config.modelSyncImage ? { modelSyncImage: config.modelSyncImage } : {}),
       desired: deps.desired,
       renderMemo: deps.renderMemo,

@@ -92,6 +92,8 @@ export interface ReconcileDeps {
   readonly region: string;
   readonly allowedNamespaces: ReadonlySet<string>;
   readonly unhealthyThresholdMs: number;
+  /** The write policy's window for a fresh generation's plain progress (default PROGRESS_HOLD_MS). */
+  readonly statusHoldMs?: number;
   readonly modelSyncImage?: string;
   readonly desired: DesiredPort;
   readonly observed: ObservedPort;
@@ -398,15 +400,18 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
             : {}),
       };
       const status = computeStatus(input);
-      const hold = progressWrite({
-        progressing: plainProgress(input, status),
-        fresh:
-          !previous ||
-          previous.observedGeneration < endpoint.generation ||
-          deps.statuses.heldSince(name) !== undefined,
-        heldSince: deps.statuses.heldSince(name),
-        now: deps.now().getTime(),
-      });
+      const hold = progressWrite(
+        {
+          progressing: plainProgress(input, status),
+          fresh:
+            !previous ||
+            previous.observedGeneration < endpoint.generation ||
+            deps.statuses.heldSince(name) !== undefined,
+          heldSince: deps.statuses.heldSince(name),
+          now: deps.now().getTime(),
+        },
+        deps.statusHoldMs,
+      );
       if (hold.write) await putStatus(deps, status);
       else deps.statuses.setHeld(status, hold.since);
       if (targeted && eventWorthy(loaded, changes, failure))
