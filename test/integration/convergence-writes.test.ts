@@ -119,7 +119,10 @@ describe('a batch of endpoints converging', () => {
 
     const byPair = new Map<string, RegionStatus[]>();
     for (const s of writes) byPair.set(pair(s), [...(byPair.get(pair(s)) ?? []), s]);
-    const summary = [...byPair].map(([key, list]) => `${key}: ${list.map((s) => s.state).join(', ')}`);
+    // A pair written more than once names the fields that changed, so a failure says why.
+    const summary = [...byPair]
+      .map(([key, list]) => `${key}: ${list.map((s, i) => s.state + changed(list[i - 1], s)).join(', ')}`)
+      .sort();
     expect(summary).toEqual(
       REGIONS.flatMap((region) => names.map((name) => `${region}/${name}: running`)).sort(),
     );
@@ -135,6 +138,17 @@ describe('a batch of endpoints converging', () => {
     }
   }, 420_000);
 });
+
+function changed(before: RegionStatus | undefined, after: RegionStatus): string {
+  if (!before) return '';
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const diff = [...keys].filter(
+    (k) =>
+      k !== 'lastSync' &&
+      JSON.stringify(before[k as keyof RegionStatus]) !== JSON.stringify(after[k as keyof RegionStatus]),
+  );
+  return ` (${diff.map((k) => `${k}: ${JSON.stringify(after[k as keyof RegionStatus])}`).join('; ')})`;
+}
 
 function pair(s: RegionStatus): string {
   return `${s.region}/${s.endpointName}`;
