@@ -48,6 +48,11 @@ test('npm run bench at N = 20: every measurement taken, and an idle fleet costs 
     ready_to_running_ms: { samples: number };
     pod_to_status_ms: { samples: number; p50: number; max: number };
     cpu_s: Record<string, Record<string, number>>;
+    converge_writes: {
+      status_writes_per_pair: number;
+      reapplies: number;
+      event_creates_per_endpoint: number;
+    };
   };
   for (const key of [
     'endpoints',
@@ -65,6 +70,10 @@ test('npm run bench at N = 20: every measurement taken, and an idle fleet costs 
   expect(r.change_ms.samples).toBe(5);
   expect(r.change_ms.p50).toBeLessThanOrEqual(r.change_ms.max);
   expect(r.ready_to_running_ms.samples).toBe(20);
+  // Writes while converging, counted by the servers: every pair's status written, applies counted.
+  expect(r.converge_writes.status_writes_per_pair).toBeGreaterThanOrEqual(1);
+  expect(Number.isInteger(r.converge_writes.reapplies)).toBe(true);
+  expect(r.converge_writes.event_creates_per_endpoint).toBeGreaterThan(0);
   // A crash loop patched into a pod's status reached its status item, for every pod broken.
   expect(r.pod_to_status_ms.samples).toBe(5);
   expect(r.pod_to_status_ms.p50).toBeLessThanOrEqual(r.pod_to_status_ms.max);
