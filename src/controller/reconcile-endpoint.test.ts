@@ -507,6 +507,15 @@ describe('reconcileEndpoint: writes while an endpoint converges', () => {
     expect(seen).toEqual(expected);
   });
 
+  test('a pass that clears a written failure is written at once, not held back', async () => {
+    const failed: RegionStatus = { ...previousStatus, state: 'error', error: 'apply Service: etcd timeout' };
+    const h = harness({ entry: e, observed: views.unready(), previous: failed });
+    await h.run();
+    expect(h.written.map((s) => [s.state, s.observedGeneration, s.error])).toEqual([
+      ['updating', 2, undefined],
+    ]);
+  });
+
   test('without expectations, the pass before the watch shows the creates applies them again', async () => {
     const statuses = new StatusBook();
     await harness({ entry: e, observed: [] }, statuses).run();

@@ -400,14 +400,14 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
             : {}),
       };
       const status = computeStatus(input);
+      const heldSince = deps.statuses.heldSince(name);
       const hold = progressWrite(
         {
           progressing: plainProgress(input, status),
-          fresh:
-            !previous ||
-            previous.observedGeneration < endpoint.generation ||
-            deps.statuses.heldSince(name) !== undefined,
-          heldSince: deps.statuses.heldSince(name),
+          generation: endpoint.generation,
+          // While held back, the book's status was never written.
+          written: heldSince === undefined ? previous : undefined,
+          heldSince,
           now: deps.now().getTime(),
         },
         deps.statusHoldMs,
