@@ -512,7 +512,7 @@ describe('reconcileEndpoint: writes while an endpoint converges', () => {
     const h = harness({ entry: e, observed: views.unready(), previous: failed });
     await h.run();
     expect(h.written.map((s) => [s.state, s.observedGeneration, s.error])).toEqual([
-      ['updating', 2, undefined],
+      ['creating', 2, undefined],
     ]);
   });
 
