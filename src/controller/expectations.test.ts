@@ -62,6 +62,28 @@ describe('ApplyExpectations', () => {
     expect(x.overlay('llama', live)).toBe(live);
   });
 
+  test('an apply in flight stands in with the desired object, then with what the server returned', () => {
+    const x = new ApplyExpectations();
+    const desired = obj('Deployment', undefined, 'v2');
+    const stale = obj('Deployment', '7', 'v1');
+    x.expect('llama', stale, desired);
+    expect(x.overlay('llama', [stale])).toEqual([desired]);
+    const applied = obj('Deployment', '9', 'v2');
+    x.expect('llama', stale, applied);
+    expect(x.overlay('llama', [stale])).toEqual([applied]);
+  });
+
+  test('an apply in flight that turns out a no-op, or fails, is no longer expected', () => {
+    const x = new ApplyExpectations();
+    const live = obj('Deployment', '7');
+    x.expect('llama', live, obj('Deployment', undefined));
+    x.expect('llama', live, obj('Deployment', '7'));
+    expect(x.overlay('llama', [live])).toEqual([live]);
+    x.expect('llama', null, obj('Service', undefined));
+    x.forget('llama', { apiVersion: 'v1', kind: 'Service', namespace: 'ml', name: 'llama' });
+    expect(x.overlay('llama', [])).toEqual([]);
+  });
+
   test('an expectation the watch never meets expires, so a lost event cannot wedge the object', () => {
     const c = clock();
     const x = new ApplyExpectations(c.now);

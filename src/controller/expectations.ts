@@ -1,9 +1,10 @@
 // The monitor's own applies that its watch caches have not shown yet (controller-runtime calls
 // these expectations). An apply returns at once, but the watch event that carries the new object
 // arrives a few tens of ms later; a reconcile in between (triggered by the watch event of a sibling
-// object) would find the object missing or stale and apply it again. Until the watch shows the
-// write, the object the apply returned stands in for the cache's copy.
-import { type KubeObject, refKey, refOf } from '../model/index.js';
+// object) would find the object missing or stale and apply it again. From the moment a pass plans
+// an apply until the watch shows it, the desired object (in flight) and then the object the apply
+// returned stand in for the cache's copy.
+import { type KubeObject, type KubeRef, refKey, refOf } from '../model/index.js';
 
 /** An expectation the watch never met (a lost event) is dropped after this: the cache decides again. */
 export const EXPECTATION_TTL_MS = 30_000;
@@ -26,18 +27,34 @@ export class ApplyExpectations {
   ) {}
 
   /**
-   * Remembers an apply of one of `endpoint`'s objects. `before` is the copy the plan saw (null:
-   * none). A no-op apply (same resourceVersion) produces no watch event, so nothing is expected.
+   * Remembers an apply of one of `endpoint`'s objects: the desired object while the apply is in
+   * flight, then the object the API server returned. `before` is the copy the plan saw (null:
+   * none). A no-op apply (same resourceVersion) produces no watch event: nothing stays expected.
    */
   expect(endpoint: string, before: KubeObject | null, applied: KubeObject): void {
+    const key = refKey(refOf(applied));
     const beforeVersion = before?.metadata.resourceVersion;
-    if (beforeVersion !== undefined && beforeVersion === applied.metadata.resourceVersion) return;
+    if (beforeVersion !== undefined && beforeVersion === applied.metadata.resourceVersion) {
+      this.forgetKey(endpoint, key);
+      return;
+    }
     let objects = this.byEndpoint.get(endpoint);
     if (!objects) {
       objects = new Map();
       this.byEndpoint.set(endpoint, objects);
     }
-    objects.set(refKey(refOf(applied)), { applied, beforeVersion, expiresAt: this.now() + this.ttlMs });
+    objects.set(key, { applied, beforeVersion, expiresAt: this.now() + this.ttlMs });
+  }
+
+  /** An apply that failed or was never sent: the cache decides again. */
+  forget(endpoint: string, ref: KubeRef): void {
+    this.forgetKey(endpoint, refKey(ref));
+  }
+
+  private forgetKey(endpoint: string, key: string): void {
+    const objects = this.byEndpoint.get(endpoint);
+    objects?.delete(key);
+    if (objects?.size === 0) this.byEndpoint.delete(endpoint);
   }
 
   /**

@@ -516,6 +516,29 @@ describe('reconcileEndpoint: writes while an endpoint converges', () => {
     ]);
   });
 
+  test('two passes of one endpoint at once (the lease lost and won back mid-pass) apply each object once', async () => {
+    const statuses = new StatusBook();
+    const expectations = new ApplyExpectations();
+    const a = harness({ entry: e, observed: [] }, statuses, expectations);
+    const b = harness({ entry: e, observed: [] }, statuses, expectations);
+    await Promise.all([a.run(), b.run()]);
+    expect([...a.calls, ...b.calls]).toEqual([
+      'apply Service/llama',
+      'apply Deployment/llama',
+      'apply Ingress/inference-llama',
+    ]);
+  });
+
+  test('an apply that failed, and one never sent after it, are not expected: the next pass sends both', async () => {
+    const statuses = new StatusBook();
+    const expectations = new ApplyExpectations();
+    const failApply = { kind: 'Service', error: apiError(500, 'InternalError', 'etcd timeout') };
+    await harness({ entry: e, observed: [], failApply }, statuses, expectations).run();
+    const next = harness({ entry: e, observed: [] }, statuses, expectations);
+    await next.run();
+    expect(next.calls).toEqual(['apply Service/llama', 'apply Ingress/inference-llama']);
+  });
+
   test('without expectations, the pass before the watch shows the creates applies them again', async () => {
     const statuses = new StatusBook();
     await harness({ entry: e, observed: [] }, statuses).run();

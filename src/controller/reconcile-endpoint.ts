@@ -64,6 +64,7 @@ interface StatusStorePort {
 /** Own applies the watch has not shown yet (ApplyExpectations). */
 interface ExpectationsPort {
   expect(endpoint: string, before: KubeObject | null, applied: KubeObject): void;
+  forget(endpoint: string, ref: KubeRef): void;
   overlay(endpoint: string, live: readonly KubeObject[]): KubeObject[];
 }
 
@@ -280,6 +281,15 @@ async function execute(
 ): Promise<Executed> {
   const changes: string[] = [];
   const now = new Map(observed.map((o) => [refKey(refOf(o)), o]));
+  // Every apply of the plan is expected before the first is sent: a pass of the same endpoint
+  // running beside this one (the lease lost and won back mid-pass) finds them in flight, not
+  // missing. Those this pass does not complete are forgotten at its end.
+  const inFlight = new Map<string, KubeRef>();
+  for (const a of actions) {
+    if (a.verb !== 'apply' || !a.object || !deps.expectations) continue;
+    inFlight.set(refKey(a.ref), a.ref);
+    deps.expectations.expect(name, now.get(refKey(a.ref)) ?? null, a.object);
+  }
   const perform = async (action: Action): Promise<void> => {
     const key = refKey(action.ref);
     if (action.verb === 'handOff') {
@@ -291,10 +301,11 @@ async function execute(
       if (!action.object) return; // plan always attaches the object; nothing to send without it
       const before = now.get(key) ?? null;
       const result = await deps.executor.apply(action.object, { previous: before });
+      inFlight.delete(key);
       if (result.object) {
         now.set(key, result.object);
         deps.expectations?.expect(name, before, result.object);
-      }
+      } else deps.expectations?.forget(name, action.ref);
       outcome = result.outcome;
     } else {
       outcome = (await deps.executor.delete(action.ref)).outcome;
@@ -318,23 +329,27 @@ async function execute(
     );
   };
 
-  for (const wave of waves(actions)) {
-    const results = await Promise.allSettled(wave.map(perform));
-    const index = results.findIndex((r) => r.status === 'rejected');
-    if (index < 0) continue;
-    const err = (results[index] as PromiseRejectedResult).reason as unknown;
-    if (classify(err).kind === 'not-leader') throw err;
-    const action = wave[index]!;
-    deps.onAction?.(action, 'failed', name);
-    const message = `${action.verb} ${action.ref.kind} ${action.ref.namespace}/${action.ref.name}: ${err instanceof Error ? err.message : String(err)}`;
-    const reason = action.verb === 'delete' ? Reason.DeleteFailed : Reason.ApplyFailed;
-    return {
-      remaining: [...now.values()],
-      changes,
-      failure: new ReconcileError(name, reason, message, { cause: err }),
-    };
+  try {
+    for (const wave of waves(actions)) {
+      const results = await Promise.allSettled(wave.map(perform));
+      const index = results.findIndex((r) => r.status === 'rejected');
+      if (index < 0) continue;
+      const err = (results[index] as PromiseRejectedResult).reason as unknown;
+      if (classify(err).kind === 'not-leader') throw err;
+      const action = wave[index]!;
+      deps.onAction?.(action, 'failed', name);
+      const message = `${action.verb} ${action.ref.kind} ${action.ref.namespace}/${action.ref.name}: ${err instanceof Error ? err.message : String(err)}`;
+      const reason = action.verb === 'delete' ? Reason.DeleteFailed : Reason.ApplyFailed;
+      return {
+        remaining: [...now.values()],
+        changes,
+        failure: new ReconcileError(name, reason, message, { cause: err }),
+      };
+    }
+    return { remaining: [...now.values()], changes };
+  } finally {
+    for (const ref of inFlight.values()) deps.expectations?.forget(name, ref);
   }
-  return { remaining: [...now.values()], changes };
 }
 
 function waves(actions: readonly Action[]): Action[][] {
