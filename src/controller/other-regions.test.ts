@@ -22,7 +22,7 @@ function status(region: string, generation: number, lastSync: string): RegionSta
 }
 
 /** A feed the test pushes batches into; counts how often it was started and whether it runs. */
-function fakeFeed() {
+function fakeFeed(positionAtStart: boolean) {
   const batches: StatusChange[][] = [];
   let wake: () => void = () => {};
   const state = { starts: 0, running: false, positioned: () => {} };
@@ -34,6 +34,7 @@ function fakeFeed() {
     state.starts++;
     state.running = true;
     state.positioned = onPositioned;
+    if (positionAtStart) onPositioned();
     signal.addEventListener('abort', () => wake());
     try {
       while (!signal.aborted) {
@@ -50,10 +51,10 @@ function fakeFeed() {
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
-function setup(items: RegionStatus[]) {
+function setup(items: RegionStatus[], positionAtStart = false) {
   const queued: string[] = [];
   const lists: string[] = [];
-  const f = fakeFeed();
+  const f = fakeFeed(positionAtStart);
   const other = new OtherRegions({
     region: 'a',
     list: async (name) => {
@@ -63,6 +64,7 @@ function setup(items: RegionStatus[]) {
     feed: f.feed,
     enqueue: (name) => queued.push(name),
     log: pino({ level: 'silent' }),
+    positionWaitMs: 1,
   });
   return { other, queued, lists, f };
 }
@@ -95,7 +97,13 @@ describe('OtherRegions', () => {
     expect((await other.of('llama'))('b')?.observedGeneration).toBe(4);
   });
 
-  test('views filled before the feed was positioned are read again', async () => {
+  test('a first read waits for the feed to be positioned, then reads once', async () => {
+    const { other, queued, lists } = setup([status('b', 3, 't1')], true);
+    expect((await other.of('llama'))('b')?.observedGeneration).toBe(3);
+    expect([lists, queued]).toEqual([['llama'], []]);
+  });
+
+  test('views filled before the feed was positioned (it was slow) are read again', async () => {
     const { other, queued, lists, f } = setup([status('b', 3, 't1')]);
     await other.of('llama');
     await settle();

@@ -3,6 +3,7 @@
 // status items) and kept current by the status table's stream; a change in another region queues
 // the endpoint. Nothing here polls: without a policy anywhere the feed does not run at all.
 import type { Logger } from 'pino';
+import { delay } from '../async/delay.js';
 import type { RegionStatus } from '../model/index.js';
 import type { StatusChange } from '../store/index.js';
 
@@ -19,6 +20,8 @@ interface OtherRegionsDeps {
   /** Queues an endpoint whose other regions changed (the term's queue; none on a standby). */
   readonly enqueue: (name: string) => void;
   readonly log: Logger;
+  /** How long a first read waits for the feed to be positioned (default 5 s). */
+  readonly positionWaitMs?: number;
 }
 
 export type StatusOf = (region: string) => RegionStatus | undefined;
@@ -29,14 +32,27 @@ export class OtherRegions {
   private following: AbortController | undefined;
   /** Counts the feed's positionings: a fill that began before the last one may have missed a change. */
   private epoch = 0;
+  /** Resolves when the running feed is positioned. */
+  private positionedOnce: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: OtherRegionsDeps) {}
 
-  /** The endpoint's other regions, as last reported; starts the feed if it is not running. */
+  /**
+   * The endpoint's other regions, as last reported; starts the feed if it is not running. A first
+   * read waits (boundedly) for the feed to be positioned, so a thousand endpoints needing their
+   * view at once are read once, not once before and again after.
+   */
   async of(name: string): Promise<StatusOf> {
     this.follow();
-    const view = this.views.get(name) ?? (await this.fill(name));
-    return (region) => view.get(region);
+    let view = this.views.get(name);
+    if (!view) {
+      const bound = new AbortController();
+      await Promise.race([this.positionedOnce, delay(this.deps.positionWaitMs ?? 5_000, bound.signal)]);
+      bound.abort();
+      view = this.views.get(name) ?? (await this.fill(name));
+    }
+    const known = view;
+    return (region) => known.get(region);
   }
 
   /**
@@ -85,9 +101,18 @@ export class OtherRegions {
     if (this.following) return;
     const abort = new AbortController();
     this.following = abort;
+    let positioned: () => void = () => {};
+    this.positionedOnce = new Promise<void>((resolve) => {
+      positioned = resolve;
+    });
+    const onPositioned = () => {
+      this.positioned();
+      positioned();
+    };
+    abort.signal.addEventListener('abort', () => positioned(), { once: true });
     void (async () => {
       try {
-        for await (const changes of this.deps.feed(abort.signal, () => this.positioned())) {
+        for await (const changes of this.deps.feed(abort.signal, onPositioned)) {
           if (abort.signal.aborted) break;
           this.apply(changes);
         }

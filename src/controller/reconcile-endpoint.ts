@@ -387,32 +387,23 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
       let wave: RolloutReport | undefined;
       const finish = async (computed: RegionStatus) => {
         const current = pass.rollout?.current ?? endpoint;
-        const input = { endpoint: current, region: deps.region, computed, previous, now: deps.now() };
-        wave = await finishStatus(deps.rollout, pass.rollout, input);
+        const at = { region: deps.region, previous, now: deps.now() };
+        wave = await finishStatus(deps.rollout, pass.rollout, { endpoint: current, computed, ...at });
         return wave.status;
       };
-      const status = await writeStatus(
-        deps,
-        {
-          ...statusInput(loaded, endpoint, remaining),
-          removing: !targeted,
-          watchdog: pass.watchdog,
-          causes: diagnosed.causes,
-          // An object the API server refuses is refused again: Stalled until the spec changes.
-          ...(failure && verdict?.kind === 'terminal'
-            ? {
-                stalled: {
-                  reason: verdict.reason,
-                  message: failure.message,
-                  generation: endpoint.generation,
-                },
-              }
-            : failure
-              ? { failure: { reason: failure.reason, message: failure.message } }
-              : {}),
-        },
-        targeted ? finish : undefined,
-      );
+      const input: StatusInput = {
+        ...statusInput(loaded, endpoint, remaining),
+        removing: !targeted,
+        watchdog: pass.watchdog,
+        causes: diagnosed.causes,
+        // An object the API server refuses is refused again: Stalled until the spec changes.
+        ...(failure && verdict?.kind === 'terminal'
+          ? { stalled: { reason: verdict.reason, message: failure.message, generation: endpoint.generation } }
+          : failure
+            ? { failure: { reason: failure.reason, message: failure.message } }
+            : {}),
+      };
+      const status = await writeStatus(deps, input, targeted ? finish : undefined);
       if ((changes.length > 0 || failure) && targeted) recordEvent(deps, endpoint, status, changes, failure);
       if (wave && deps.rollout) {
         const executedNow = { changes, failed: failure !== undefined };
