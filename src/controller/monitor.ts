@@ -108,6 +108,7 @@ export class Monitor {
       onNewLeader: (identity) => deps.log.info({ leader: identity }, 'leader observed'),
       onError: (err) => deps.log.warn({ err: String(err) }, 'leader election attempt failed'),
     });
+    let lastFeedWarning = 0;
     this.otherRegions = new OtherRegions({
       region: config.region,
       list: (name) => deps.store.listStatus(name),
@@ -119,7 +120,13 @@ export class Monitor {
           start: 'LATEST',
           signal,
           onPositioned,
-          onError: (err) => deps.log.warn({ err: String(err) }, 'status feed failed; retrying'),
+          onError: (err) => {
+            // Retried every poll; one line per half minute says it as well (a table without a
+            // stream fails the same way each time until `inferctl init` gives it one).
+            if (Date.now() - lastFeedWarning < 30_000) return;
+            lastFeedWarning = Date.now();
+            deps.log.warn({ err: String(err) }, 'status feed failed; retrying');
+          },
         }),
       enqueue: (name) => this.term?.queue.add(name, 'high'),
       log: deps.log,
@@ -308,7 +315,11 @@ export class Monitor {
    */
   private async resync(queue: WorkQueue): Promise<void> {
     await this.sources.resync(queue);
-    this.otherRegions.retain((name) => this.desired.hasRolloutPolicy(name), this.desired.anyRolloutPolicy);
+    const keep = (name: string) => this.desired.hasRolloutPolicy(name);
+    this.otherRegions.retain(keep, this.desired.anyRolloutPolicy);
+    for (const name of this.rollout.started.keys()) if (!keep(name)) this.rollout.started.delete(name);
+    for (const name of this.rollout.waiting) if (!keep(name)) this.rollout.waiting.delete(name);
+    this.deps.metrics.rolloutWaiting.set(this.rollout.waiting.size);
   }
 
   /** Stops taking work; resolves when the in-flight reconciles have finished. */

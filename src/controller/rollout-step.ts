@@ -75,8 +75,13 @@ export async function decideServe(
   },
 ): Promise<RolloutDecision | undefined> {
   const { endpoint, region, own, now } = input;
-  const policy = endpoint.spec.rollout;
-  if (!ports || !policy) {
+  // Stop, delete and leaving a region are never gated: no need to read the other regions.
+  const gated =
+    endpoint.spec.rollout !== undefined &&
+    endpoint.desiredState !== 'stopped' &&
+    endpoint.desiredState !== 'deleted' &&
+    endpoint.targetRegions.includes(region);
+  if (!ports || !gated) {
     if (ports?.waiting.delete(endpoint.name)) ports.metrics?.waitingAtGate(ports.waiting.size);
     return undefined;
   }

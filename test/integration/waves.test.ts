@@ -263,7 +263,7 @@ describe('region waves', () => {
 
   test('a leader failover in the first wave during the bake neither restarts nor skips it', async () => {
     const name = 'wv-failover';
-    const BAKE = 12;
+    const BAKE = 15;
     await create(name, { rollout: policy(BAKE, 'halt') });
     await settledEverywhere(name, 1, 0);
     const watches = await recordDeployments([B]);
