@@ -62,7 +62,6 @@ const startIn = (region: string, identity: string) =>
     identity,
     logDir: join(handle.dir, 'monitors'),
     extraEnv: {
-      INFERENCE_REVISIONS_TABLE_NAME: tables.revisions,
       LEASE_DURATION_SECONDS: '4',
       RENEW_DEADLINE_SECONDS: '3',
       RETRY_PERIOD_SECONDS: '0.5',
