@@ -219,6 +219,18 @@ describe('region waves', () => {
         expect([s?.observedGeneration, s?.state]).toEqual([1, 'running']);
       }
 
+      // The first wave said so where `kubectl describe` shows it, and counted it.
+      const shown = await waitFor(`${name}: the halt and revert Events in ${A}`, async () => {
+        const events = await eventsOf(A, name);
+        const has = (type: string, reason: string) =>
+          events.some((e) => e.type === type && e.reason === reason);
+        return has('Warning', 'RolloutHalted') && has('Normal', 'RolloutReverted') ? events : undefined;
+      });
+      expect(shown.find((e) => e.reason === 'RolloutHalted')?.note).toContain('CrashLooping');
+      const leader = (await leaderIn(A))!;
+      expect(await metric(leader, 'inferctl_rollout_halts_total')).toBe(1);
+      expect(await metric(leader, 'inferctl_rollout_reverts_total')).toBe(1);
+
       const all = [...(await statuses(name)).values()];
       const aggregate = aggregatePhase(
         { desiredState: 'deploying', targetRegions: REGIONS, generation: 2 },
@@ -254,6 +266,11 @@ describe('region waves', () => {
         const applied = firstWith(watches.get(r)!, name, hashIn(next, r));
         expect(applied, `${r} applied generation 2`).toBeDefined();
         expect(applied!).toBeGreaterThanOrEqual(openable);
+        // The wave's start is an Event there, and the gate's delay was measured.
+        const started = (await eventsOf(r, name)).filter((e) => e.reason === 'WaveStarted');
+        expect(started.map((e) => e.note)).toContainEqual(expect.stringMatching(/^generation 2: /));
+        const m = monitors.find((x) => x.region === r)!;
+        expect(await metric(m, 'inferctl_rollout_gate_delay_seconds_count')).toBeGreaterThanOrEqual(1);
       }
     } finally {
       for (const w of watches.values()) w.stop();
@@ -325,6 +342,21 @@ describe('region waves', () => {
     ).not.toBe('halted');
   }, 300_000);
 });
+
+/** The monitor's Events on the endpoint's Deployment in `region`. */
+async function eventsOf(region: string, name: string) {
+  const res = await cluster(kubeconfig(region)).client.send({
+    method: 'GET',
+    path: '/apis/events.k8s.io/v1/namespaces/gco-inference/events',
+    verb: 'list',
+  });
+  const items = (
+    res.body as {
+      items: { regarding: { kind: string; name: string }; type: string; reason: string; note: string }[];
+    }
+  ).items;
+  return items.filter((e) => e.regarding.kind === 'Deployment' && e.regarding.name === deploymentName(name));
+}
 
 function readDeployment(region: string, name: string): Promise<KubeObject | undefined> {
   return cluster(kubeconfig(region)).read('Deployment', deploymentName(name));
