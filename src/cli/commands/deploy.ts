@@ -26,6 +26,7 @@ import {
   validateNamespace,
   validateRegions,
   validateSpec,
+  validateWaveRegions,
 } from '../spec-input.js';
 import { verifyTargets } from '../targets.js';
 import { waitForRollout } from '../wait.js';
@@ -80,6 +81,7 @@ export async function createFrom(
   const targetRegions = validateRegions(
     given && given.length > 0 ? given : await defaultRegions(ctx.store, ctx.progress, name),
   );
+  validateWaveRegions(spec, targetRegions);
   await verifyTargets(ctx.store, {
     regions: targetRegions,
     namespace,
