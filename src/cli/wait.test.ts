@@ -324,5 +324,39 @@ describe('waitForRollout with region waves', () => {
     expect(err?.message).toBe(
       'e: rollout of generation 7 halted in us-east-1: CrashLooping: container "inference" failed with exit code 1 (reverted to generation 6); later waves keep what they run; to resume: read the container\'s logs, then fix the image, args or memory (`inferctl update`), or go back with `inferctl revert e`',
     );
+
+    // Halted where it crashed (no revert): the cause behind the halt is printed before the error,
+    // although an earlier region in the loop's order already sees the halt.
+    const crash: Cause = {
+      reason: 'CrashLooping',
+      severity: 'terminal',
+      track: 'primary',
+      message: 'container "inference" failed with exit code 1',
+      pods: 1,
+      since: at(2).toISOString(),
+    };
+    const { revertedTo: _r, ...stay } = halt;
+    const here = run([
+      {
+        s: 2,
+        statuses: [
+          status({
+            region: 'us-east-1',
+            observedGeneration: 7,
+            replicasReady: 0,
+            causes: [crash],
+            halt: stay,
+          }),
+          at6('eu-west-1'),
+          at6('ap-northeast-1'),
+        ],
+      },
+    ]);
+    expect((await here.result)?.message).toMatch(
+      /^e: rollout of generation 7 halted in us-east-1: CrashLooping: .*; later waves/,
+    );
+    expect(here.progress).toContain(
+      'e us-east-1: CrashLooping (terminal), 1 pod since 2025-06-01T12:00:02.000Z: container "inference" failed with exit code 1',
+    );
   });
 });

@@ -192,6 +192,7 @@ export async function waitForRollout(
     }
     const pending: string[] = [];
     const gated: string[] = [];
+    // Every region's new causes first: a halt found below must not hide the cause behind it.
     for (const region of endpoint.targetRegions) {
       const status = statuses.get(region);
       // Causes a monitor reports before it applied this generation are about the previous one.
@@ -201,6 +202,9 @@ export async function waitForRollout(
           seen.add(causeKey(region, cause));
         }
       }
+    }
+    for (const region of endpoint.targetRegions) {
+      const status = statuses.get(region);
       const rollout = policy ? readRollout(endpoint, region, (r) => statuses.get(r), now) : undefined;
       const v = regionVerdict({
         endpoint,
