@@ -53,4 +53,4 @@ export type {
   EndpointSpec,
   EndpointSpecInput,
 } from './schema.js';
-export { DESIRED_STATES, ON_FAILURE } from './schema.js';
+export { DESIRED_STATES, ON_FAILURE, waveRegionIssues } from './schema.js';

@@ -446,15 +446,28 @@ export const EndpointItemSchema = z
     // A legacy `region_status` map embedded by the Python monitor is ignored (dropped as unknown).
   })
   .superRefine((item, ctx) => {
-    // A wave region that is not a target would gate nothing and never report: a typo, refused.
-    for (const [w, wave] of (item.spec.rollout?.waves ?? []).entries()) {
-      for (const [i, region] of wave.entries()) {
-        if (!item.target_regions.includes(region))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['spec', 'rollout', 'waves', w, i],
-            message: `must be one of target_regions (${item.target_regions.join(', ') || 'none'}), got ${showValue(region)}`,
-          });
-      }
-    }
+    for (const issue of waveRegionIssues(item.spec, item.target_regions))
+      ctx.addIssue({ code: 'custom', path: ['spec', 'rollout', 'waves', ...issue.at], message: issue.rule });
   });
+
+/**
+ * A wave region that is not a target would gate nothing and never report: a typo, refused. The
+ * CLI checks it too, before writing, once it knows the targets a write will leave.
+ */
+export function waveRegionIssues(
+  spec: Pick<EndpointSpec, 'rollout'>,
+  targetRegions: readonly string[],
+): { readonly at: [number, number]; readonly rule: string }[] {
+  return (spec.rollout?.waves ?? []).flatMap((wave, w) =>
+    wave.flatMap((region, i) =>
+      targetRegions.includes(region)
+        ? []
+        : [
+            {
+              at: [w, i] as [number, number],
+              rule: `must be one of target_regions (${targetRegions.join(', ') || 'none'}), got ${showValue(region)}`,
+            },
+          ],
+    ),
+  );
+}
