@@ -3,7 +3,7 @@
 import { CAUSE_REASONS, type Cause, type CauseReason, compareCauses } from '../model/index.js';
 
 /** Monitors name the conditions a cause sets (Ready False, Stalled True) after the cause. */
-export const isCauseReason = (reason: string): boolean =>
+export const isCauseReason = (reason: string): reason is CauseReason =>
   (CAUSE_REASONS as readonly string[]).includes(reason);
 
 /** Long enough for the scheduler's usual verdict, short enough for one terminal line. */

@@ -11,6 +11,7 @@ import {
   labelIssues,
   parseEndpointFile,
   parseSpec,
+  waveRegionIssues,
   withImage,
 } from '../model/index.js';
 import { CliError } from './errors.js';
@@ -43,6 +44,12 @@ export interface SpecFlags {
   file?: string;
   region?: string[];
   allowUnknownRegion?: boolean;
+  wave?: string[];
+  bakeSeconds?: string;
+  onFailure?: string;
+  progressDeadlineSeconds?: string;
+  /** `update` only: drop the rollout policy (every region at once again). */
+  unsetRollout?: boolean;
 }
 
 /** The spec flags shared by `deploy` and `update`. */
@@ -75,6 +82,23 @@ export function addSpecOptions(cmd: Command): Command {
     .option('--no-autoscaling', 'turn autoscaling off (spec.replicas applies again)')
     .option('--command <arg>', 'container command, one argv element per flag (repeatable)', collect)
     .option('--args <arg>', 'container args, one argv element per flag (repeatable)', collect)
+    .option(
+      '--wave <regions>',
+      'rollout wave: comma-separated regions that get a new generation together; repeat in order (replaces the waves)',
+      collect,
+    )
+    .option(
+      '--bake-seconds <n>',
+      'rollout: how long a wave stays healthy before the next one starts (default 300)',
+    )
+    .option(
+      '--on-failure <halt|revert>',
+      'rollout: on a failed wave, stop there, or also go back (default halt)',
+    )
+    .option(
+      '--progress-deadline-seconds <n>',
+      'rollout: a wave region not healthy this long after it started halts the rollout (default 900)',
+    )
     .option('-f, --file <file.yaml>', 'endpoint or spec from a YAML/JSON file; flags override it')
     .option('--allow-unknown-region', 'accept target regions no monitor has ever reported from');
 }
@@ -181,6 +205,11 @@ export function applySpecFlags(
   if (f.capacityType !== undefined) spec.capacity_type = f.capacityType;
   if (f.command) spec.command = f.command;
   if (f.args) spec.args = f.args;
+  const rollout = rolloutFromFlags(spec.rollout, f);
+  if (rollout === null) {
+    const { rollout: _off, ...rest } = spec;
+    spec = rest;
+  } else if (rollout) spec.rollout = rollout;
   if (f.autoscaling === false) {
     if (f.minReplicas !== undefined || f.maxReplicas !== undefined || f.autoscaleMetric) {
       throw new CliError(
@@ -214,6 +243,61 @@ export function applySpecFlags(
     spec.autoscaling = a;
   }
   return spec;
+}
+
+/**
+ * The rollout flags on top of the stored policy: `--wave` replaces the waves (all of them, in the
+ * order given), the others replace one field each. Undefined when no flag touches the policy;
+ * null for `--unset-rollout`. The schema checks the values, so its messages name the field.
+ */
+function rolloutFromFlags(base: unknown, f: SpecFlags): Record<string, unknown> | null | undefined {
+  const fields = {
+    ...(f.bakeSeconds !== undefined ? { bake_seconds: num(f.bakeSeconds) } : {}),
+    ...(f.onFailure !== undefined ? { on_failure: f.onFailure } : {}),
+    ...(f.progressDeadlineSeconds !== undefined
+      ? { progress_deadline_seconds: num(f.progressDeadlineSeconds) }
+      : {}),
+  };
+  const touched = f.wave !== undefined || Object.keys(fields).length > 0;
+  if (f.unsetRollout) {
+    if (touched)
+      throw new CliError(
+        'INVALID_INPUT',
+        '--unset-rollout: cannot be combined with --wave, --bake-seconds, --on-failure or --progress-deadline-seconds; pick one',
+      );
+    return null;
+  }
+  if (!touched) return undefined;
+  const prev =
+    base && typeof base === 'object' && !Array.isArray(base) ? (base as Record<string, unknown>) : {};
+  const waves = f.wave?.map(parseWave) ?? prev.waves;
+  if (waves === undefined) {
+    const flag = Object.keys(fields).map((k) => `--${k.replaceAll('_', '-')}`)[0];
+    throw new CliError(
+      'INVALID_INPUT',
+      `${flag}: the endpoint has no rollout policy to change; name its waves too (--wave REGIONS, repeatable)`,
+    );
+  }
+  return { ...prev, ...fields, waves };
+}
+
+function parseWave(value: string): string[] {
+  const regions = value.split(',').map((r) => r.trim());
+  if (regions.some((r) => r === ''))
+    throw new CliError(
+      'INVALID_INPUT',
+      `--wave: expected comma-separated region names like us-east-1,eu-west-1, got ${JSON.stringify(value)}`,
+    );
+  return regions;
+}
+
+/** Every wave region must be one the write leaves targeted (the item schema's rule, checked first). */
+export function validateWaveRegions(spec: EndpointSpec, targetRegions: readonly string[]): void {
+  const issues = waveRegionIssues(spec, targetRegions).map((i) => ({
+    path: `spec.rollout.waves[${i.at[0]}][${i.at[1]}]`,
+    rule: i.rule,
+  }));
+  if (issues.length > 0) throw new CliError('INVALID_INPUT', issues.map(formatIssue).join('; '));
 }
 
 /** Validate with the model's schema; the first issue becomes one `spec.<path>: <rule>` line. */

@@ -14,12 +14,15 @@ import {
   conditionOf,
   DESIRED_STATES,
   type Endpoint,
+  ON_FAILURE,
   REGION_STATES,
   type RegionStatus,
 } from '../model/index.js';
+import { wavePlan } from '../rollout/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
 import { causeLine, isCauseReason, worstCause } from './causes.js';
 import { historySchema } from './commands/history.js';
+import { haltLine, leftSeconds, type RolloutRead, readRollout, waitLine } from './rollout.js';
 
 const MONITOR_STATES = ['alive', 'stale', 'withdrawn', 'absent'] as const;
 type MonitorState = (typeof MONITOR_STATES)[number];
@@ -47,6 +50,35 @@ const causeView = z.strictObject({
   details: z.record(z.string(), z.union([z.string(), z.number()])),
 });
 
+/** What a region waits on before it may apply the endpoint's generation (docs/rollout.md). */
+const gateView = z.strictObject({
+  /** waiting: an earlier region does not report the generation healthy; baking: it does, not for the whole bake; halted: a region halted this generation. */
+  kind: z.enum(['waiting', 'baking', 'halted']),
+  /** The earlier region it waits on. */
+  region: z.string(),
+  /** Seconds of bake left (baking only, rounded up), else null. */
+  left_seconds: z.number().int().nullable(),
+});
+
+/** This region halted the rollout of the endpoint's generation. */
+const haltView = z.strictObject({
+  generation: z.number().int(),
+  /** A cause reason (CrashLooping, …) or RolloutDeadlineExceeded. */
+  reason: z.string(),
+  message: z.string(),
+  at: z.string(),
+  /** With `on_failure: revert`: the generation this region went back to serving, else null. */
+  reverted_to: z.number().int().nullable(),
+});
+
+const rolloutView = z.strictObject({
+  /** The waves in order, target regions named in no wave last. */
+  waves: z.array(z.array(z.string())),
+  bake_seconds: z.number().int(),
+  on_failure: z.enum(ON_FAILURE),
+  progress_deadline_seconds: z.number().int(),
+});
+
 const regionView = z.strictObject({
   region: z.string(),
   /** The region's one state: what its monitor reports, `missing` before it reports, `stale` when it stopped. */
@@ -55,7 +87,12 @@ const regionView = z.strictObject({
   monitor: z.enum(MONITOR_STATES),
   last_heartbeat: z.string().nullable(),
   observed_generation: z.number().int().nullable(),
+  /** The generation whose spec runs here: null while nothing runs (no status yet, stopped, deleted). */
+  served_generation: z.number().int().nullable(),
   current: z.boolean(),
+  /** What this region waits on before it applies the generation (a rollout policy only), else null. */
+  gate: gateView.nullable(),
+  halt: haltView.nullable(),
   replicas: z.strictObject({ ready: z.number().int(), desired: z.number().int() }).nullable(),
   canary: z.strictObject({ ready: z.number().int(), weight: z.number().int() }).nullable(),
   ingress_pulled: z.boolean(),
@@ -88,6 +125,8 @@ export const statusSchema = z.strictObject({
   }),
   target_regions: z.array(z.string()),
   labels: z.record(z.string(), z.string()),
+  /** The rollout policy (region waves), null without one: every region at once. */
+  rollout: rolloutView.nullable(),
   message: z.string(),
   regions: z.array(regionView),
   created_at: z.string().nullable(),
@@ -175,10 +214,18 @@ function regionMessage(
   monitor: MonitorState,
   h: RegionHeartbeat | undefined,
   ready: boolean,
+  rollout: RolloutRead,
 ): string {
   if (monitor === 'absent' && !s) return 'no monitor has ever reported from this region';
   if (monitor === 'stale') return `monitor not reporting since ${h?.lastHeartbeat ?? '?'}`;
   if (monitor === 'withdrawn') return `monitor stopped at ${h?.withdrawnAt ?? '?'}`;
+  if (rollout.halt) return haltLine(rollout.halt);
+  if (rollout.wait) {
+    const gate = waitLine(rollout.wait, endpoint.generation);
+    return s && servedGeneration(s) !== null
+      ? `serving generation ${s.observedGeneration}, ${s.replicasReady}/${s.replicasDesired} replicas ready; ${gate}`
+      : gate;
+  }
   if (!s) return 'waiting for the monitor (no status yet)';
   const stalled = conditionOf(s, ConditionType.Stalled);
   // A stall named after a cause is told by the cause line below, with its pods and time.
@@ -200,10 +247,52 @@ function regionMessage(
   return conditionOf(s, ConditionType.Ready)?.message ?? `${s.state}, ${replicas}`;
 }
 
+/** Nothing runs in a region that has not reported, or that stopped or deleted the endpoint. */
+function servedGeneration(s: RegionStatus | undefined): number | null {
+  return s && s.state !== 'stopped' && s.state !== 'deleted' && s.observedGeneration > 0
+    ? s.observedGeneration
+    : null;
+}
+
+function rolloutOut(endpoint: Endpoint): StatusView['rollout'] {
+  const policy = endpoint.spec.rollout;
+  return policy
+    ? {
+        waves: wavePlan(endpoint),
+        bake_seconds: policy.bake_seconds,
+        on_failure: policy.on_failure,
+        progress_deadline_seconds: policy.progress_deadline_seconds,
+      }
+    : null;
+}
+
+function gateOut({ wait }: RolloutRead): RegionView['gate'] {
+  if (!wait) return null;
+  return {
+    kind: wait.kind,
+    region: wait.region,
+    left_seconds: wait.kind === 'baking' ? leftSeconds(wait.leftMs) : null,
+  };
+}
+
+function haltOut({ halt }: RolloutRead): RegionView['halt'] {
+  return halt
+    ? {
+        generation: halt.generation,
+        reason: halt.reason,
+        message: halt.message,
+        at: halt.at,
+        reverted_to: halt.revertedTo ?? null,
+      }
+    : null;
+}
+
+/** `now` is the clock the bake's time left is counted on. */
 export function statusView(
   endpoint: Endpoint,
   statuses: readonly RegionStatus[],
   heartbeats: readonly RegionHeartbeat[],
+  now: Date,
 ): StatusView {
   const hb = new Map(heartbeats.map((h) => [h.region, h]));
   const notAlive = new Set(heartbeats.filter((h) => !h.alive).map((h) => h.region));
@@ -213,6 +302,7 @@ export function statusView(
     const s = byRegion.get(r.region);
     const h = hb.get(r.region);
     const monitor = monitorState(h);
+    const rollout = readRollout(endpoint, r.region, (region) => byRegion.get(region), now);
     return {
       region: r.region,
       state: r.state,
@@ -220,14 +310,17 @@ export function statusView(
       monitor,
       last_heartbeat: h?.lastHeartbeat ?? null,
       observed_generation: s ? s.observedGeneration : null,
+      served_generation: servedGeneration(s),
       current: r.current,
+      gate: gateOut(rollout),
+      halt: haltOut(rollout),
       replicas: s ? { ready: s.replicasReady, desired: s.replicasDesired } : null,
       canary: s?.canaryWeight !== undefined ? { ready: s.canaryReady ?? 0, weight: s.canaryWeight } : null,
       ingress_pulled: s?.ingressPulled ?? false,
       path: endpoint.ingressPath,
       // Read defensively: monitors older than the Ingress address report none.
       url: s?.address ? `http://${s.address}${endpoint.ingressPath}` : null,
-      message: regionMessage(endpoint, s, monitor, h, r.ready),
+      message: regionMessage(endpoint, s, monitor, h, r.ready, rollout),
       error: s?.error ?? null,
       causes: [...(s?.causes ?? [])].sort(compareCauses).map(causeOut),
       conditions: (s?.conditions ?? []).map(conditionOut),
@@ -255,7 +348,12 @@ export function statusView(
     },
     target_regions: [...endpoint.targetRegions],
     labels: { ...endpoint.labels },
-    message: [headline(want, doneCount, regions.length), ...problems].join('; '),
+    rollout: rolloutOut(endpoint),
+    // Halted: the region and cause (and where it went back to) say more than a count of ready regions.
+    message:
+      aggregate.phase === 'halted'
+        ? aggregate.message
+        : [headline(want, doneCount, regions.length), ...problems].join('; '),
     regions,
     created_at: endpoint.createdAt ?? null,
     updated_at: endpoint.updatedAt ?? null,
@@ -286,9 +384,12 @@ export function listEntry(v: StatusView): ListView['endpoints'][number] {
     target_regions: v.target_regions,
     regions_ready: v.regions.filter((r) => r.ready).length,
     regions_total: v.regions.length,
-    message: worst
-      ? `${headline(v.desired_state, done, v.regions.length)}; ${worst.region}: ${causeLine(worst.cause)}`
-      : v.message,
+    message:
+      v.state === 'halted'
+        ? v.message
+        : worst
+          ? `${headline(v.desired_state, done, v.regions.length)}; ${worst.region}: ${causeLine(worst.cause)}`
+          : v.message,
     cause: worst ? { region: worst.region, ...worst.cause } : null,
   };
 }

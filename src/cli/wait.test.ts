@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import type { Cause, Condition, Endpoint, RegionStatus } from '../model/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
-import { type RegionVerdict, regionVerdict, STALL_GRACE_MS } from './wait.js';
+import type { Ctx } from './context.js';
+import { type CliError, EXIT_CODE } from './errors.js';
+import { type RegionVerdict, regionVerdict, STALL_GRACE_MS, waitForRollout } from './wait.js';
 
 const endpoint = (over: Partial<Endpoint> = {}): Endpoint => ({
   name: 'e',
@@ -218,5 +220,143 @@ describe('regionVerdict with causes', () => {
     ],
   ])('%s', (_name, s, waitedMs, want) => {
     expect(verdict(s, waitedMs).kind).toBe(want);
+  });
+});
+
+describe('waitForRollout with region waves', () => {
+  const t0 = new Date('2025-06-01T12:00:00.000Z');
+  const regions = ['ap-northeast-1', 'eu-west-1', 'us-east-1'];
+  const waved = endpoint({
+    targetRegions: regions,
+    generation: 7,
+    spec: {
+      image: 'i:7',
+      replicas: 1,
+      rollout: {
+        waves: [['us-east-1'], ['eu-west-1', 'ap-northeast-1']],
+        bake_seconds: 5,
+        on_failure: 'revert',
+        progress_deadline_seconds: 900,
+      },
+    } as Endpoint['spec'],
+  });
+  const at = (s: number) => new Date(t0.getTime() + s * 1000);
+
+  /** One scripted poll: the clock, and each region's status item. */
+  type Poll = { readonly s: number; readonly statuses: readonly RegionStatus[] };
+
+  /** A fake of the three store reads --wait makes, answering poll after poll from the script. */
+  function run(polls: readonly Poll[]) {
+    const progress: string[] = [];
+    let next = 0;
+    let poll = polls[0]!;
+    let clock = at(0);
+    const store = {
+      // Each poll reads the endpoint first: that read moves the script on.
+      getEndpoint: async () => {
+        poll = polls[Math.min(next++, polls.length - 1)]!;
+        clock = at(poll.s);
+        return { name: 'e', generation: 7, raw: {}, parsed: { ok: true, value: waved } };
+      },
+      listStatus: async () => poll.statuses,
+      listRegions: async () => regions.map((region) => ({ ...alive, region })),
+    };
+    const ctx = {
+      store,
+      deps: { now: () => clock, pollMs: 0 },
+      progress: (line: string) => {
+        progress.push(line);
+      },
+    } as unknown as Ctx;
+    const result = waitForRollout(ctx, 'e', 7, 60_000).then(
+      () => undefined,
+      (err: unknown) => err as CliError,
+    );
+    return { progress, result };
+  }
+
+  const at6 = (region: string) => status({ region, observedGeneration: 6 });
+
+  test('follows the waves, printing each gate once (not every second of the bake), until all are ready', async () => {
+    const healthy7 = (region: string, since: number) =>
+      status({ region, observedGeneration: 7, healthySince: at(since).toISOString() });
+    const { progress, result } = run([
+      { s: 0, statuses: [at6('us-east-1'), at6('eu-west-1'), at6('ap-northeast-1')] },
+      { s: 1, statuses: [healthy7('us-east-1', 1), at6('eu-west-1'), at6('ap-northeast-1')] },
+      { s: 3, statuses: [healthy7('us-east-1', 1), at6('eu-west-1'), at6('ap-northeast-1')] },
+      { s: 6, statuses: [healthy7('us-east-1', 1), at6('eu-west-1'), at6('ap-northeast-1')] },
+      { s: 7, statuses: [healthy7('us-east-1', 1), healthy7('eu-west-1', 7), healthy7('ap-northeast-1', 7)] },
+    ]);
+    expect(await result).toBeUndefined();
+    expect(progress[0]).toBe(
+      'e: rollout in waves: us-east-1 → eu-west-1, ap-northeast-1; bake 5 s; on failure revert; progress deadline 900 s',
+    );
+    expect(progress).toContain('e eu-west-1: waiting for us-east-1 (not healthy at generation 7 yet)');
+    expect(progress.filter((l) => l.startsWith('e eu-west-1: waiting for us-east-1 (baking'))).toEqual([
+      'e eu-west-1: waiting for us-east-1 (baking, 5 s left)',
+    ]);
+    expect(progress).toContain('e eu-west-1: running 1/1 ready, generation 6/7');
+    expect(progress.at(-1)).toBe('e: generation 7 ready in every target region');
+  });
+
+  test('a halt fails fast with exit 5, naming the region, the cause and where it went back to', async () => {
+    const halt = {
+      generation: 7,
+      reason: 'CrashLooping',
+      message: 'container "inference" failed with exit code 1',
+      at: at(2).toISOString(),
+      revertedTo: 6,
+    };
+    const { result } = run([
+      { s: 0, statuses: [at6('us-east-1'), at6('eu-west-1'), at6('ap-northeast-1')] },
+      {
+        s: 2,
+        statuses: [
+          status({ region: 'us-east-1', observedGeneration: 6, halt }),
+          at6('eu-west-1'),
+          at6('ap-northeast-1'),
+        ],
+      },
+    ]);
+    const err = await result;
+    expect(err?.code).toBe('BLOCKED');
+    expect(EXIT_CODE[err!.code]).toBe(5);
+    expect(err?.message).toBe(
+      'e: rollout of generation 7 halted in us-east-1: CrashLooping: container "inference" failed with exit code 1 (reverted to generation 6); later waves keep what they run; to resume: read the container\'s logs, then fix the image, args or memory (`inferctl update`), or go back with `inferctl revert e`',
+    );
+
+    // Halted where it crashed (no revert): the cause behind the halt is printed before the error,
+    // although an earlier region in the loop's order already sees the halt.
+    const crash: Cause = {
+      reason: 'CrashLooping',
+      severity: 'terminal',
+      track: 'primary',
+      message: 'container "inference" failed with exit code 1',
+      pods: 1,
+      since: at(2).toISOString(),
+    };
+    const { revertedTo: _r, ...stay } = halt;
+    const here = run([
+      {
+        s: 2,
+        statuses: [
+          status({
+            region: 'us-east-1',
+            observedGeneration: 7,
+            replicasReady: 0,
+            causes: [crash],
+            halt: stay,
+          }),
+          at6('eu-west-1'),
+          at6('ap-northeast-1'),
+        ],
+      },
+    ]);
+    expect((await here.result)?.message).toMatch(
+      /^e: rollout of generation 7 halted in us-east-1: CrashLooping: .*; later waves/,
+    );
+    expect(here.progress).toContain(
+      'e us-east-1: CrashLooping (terminal), 1 pod since 2025-06-01T12:00:02.000Z: container "inference" failed with exit code 1',
+    );
   });
 });

@@ -1,6 +1,6 @@
 // --wait: poll the status items until every target region reports the generation in the wanted
-// state, print each cause once as it appears, fail fast on a terminal region error or a terminal
-// cause, and say which monitors are stale or absent.
+// state, print each cause and each rollout gate once as it appears, fail fast on a terminal region
+// error, a terminal cause or a halted rollout, and say which monitors are stale or absent.
 import {
   type Cause,
   ConditionType,
@@ -8,13 +8,16 @@ import {
   conditionOf,
   type Endpoint,
   type RegionStatus,
+  type RolloutHalt,
   regionReady,
 } from '../model/index.js';
+import { wavePlan } from '../rollout/index.js';
 import type { RegionHeartbeat } from '../store/index.js';
 import { causeKey, causeLine, isCauseReason, unseenCauses, whatToDo, worstCause } from './causes.js';
 import type { Ctx } from './context.js';
 import { parsedOrThrow } from './document.js';
 import { CliError } from './errors.js';
+import { leftSeconds, planLine, type RolloutRead, readRollout } from './rollout.js';
 import { monitorState } from './views.js';
 
 /**
@@ -26,7 +29,10 @@ export const STALL_GRACE_MS = 15_000;
 
 export type RegionVerdict =
   | { readonly kind: 'done' }
-  | { readonly kind: 'pending'; readonly line: string }
+  /** `key` is what must change for the line to be printed again (a bake's seconds left must not). */
+  | { readonly kind: 'pending'; readonly line: string; readonly key?: string }
+  /** The rollout of the generation waited on halted in `region` (itself or an earlier wave). */
+  | { readonly kind: 'halted'; readonly region: string; readonly halt: RolloutHalt }
   | { readonly kind: 'failed'; readonly line: string }
   /** A terminal cause at the generation waited on: no retry succeeds without a change. */
   | { readonly kind: 'blocked'; readonly line: string; readonly cause: Cause };
@@ -38,6 +44,8 @@ export interface VerdictInput {
   readonly heartbeat: RegionHeartbeat | undefined;
   /** How long this wait has been running. */
   readonly waitedMs: number;
+  /** The region's rollout gate and halt (src/cli/rollout.ts); absent without a policy. */
+  readonly rollout?: RolloutRead;
 }
 
 /** One region's progress towards the endpoint's generation and desired state. */
@@ -47,8 +55,13 @@ export function regionVerdict({
   status: s,
   heartbeat,
   waitedMs,
+  rollout,
 }: VerdictInput): RegionVerdict {
   const gen = endpoint.generation;
+  // Before the causes: a halted rollout is the verdict, whichever region the wait looks at first.
+  if (rollout?.halt) return { kind: 'halted', region, halt: rollout.halt };
+  const wait = rollout?.wait;
+  if (wait?.kind === 'halted') return { kind: 'halted', region: wait.region, halt: wait.halt };
   const monitor = monitorState(heartbeat);
   const monitorNote =
     monitor === 'absent'
@@ -58,6 +71,17 @@ export function regionVerdict({
         : monitor === 'withdrawn'
           ? ` (monitor stopped at ${heartbeat?.withdrawnAt ?? '?'})`
           : '';
+  if (wait) {
+    const why =
+      wait.kind === 'baking'
+        ? `baking, ${leftSeconds(wait.leftMs)} s left`
+        : `not healthy at generation ${gen} yet`;
+    return {
+      kind: 'pending',
+      line: `${region}: waiting for ${wait.region} (${why})${monitorNote}`,
+      key: `${region}: waiting for ${wait.region} (${wait.kind})${monitorNote}`,
+    };
+  }
   if (!s)
     return { kind: 'pending', line: `${region}: waiting for the monitor (no status yet)${monitorNote}` };
   const current = s.observedGeneration >= gen;
@@ -139,6 +163,7 @@ export async function waitForRollout(
   const deadline = started + timeoutMs;
   const last = new Map<string, string>();
   const seen = new Set<string>();
+  let planShown = false;
   for (;;) {
     const rec = await ctx.store.getEndpoint(name);
     if (!rec) {
@@ -158,8 +183,16 @@ export async function waitForRollout(
     ]);
     const statuses = new Map(statusList.map((s) => [s.region, s]));
     const heartbeats = new Map(heartbeatList.map((h) => [h.region, h]));
-    const waitedMs = ctx.deps.now().getTime() - started;
+    const now = ctx.deps.now();
+    const waitedMs = now.getTime() - started;
+    const policy = endpoint.spec.rollout;
+    if (policy && !planShown) {
+      ctx.progress(`${name}: rollout in waves: ${planLine({ ...policy, waves: wavePlan(endpoint) })}`);
+      planShown = true;
+    }
     const pending: string[] = [];
+    const gated: string[] = [];
+    // Every region's new causes first: a halt found below must not hide the cause behind it.
     for (const region of endpoint.targetRegions) {
       const status = statuses.get(region);
       // Causes a monitor reports before it applied this generation are about the previous one.
@@ -169,7 +202,29 @@ export async function waitForRollout(
           seen.add(causeKey(region, cause));
         }
       }
-      const v = regionVerdict({ endpoint, region, status, heartbeat: heartbeats.get(region), waitedMs });
+    }
+    for (const region of endpoint.targetRegions) {
+      const status = statuses.get(region);
+      const rollout = policy ? readRollout(endpoint, region, (r) => statuses.get(r), now) : undefined;
+      const v = regionVerdict({
+        endpoint,
+        region,
+        status,
+        heartbeat: heartbeats.get(region),
+        waitedMs,
+        ...(rollout ? { rollout } : {}),
+      });
+      if (v.kind === 'halted') {
+        const h = v.halt;
+        const back = h.revertedTo !== undefined ? ` (reverted to generation ${h.revertedTo})` : '';
+        const fix = isCauseReason(h.reason)
+          ? whatToDo(h.reason)
+          : `find why it was not healthy in time (\`inferctl status ${name}\`), then apply a fix`;
+        throw new CliError(
+          'BLOCKED',
+          `${name}: rollout of generation ${generation} halted in ${v.region}: ${h.reason}: ${h.message}${back}; later waves keep what they run; to resume: ${fix}, or go back with \`inferctl revert ${name}\``,
+        );
+      }
       if (v.kind === 'failed') {
         throw new CliError('FAILED', `${name}: ${v.line}; fix the spec (or the cluster) and apply again`);
       }
@@ -177,11 +232,15 @@ export async function waitForRollout(
         throw new CliError('BLOCKED', `${name}: ${v.line}; to fix: ${whatToDo(v.cause.reason)}`);
       }
       const line = v.kind === 'done' ? `${region}: done` : v.line;
-      if (last.get(region) !== line) {
+      const key = (v.kind === 'pending' && v.key) || line;
+      if (last.get(region) !== key) {
         ctx.progress(`${name} ${line}`);
-        last.set(region, line);
+        last.set(region, key);
       }
-      if (v.kind === 'pending') pending.push(region);
+      if (v.kind === 'pending') {
+        pending.push(region);
+        if (v.key) gated.push(v.line);
+      }
     }
     if (pending.length === 0 && (endpoint.targetRegions.length > 0 || endpoint.desiredState === 'deleted')) {
       const what =
@@ -196,7 +255,7 @@ export async function waitForRollout(
     if (ctx.deps.now().getTime() >= deadline) {
       throw new CliError(
         'TIMEOUT',
-        `${name}: timed out waiting for generation ${generation} in ${pending.join(', ') || 'any region (no target regions)'}${monitorProblems(pending, heartbeats)}${pendingCauses(pending, statuses, generation)}`,
+        `${name}: timed out waiting for generation ${generation} in ${pending.join(', ') || 'any region (no target regions)'}${monitorProblems(pending, heartbeats)}${pendingCauses(pending, statuses, generation)}${gated.length > 0 ? `; ${gated.join('; ')}` : ''}`,
       );
     }
     await new Promise((r) => setTimeout(r, ctx.deps.pollMs));

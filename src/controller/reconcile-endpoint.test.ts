@@ -2,7 +2,7 @@
 // store), as controller-runtime and Flux test their reconcilers besides envtest: each row is one
 // situation, and what the pass wrote to the cluster and to the status store.
 import { pino } from 'pino';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { PodView } from '../diagnose/index.js';
 import { KubeApiError, NotLeaderError } from '../kube/index.js';
 import {
@@ -58,6 +58,8 @@ interface World {
   readonly now?: Date;
   /** Trimmed pods by Deployment name. */
   readonly pods?: Record<string, PodView[]>;
+  /** Every apply waits for it after it is sent: an apply in flight. */
+  readonly applyGate?: Promise<void>;
   /** Thrown by the executor for the first apply of this kind. */
   readonly failApply?: { kind: string; error: unknown };
 }
@@ -82,6 +84,7 @@ function harness(world: World, statuses = new StatusBook(), expectations?: Apply
       async apply(obj, { previous }) {
         if (world.failApply?.kind === obj.kind) throw world.failApply.error;
         calls.push(`apply ${obj.kind}/${obj.metadata.name}`);
+        await world.applyGate;
         // As the API server answers: the applied fields over the live status.
         return { outcome: previous ? 'configured' : 'created', object: { ...obj, status: previous?.status } };
       },
@@ -516,13 +519,22 @@ describe('reconcileEndpoint: writes while an endpoint converges', () => {
     ]);
   });
 
-  test('two passes of one endpoint at once (the lease lost and won back mid-pass) apply each object once', async () => {
+  test('a second pass while the first pass has its applies in flight (the lease lost and won back) applies nothing', async () => {
     const statuses = new StatusBook();
     const expectations = new ApplyExpectations();
-    const a = harness({ entry: e, observed: [] }, statuses, expectations);
+    let open = () => {};
+    const applyGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const a = harness({ entry: e, observed: [], applyGate }, statuses, expectations);
+    const first = a.run();
+    await vi.waitFor(() => expect(a.calls).toEqual(['apply Service/llama', 'apply Deployment/llama']));
     const b = harness({ entry: e, observed: [] }, statuses, expectations);
-    await Promise.all([a.run(), b.run()]);
-    expect([...a.calls, ...b.calls]).toEqual([
+    await b.run();
+    open();
+    await first;
+    expect(b.calls).toEqual([]);
+    expect(a.calls).toEqual([
       'apply Service/llama',
       'apply Deployment/llama',
       'apply Ingress/inference-llama',

@@ -34,6 +34,14 @@ import { ConflictError, NotFoundError } from '../store/index.js';
 import type { DesiredEntry } from './desired-cache.js';
 import { classify, ReconcileError, type Result, TerminalError } from './errors.js';
 import type { RenderMemo } from './render-memo.js';
+import {
+  decideServe,
+  finishStatus,
+  type RolloutDecision,
+  type RolloutPorts,
+  type RolloutReport,
+  rolloutEvents,
+} from './rollout-step.js';
 
 interface DesiredPort {
   get(name: string): DesiredEntry | undefined;
@@ -112,6 +120,8 @@ export interface ReconcileDeps {
   readonly onStatusWritten?: (status: RegionStatus) => void;
   /** Records a Kubernetes Event; failures are logged, never fatal. */
   readonly recordEvent?: (event: ReconcileEvent) => Promise<void>;
+  /** Region waves; without it every region applies every generation at once. */
+  readonly rollout?: RolloutPorts;
 }
 
 export async function reconcileEndpoint(deps: ReconcileDeps, name: string): Promise<Result> {
@@ -209,6 +219,8 @@ type Pass =
       readonly targeted: boolean;
       readonly watchdog: WatchdogDecision | undefined;
       readonly executed: Executed;
+      /** The wave step's choice; `endpoint` is what it serves. */
+      readonly rollout: RolloutDecision | undefined;
     };
 
 async function decideAndExecute(loaded: Loaded): Promise<Pass> {
@@ -223,20 +235,26 @@ async function decideAndExecute(loaded: Loaded): Promise<Pass> {
       return { kind: 'gone', executed: await execute(deps, name, actions, observed) };
     }
     case 'reconcile': {
-      const { endpoint } = guarded;
+      const own = { region: deps.region, own: loaded.previous, now: deps.now() };
+      const rollout = await decideServe(deps.rollout, { endpoint: guarded.endpoint, ...own });
+      const endpoint = rollout?.serve ?? guarded.endpoint;
       const { objects, targeted, wd } = renderStep(loaded, endpoint);
-      const actions = plan(objects, observed, {
-        endpointName: name,
-        endpoint,
-        region: deps.region,
-        ingressPulled: wd?.ingressPulled ?? false,
-      });
+      // Held back by a gate with nothing to serve: no plan at all, so nothing is deleted either.
+      const actions = rollout?.hold
+        ? []
+        : plan(objects, observed, {
+            endpointName: name,
+            endpoint,
+            region: deps.region,
+            ingressPulled: wd?.ingressPulled ?? false,
+          });
       return {
         kind: 'reconciled',
         endpoint,
         targeted,
         watchdog: wd,
         executed: await execute(deps, name, actions, observed),
+        rollout,
       };
     }
   }
@@ -402,6 +420,13 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
       const { remaining, changes, failure } = executed;
       const verdict = failure ? classify(failure) : undefined;
       const diagnosed = diagnosis(loaded, endpoint, targeted, remaining);
+      let wave: RolloutReport | undefined;
+      const finish = async (computed: RegionStatus) => {
+        const current = pass.rollout?.current ?? endpoint;
+        const at = { region: deps.region, previous, now: deps.now() };
+        wave = await finishStatus(deps.rollout, pass.rollout, { endpoint: current, computed, ...at });
+        return wave.status;
+      };
       const input: StatusInput = {
         ...statusInput(loaded, endpoint, remaining),
         removing: !targeted,
@@ -414,11 +439,13 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
             ? { failure: { reason: failure.reason, message: failure.message } }
             : {}),
       };
-      const status = computeStatus(input);
+      const computed = computeStatus(input);
+      const status = targeted ? await finish(computed) : computed;
       const heldSince = deps.statuses.heldSince(name);
       const hold = progressWrite(
         {
-          progressing: plainProgress(input, status),
+          // With region waves the other regions' gates read this item: written at once.
+          progressing: plainProgress(input, status) && endpoint.spec.rollout === undefined,
           generation: endpoint.generation,
           // While held back, the book's status was never written.
           written: heldSince === undefined ? previous : undefined,
@@ -431,12 +458,18 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
       else deps.statuses.setHeld(status, hold.since);
       if (targeted && eventWorthy(loaded, changes, failure))
         recordEvent(deps, endpoint, status, changes, failure);
+      if (wave && deps.rollout) {
+        const executedNow = { changes, failed: failure !== undefined };
+        for (const e of rolloutEvents(deps.rollout, pass.rollout, wave, executedNow, deps.now()))
+          emit(deps, endpoint, { ...e, action: 'Rollout' });
+      }
       if (failure) throw failure;
       if (endpoint.desiredState === 'deleted' && status.state === 'deleted') await maybePurge(deps, endpoint);
       const waits = [
         pass.watchdog?.tripsInMs !== undefined ? pass.watchdog.tripsInMs + 50 : undefined,
         diagnosed.recheckInMs,
         hold.write ? undefined : hold.recheckInMs,
+        (wave as RolloutReport | undefined)?.requeueAfterMs,
       ].filter((ms): ms is number => ms !== undefined);
       return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
     }
@@ -502,7 +535,7 @@ async function putStatus(deps: ReconcileDeps, status: RegionStatus): Promise<voi
  * Events mark what a user would look for in `kubectl describe`: the objects created, a spec change
  * rolled out, a manual edit reverted, objects removed (stopped, region dropped, Ingress pulled or
  * restored), and failures. A pass that changed nothing records none, and a failure is told once
- * until its message changes: a retry with backoff is not news (ADR 0010).
+ * until its message changes: a retry with backoff is not news (ADR 0012).
  */
 function eventWorthy(
   { previous }: Loaded,
@@ -526,21 +559,25 @@ function recordEvent(
   failure: ReconcileError | undefined,
 ): void {
   const note = [...changes, ...(failure ? [failure.message] : [])].join('; ');
+  emit(deps, endpoint, {
+    type: failure ? 'Warning' : 'Normal',
+    reason: failure
+      ? failure.reason
+      : (status.conditions.find((c) => c.type === 'Ready')?.reason ?? Reason.Progressing),
+    action: 'Reconcile',
+    note: `generation ${endpoint.generation}: ${note}`,
+  });
+}
+
+function emit(deps: ReconcileDeps, endpoint: Endpoint, event: Omit<ReconcileEvent, 'regarding'>): void {
+  const regarding = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    namespace: endpoint.namespace,
+    name: endpoint.name,
+  };
   void deps
-    .recordEvent?.({
-      regarding: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        namespace: endpoint.namespace,
-        name: endpoint.name,
-      },
-      type: failure ? 'Warning' : 'Normal',
-      reason: failure
-        ? failure.reason
-        : (status.conditions.find((c) => c.type === 'Ready')?.reason ?? Reason.Progressing),
-      action: 'Reconcile',
-      note: `generation ${endpoint.generation}: ${note}`,
-    })
+    .recordEvent?.({ regarding, ...event })
     .catch((err: unknown) => deps.log.debug({ err: String(err) }, 'event not recorded'));
 }
 

@@ -1,9 +1,11 @@
 // `npm run demo`: three local regions with simulated GPU nodes, the local DynamoDB server, a
 // monitor per region (two in us-east-1, to show leader election), the example endpoints deployed
-// with the CLI, a canary, and the fleet's status until every region runs them; then one diagnosed
-// failure (an image that crash-loops: `--wait` names the cause and exits 5) and its fix. Then it
-// stays in the foreground, watching the processes it started, until Ctrl-C (SIGINT) or SIGTERM,
-// at any point, tears it all down. `--exit-when-ready` tears down as soon as everything runs.
+// with the CLI, a canary, and the fleet's status until every region runs them; then a bad rollout
+// halted by region waves (an image that crash-loops reaches the first wave only: `--wait` names
+// the region and the cause and exits 5, that region goes back to the good generation) and the fix
+// going through the waves. Then it stays in the foreground, watching the processes it started,
+// until Ctrl-C (SIGINT) or SIGTERM, at any point, tears it all down. `--exit-when-ready` tears
+// down as soon as everything runs.
 import { spawn } from 'node:child_process';
 
 // The SDK warns on stderr that future releases need Node 22; the demo's output stays readable.
@@ -35,8 +37,8 @@ const dir = values.dir!;
 const logDir = values['log-dir'] ?? `${dir}-logs`;
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-/** The exit code `--wait` gives for a terminal cause (docs/cli.md). */
-const EXIT_TERMINAL_CAUSE = 5;
+/** The exit code `--wait` gives for a terminal cause or a halted rollout (docs/cli.md). */
+const EXIT_BLOCKED = 5;
 
 function inferctl(
   env: NodeJS.ProcessEnv,
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
     say(
       `\nall endpoints running in every target region, ${((Date.now() - started) / 1000).toFixed(0)} s after start.`,
     );
-    await diagnosedFailure(cliEnv);
+    await haltedRollout(cliEnv);
   } finally {
     clients.destroy();
   }
@@ -193,40 +195,35 @@ Try next (in another terminal):
   inferctl stop embeddings --yes && inferctl start embeddings
   inferctl render llama3-8b -r eu-west-1  # exactly what the monitor applies there
   inferctl delete mistral-neuron --yes
+  inferctl history chat                   # every generation, the halted one included
+  inferctl update chat --bake-seconds 30 --wait   # watch the waves again
 Kubeconfigs: ${envPath}; monitor logs: ${logDir}
 Press Ctrl-C to stop everything.`);
   await watchUntilInterrupted();
 }
 
 /**
- * Why an endpoint is not serving, and the fix: an image that crash-loops (the simulated kubelet's
- * `simulate-crashloop` marker, docs/diagnosis.md) ends `--wait` with the cause and exit 5 once it
- * is terminal (3 restarts, about 15 s); `status` shows it; a good image clears it.
+ * Region waves (examples/staged-rollout.yaml: us-east-1, then eu-west-1 and ap-northeast-1; a
+ * 10 s bake; on failure revert). An image that crash-loops (the simulated kubelet's
+ * `simulate-crashloop` marker) halts the rollout in us-east-1 once the crash loop is terminal (3
+ * restarts, about 15 s): `--wait` prints the cause, names the halt and exits 5; us-east-1 goes back
+ * to generation 1 and the later waves never run the bad image. A good image then goes through the
+ * waves, `--wait` printing each gate.
  */
-async function diagnosedFailure(cliEnv: NodeJS.ProcessEnv): Promise<void> {
+async function haltedRollout(cliEnv: NodeJS.ProcessEnv): Promise<void> {
   const run = async (args: string[], exitCode = 0) => {
     say(`\n$ inferctl ${args.join(' ')}`);
     await inferctl(cliEnv, args, { exitCode });
   };
-  say('\na diagnosed failure: an image that crash-loops at start');
+  say('\na bad rollout, halted: chat rolls out in waves; an image that crash-loops reaches us-east-1 only');
   await run(
-    [
-      'deploy',
-      'broken',
-      '-i',
-      'vllm/vllm-openai:simulate-crashloop',
-      '-r',
-      'us-east-1',
-      '--wait',
-      '--timeout',
-      '2m',
-    ],
-    EXIT_TERMINAL_CAUSE,
+    ['update-image', 'chat', '-i', 'vllm/vllm-openai:simulate-crashloop', '--wait', '--timeout', '3m'],
+    EXIT_BLOCKED,
   );
-  await run(['status', 'broken']);
-  say('\nthe fix: a good image (the crash-looping pods are replaced, the cause clears)');
-  await run(['update-image', 'broken', '-i', 'vllm/vllm-openai:v0.9.0', '--wait', '--timeout', '2m']);
-  await run(['status', 'broken']);
+  await run(['status', 'chat']);
+  say('\nthe fix: a good image, through the waves (a new generation resumes a halted rollout)');
+  await run(['update-image', 'chat', '-i', 'vllm/vllm-openai:v0.9.1', '--wait', '--timeout', '3m']);
+  await run(['status', 'chat']);
 }
 
 /**

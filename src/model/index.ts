@@ -32,6 +32,7 @@ export type {
   Condition,
   RegionState,
   RegionStatus,
+  RolloutHalt,
 } from './phases.js';
 export {
   AGGREGATE_PHASES,
@@ -39,6 +40,7 @@ export {
   assertStatusInvariants,
   conditionOf,
   REGION_STATES,
+  regionHealthy,
   regionReady,
   removeCondition,
   setCondition,
@@ -51,4 +53,4 @@ export type {
   EndpointSpec,
   EndpointSpecInput,
 } from './schema.js';
-export { DESIRED_STATES } from './schema.js';
+export { DESIRED_STATES, ON_FAILURE, waveRegionIssues } from './schema.js';

@@ -7,7 +7,14 @@ import { ConditionType } from './reasons.js';
 export const REGION_STATES = ['creating', 'running', 'updating', 'stopped', 'deleted', 'error'] as const;
 export type RegionState = (typeof REGION_STATES)[number];
 
-export const AGGREGATE_PHASES = ['deploying', 'running', 'degraded', 'stopped', 'deleting'] as const;
+export const AGGREGATE_PHASES = [
+  'deploying',
+  'running',
+  'degraded',
+  'halted',
+  'stopped',
+  'deleting',
+] as const;
 export type AggregatePhase = (typeof AGGREGATE_PHASES)[number];
 
 type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -43,8 +50,32 @@ export interface RegionStatus {
   /** The Ingress's load-balancer address (hostname or IP) once the cluster reports one. */
   readonly address?: string;
   readonly error?: string;
+  /** ISO-8601; when this region started serving `observedGeneration` (the rollout's progress deadline). */
+  readonly servingSince?: string;
+  /** ISO-8601; healthy (ready, no cause) at `observedGeneration` without a break since then: the bake clock. */
+  readonly healthySince?: string;
+  /** The newest generation this region was healthy at: what `on_failure: revert` goes back to. */
+  readonly lastGoodGeneration?: number;
+  /** This region halted the rollout of a generation (region waves, src/rollout). */
+  readonly halt?: RolloutHalt;
   readonly lastSync: string;
   readonly lastTransition: string;
+}
+
+export interface RolloutHalt {
+  /** The generation whose rollout stopped here. */
+  readonly generation: number;
+  /** A cause reason (CrashLooping, …) or RolloutDeadlineExceeded. */
+  readonly reason: string;
+  readonly message: string;
+  readonly at: string;
+  /** With `on_failure: revert`: the generation this region went back to serving. */
+  readonly revertedTo?: number;
+}
+
+/** Healthy: ready and nothing diagnosed. The rollout gate and the bake clock read this. */
+export function regionHealthy(s: RegionStatus): boolean {
+  return regionReady(s) && (s.causes ?? []).length === 0;
 }
 
 interface RegionSummary {
@@ -107,9 +138,14 @@ export function aggregatePhase(
     return { region, state: s.state, current, ready, message };
   });
 
+  // A region halted the rollout of this very generation: later waves will not get it.
+  const halted = endpoint.targetRegions
+    .map((region) => byRegion.get(region))
+    .find((s) => s?.halt?.generation === endpoint.generation);
   const phase = ((): AggregatePhase => {
     if (endpoint.desiredState === 'deleted') return 'deleting';
     if (endpoint.desiredState === 'stopped') return 'stopped';
+    if (halted) return 'halted';
     if (regions.length > 0 && regions.every((r) => r.ready)) return 'running';
     const degraded = regions.some((r) => {
       if (r.state === 'error' || r.state === 'stale') return true;
@@ -127,7 +163,9 @@ export function aggregatePhase(
   const message =
     endpoint.desiredState === 'stopped' || endpoint.desiredState === 'deleted'
       ? `${endpoint.desiredState}`
-      : [`${readyCount}/${regions.length} regions ready`, ...problems].join('; ');
+      : phase === 'halted' && halted?.halt
+        ? `rollout of generation ${endpoint.generation} halted in ${halted.region}: ${halted.halt.reason}: ${halted.halt.message}${halted.halt.revertedTo !== undefined ? ` (reverted to generation ${halted.halt.revertedTo})` : ''}`
+        : [`${readyCount}/${regions.length} regions ready`, ...problems].join('; ');
   return { phase, regions, message };
 }
 

@@ -300,6 +300,47 @@ const canary = z.object({
   replicas: intBetween(0, 1000).default(1),
 });
 
+export const ON_FAILURE = ['halt', 'revert'] as const;
+
+/**
+ * Region waves (docs/rollout.md): a new generation reaches wave k only after every region of the
+ * earlier waves has served it healthy for `bake_seconds`. Regions must be target regions (checked
+ * on the whole item, below); target regions named in no wave form a last wave.
+ */
+const rollout = z
+  .object({
+    waves: z
+      .array(
+        z
+          .array(z.string(), { error: (i) => `must be a list of regions, got ${showValue(i.input)}` })
+          .min(1, { error: 'must not be an empty wave' }),
+        { error: (i) => `must be a list of waves (lists of regions), got ${showValue(i.input)}` },
+      )
+      .min(1, { error: 'must list at least one wave' })
+      .max(16, { error: 'must list at most 16 waves' }),
+    bake_seconds: intBetween(0, 86_400).default(300),
+    on_failure: z
+      .enum(ON_FAILURE, { error: (i) => `must be one of halt|revert, got ${showValue(i.input)}` })
+      .default('halt'),
+    /** A region of a wave not healthy this long after it started the new generation halts the rollout. */
+    progress_deadline_seconds: intBetween(30, 86_400).default(900),
+  })
+  .superRefine((r, ctx) => {
+    const seen = new Map<string, number>();
+    for (const [w, wave] of r.waves.entries()) {
+      for (const [i, region] of wave.entries()) {
+        const earlier = seen.get(region);
+        if (earlier === undefined) seen.set(region, w);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: ['waves', w, i],
+            message: `must name each region once, but ${region} is also in wave ${earlier + 1}`,
+          });
+      }
+    }
+  });
+
 /**
  * Whether the server is told `--root-path {ingress path}` (and probed under that prefix).
  *
@@ -339,6 +380,7 @@ export const EndpointSpecSchema = z.object({
   autoscaling: autoscaling.optional(),
   disruption: disruption.optional(),
   canary: canary.optional(),
+  rollout: rollout.optional(),
   /** Per-region image override written by the seed's CLI; preferred over `image` when present. */
   region_image_uris: z.record(z.string(), imageRef).optional(),
   server_root_path: serverRootPath,
@@ -374,31 +416,58 @@ const regionList = z
 const timestamp = z.string().max(64).optional();
 
 /** The stored endpoint item (snake_case, as the seed wrote it). Unknown keys are dropped. */
-export const EndpointItemSchema = z.object({
-  endpoint_name: endpointName,
-  desired_state: z
-    .enum(DESIRED_STATES, {
-      error: (i) => `must be one of deploying|running|stopped|deleted, got ${showValue(i.input)}`,
-    })
-    .default('deploying'),
-  target_regions: regionList.default([]),
-  namespace: namespace.default(DEFAULT_NAMESPACE),
-  spec: EndpointSpecSchema,
-  ingress_path: absPath('URL path').optional(),
-  // Copied onto every rendered object, so they must be valid Kubernetes labels.
-  labels: z
-    .record(
-      z
-        .string()
-        .refine(isLabelKey, { error: (i) => `keys must be valid label keys, got ${showValue(i.input)}` }),
-      z.string().refine(isLabelValue, {
-        error: (i) => `values must be valid label values, got ${showValue(i.input)}`,
-      }),
-    )
-    .default({}),
-  created_by: z.string().max(256).optional(),
-  created_at: timestamp,
-  updated_at: timestamp,
-  generation: intBetween(0, Number.MAX_SAFE_INTEGER).default(0),
-  // A legacy `region_status` map embedded by the Python monitor is ignored (dropped as unknown).
-});
+export const EndpointItemSchema = z
+  .object({
+    endpoint_name: endpointName,
+    desired_state: z
+      .enum(DESIRED_STATES, {
+        error: (i) => `must be one of deploying|running|stopped|deleted, got ${showValue(i.input)}`,
+      })
+      .default('deploying'),
+    target_regions: regionList.default([]),
+    namespace: namespace.default(DEFAULT_NAMESPACE),
+    spec: EndpointSpecSchema,
+    ingress_path: absPath('URL path').optional(),
+    // Copied onto every rendered object, so they must be valid Kubernetes labels.
+    labels: z
+      .record(
+        z
+          .string()
+          .refine(isLabelKey, { error: (i) => `keys must be valid label keys, got ${showValue(i.input)}` }),
+        z.string().refine(isLabelValue, {
+          error: (i) => `values must be valid label values, got ${showValue(i.input)}`,
+        }),
+      )
+      .default({}),
+    created_by: z.string().max(256).optional(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    generation: intBetween(0, Number.MAX_SAFE_INTEGER).default(0),
+    // A legacy `region_status` map embedded by the Python monitor is ignored (dropped as unknown).
+  })
+  .superRefine((item, ctx) => {
+    for (const issue of waveRegionIssues(item.spec, item.target_regions))
+      ctx.addIssue({ code: 'custom', path: ['spec', 'rollout', 'waves', ...issue.at], message: issue.rule });
+  });
+
+/**
+ * A wave region that is not a target would gate nothing and never report: a typo, refused. The
+ * CLI checks it too, before writing, once it knows the targets a write will leave.
+ */
+export function waveRegionIssues(
+  spec: Pick<EndpointSpec, 'rollout'>,
+  targetRegions: readonly string[],
+): { readonly at: [number, number]; readonly rule: string }[] {
+  return (spec.rollout?.waves ?? []).flatMap((wave, w) =>
+    wave.flatMap((region, i) =>
+      targetRegions.includes(region)
+        ? []
+        : [
+            {
+              at: [w, i] as [number, number],
+              rule: `must be one of target_regions (${targetRegions.join(', ') || 'none'}), got ${showValue(region)}`,
+            },
+          ],
+    ),
+  );
+}

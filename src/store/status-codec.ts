@@ -6,6 +6,7 @@ import {
   REGION_STATES,
   type RegionState,
   type RegionStatus,
+  type RolloutHalt,
 } from '../model/index.js';
 
 /** The hash key of the per-region heartbeat items in the status table. */
@@ -37,6 +38,17 @@ export function statusToItem(s: RegionStatus): StatusItem {
   if (s.unreadySince !== undefined) item.unready_since = s.unreadySince;
   if (s.error !== undefined) item.error = s.error;
   if (s.address !== undefined) item.address = s.address;
+  if (s.servingSince !== undefined) item.serving_since = s.servingSince;
+  if (s.healthySince !== undefined) item.healthy_since = s.healthySince;
+  if (s.lastGoodGeneration !== undefined) item.last_good_generation = s.lastGoodGeneration;
+  if (s.halt)
+    item.halt = {
+      generation: s.halt.generation,
+      reason: s.halt.reason,
+      message: s.halt.message,
+      at: s.halt.at,
+      ...(s.halt.revertedTo !== undefined ? { reverted_to: s.halt.revertedTo } : {}),
+    };
   // Healthy items carry no attribute at all, so they stay byte-identical to older monitors' items.
   if (s.causes && s.causes.length > 0)
     item.causes = s.causes.map((c) => ({
@@ -80,6 +92,10 @@ export function itemToStatus(item: StatusItem): RegionStatus {
   const unreadySince = str(item.unready_since);
   const address = str(item.address);
   const causes = Array.isArray(item.causes) ? item.causes.flatMap(causeFromItem) : [];
+  const servingSince = str(item.serving_since);
+  const healthySince = str(item.healthy_since);
+  const lastGoodGeneration = num(item.last_good_generation);
+  const halt = haltFromItem(item.halt);
   return {
     endpointName: str(item.endpoint_name) ?? '',
     region: str(item.region) ?? '',
@@ -97,6 +113,25 @@ export function itemToStatus(item: StatusItem): RegionStatus {
     ...(error !== undefined ? { error } : {}),
     ...(address !== undefined ? { address } : {}),
     ...(causes.length > 0 ? { causes } : {}),
+    ...(servingSince !== undefined ? { servingSince } : {}),
+    ...(healthySince !== undefined ? { healthySince } : {}),
+    ...(lastGoodGeneration !== undefined ? { lastGoodGeneration } : {}),
+    ...(halt ? { halt } : {}),
+  };
+}
+
+function haltFromItem(h: unknown): RolloutHalt | undefined {
+  if (!h || typeof h !== 'object') return undefined;
+  const o = h as Record<string, unknown>;
+  const generation = num(o.generation);
+  if (generation === undefined) return undefined;
+  const revertedTo = num(o.reverted_to);
+  return {
+    generation,
+    reason: str(o.reason) ?? '',
+    message: str(o.message) ?? '',
+    at: str(o.at) ?? '',
+    ...(revertedTo !== undefined ? { revertedTo } : {}),
   };
 }
 

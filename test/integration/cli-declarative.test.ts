@@ -356,6 +356,109 @@ describe('waiting that knows', () => {
   });
 });
 
+describe('region waves (issue 14): the policy in, the gates and the halt out', () => {
+  const waves = '-r us-east-1 -r eu-west-1 --wave us-east-1 --wave eu-west-1';
+
+  test('flags and files set the policy; a wave region that is not a target, twice, or a bad value is refused before writing', async () => {
+    const stray = await cli('deploy waves -i img:1 -r us-east-1 --wave us-east-1 --wave eu-west-1');
+    expect(stray).toMatchObject({ code: 2, stdout: '' });
+    expect(stray.stderr).toBe(
+      'error: spec.rollout.waves[1][0]: must be one of target_regions (us-east-1), got "eu-west-1"\n',
+    );
+    const twice = await cli(`deploy waves -i img:1 ${waves},us-east-1`);
+    expect(twice.stderr).toBe(
+      'error: spec.rollout.waves[1][1]: must name each region once, but us-east-1 is also in wave 1\n',
+    );
+    const mode = await cli(`deploy waves -i img:1 ${waves} --on-failure retry`);
+    expect(mode.stderr).toBe('error: spec.rollout.on_failure: must be one of halt|revert, got "retry"\n');
+    const typo = file(
+      'waves-typo.yaml',
+      'name: waves\ntarget_regions: [us-east-1]\nspec:\n  image: img:1\n  rollout: {wave: [[us-east-1]]}\n',
+    );
+    expect((await cli(`apply -f ${typo}`)).stderr).toBe(
+      `error: ${typo}: spec.rollout.wave: unknown field, did you mean waves?\n`,
+    );
+    expect(await store.getEndpoint('waves')).toBeUndefined();
+
+    expect((await cli(`deploy waves -i img:1 ${waves} --bake-seconds 60 --on-failure revert`)).code).toBe(0);
+    const yaml = await cli('get waves -o yaml');
+    expect(yaml.stdout).toContain(
+      'rollout:\n    waves:\n      - - us-east-1\n      - - eu-west-1\n    bake_seconds: 60\n    on_failure: revert\n    progress_deadline_seconds: 900\n',
+    );
+    const same = await cli(`apply -f ${file('waves.yaml', yaml.stdout)}`);
+    expect(same.stdout).toBe('waves: unchanged (generation 1); nothing written\n');
+
+    const bake = await cli('update waves --bake-seconds 5');
+    expect(bake.stdout).toContain('  ~ spec.rollout.bake_seconds: 60 → 5\n');
+    const dropped = await cli('update waves -r us-east-1');
+    expect(dropped.code).toBe(2);
+    expect(dropped.stderr).toBe(
+      'error: spec.rollout.waves[1][0]: must be one of target_regions (us-east-1), got "eu-west-1"\n',
+    );
+    const alone = await cli('update forced --on-failure revert');
+    expect(alone.stderr).toMatch(/^error: --on-failure: the endpoint has no rollout policy to change/);
+    expect(await generationOf('waves')).toBe(2);
+    const unset = await cli('update waves --unset-rollout');
+    expect(unset.stdout).toContain('  - spec.rollout.waves: [["us-east-1"],["eu-west-1"]]\n');
+    expect((await store.requireEndpoint('waves')).raw.spec).not.toHaveProperty('rollout');
+  });
+
+  test('status shows the plan and the gate each region waits on; a halt is the phase, and --wait exits 5 on it', async () => {
+    await cli(`deploy staged -i img:1 ${waves} --on-failure revert`);
+    const healthySince = new Date(Date.now() - 88_000).toISOString();
+    await store.putStatusIfChanged(
+      status('staged', 'us-east-1', { healthySince, servingSince: healthySince }),
+    );
+    const table = await cli('status staged');
+    expect(table.stdout).toContain(
+      'Rollout:    us-east-1 → eu-west-1; bake 300 s; on failure revert; progress deadline 900 s\n',
+    );
+    expect(table.stdout).toMatch(/^eu-west-1 .* no +waiting: us-east-1 baking, 21\d s left$/m);
+    const view = statusSchema.parse(JSON.parse((await cli('status staged -o json')).stdout));
+    expect(view.regions.find((r) => r.region === 'eu-west-1')).toMatchObject({
+      served_generation: null,
+      gate: { kind: 'baking', region: 'us-east-1' },
+    });
+
+    // Generation 2 crash-loops in us-east-1, which halts it and goes back to 1; eu-west-1 never gets it.
+    await cli('update-image staged -i img:simulate-crashloop');
+    const halt = {
+      generation: 2,
+      reason: 'CrashLooping',
+      message: 'back-off restarting failed container',
+      at: new Date().toISOString(),
+      revertedTo: 1,
+    };
+    await store.putStatusIfChanged(
+      status('staged', 'us-east-1', { halt, healthySince, servingSince: healthySince }),
+    );
+    await store.putStatusIfChanged(
+      status('staged', 'eu-west-1', { healthySince, servingSince: healthySince }),
+    );
+    const halted = await cli('status staged');
+    expect(halted.stdout).toMatch(/^State: +halted$/m);
+    expect(halted.stdout).toMatch(
+      /^us-east-1 .* halted here: CrashLooping: back-off restarting failed container; reverted to generation 1$/m,
+    );
+    expect(halted.stdout).toMatch(
+      /^eu-west-1 .* serving generation 1, 1\/1 replicas ready; halted: us-east-1 CrashLooping$/m,
+    );
+    const list = JSON.parse((await cli('list --state halted -o json')).stdout);
+    expect(list.endpoints).toMatchObject([
+      {
+        name: 'staged',
+        message:
+          'rollout of generation 2 halted in us-east-1: CrashLooping: back-off restarting failed container (reverted to generation 1)',
+      },
+    ]);
+    const wait = await cli('status staged --wait --timeout 30s');
+    expect(wait.code).toBe(5);
+    expect(wait.stderr).toContain(
+      'error: staged: rollout of generation 2 halted in us-east-1: CrashLooping: back-off restarting failed container (reverted to generation 1); later waves keep what they run',
+    );
+  });
+});
+
 describe('ways out', () => {
   test('delete --force purges an endpoint whose regions have no live monitor, never one with a live monitor', async () => {
     const alive = await cli('delete bird --force --yes');

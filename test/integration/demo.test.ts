@@ -1,7 +1,7 @@
 // The README's first command, the way a person runs it: `npm run demo` in the foreground brings up
 // three regions, deploys the examples and a canary, waits until every region runs them, shows a
-// crash loop diagnosed and fixed, and stays until Ctrl-C; Ctrl-C (SIGINT to the terminal's
-// foreground process group) then stops every process it started.
+// bad rollout halted by region waves and a good one going through them, and stays until Ctrl-C;
+// Ctrl-C (SIGINT to the terminal's foreground process group) then stops every process it started.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
-test('npm run demo runs every example everywhere, diagnoses a crash loop and fixes it, stays in the foreground, and Ctrl-C leaves no process behind', async () => {
+test('npm run demo runs every example everywhere, halts a crash-looping rollout in its first wave and rolls a good one through the waves, stays in the foreground, and Ctrl-C leaves no process behind', async () => {
   const base = mkdtempSync(join(tmpdir(), 'inferctl-demo-'));
   const dir = join(base, 'local');
   const logDir = join(base, 'logs');
@@ -54,15 +54,33 @@ test('npm run demo runs every example everywhere, diagnoses a crash loop and fix
     expect(stderr).toContain(`monitor logs: ${logDir}`);
     // The last table the demo printed shows every example endpoint running.
     const lastTable = stdout.slice(stdout.lastIndexOf('NAME'));
-    for (const name of ['embeddings', 'llama3-8b', 'mistral-neuron', 'qwen-tgi'])
+    for (const name of ['chat', 'embeddings', 'llama3-8b', 'mistral-neuron', 'qwen-tgi'])
       expect(lastTable).toMatch(new RegExp(`^${name} +running `, 'm'));
-    // The diagnosed failure: --wait names the crash loop and gives up (exit 5, which the demo
-    // checks); status shows the cause; a good image clears it and the endpoint runs.
+    // The halted rollout: --wait prints the cause, then names the halt and gives up (exit 5, which
+    // the demo checks); us-east-1 went back to generation 1, and the later waves never ran 2.
     expect(stderr).toMatch(
-      /error: broken: us-east-1: CrashLooping \(terminal\), 1 pod since \S+: container "inference" failed with exit code 1/,
+      /chat us-east-1: CrashLooping( \(terminal\))?, 1 pod since \S+: container "inference" failed/,
     );
-    expect(stdout).toMatch(/^us-east-1 .* no +(\S+ replicas ready; )?CrashLooping \(terminal\)/m);
-    expect(stderr).toContain('broken: generation 2 ready in every target region');
+    expect(stderr).toMatch(
+      /error: chat: rollout of generation 2 halted in us-east-1: CrashLooping: .*\(reverted to generation 1\)/,
+    );
+    const first = stdout.indexOf('Endpoint:   chat');
+    const halted = stdout.slice(first, stdout.indexOf('Endpoint:   chat', first + 1));
+    expect(halted).toMatch(/^State: +halted$/m);
+    expect(halted).toMatch(
+      /^Rollout: +us-east-1 → eu-west-1, ap-northeast-1; bake 10 s; on failure revert;/m,
+    );
+    expect(halted).toMatch(/^us-east-1 .* halted here: CrashLooping: .*; reverted to generation 1$/m);
+    for (const region of ['eu-west-1', 'ap-northeast-1'])
+      expect(halted).toMatch(
+        new RegExp(
+          `^${region} .* serving generation 1, 1/1 replicas ready; halted: us-east-1 CrashLooping$`,
+          'm',
+        ),
+      );
+    // The fix goes through the waves: the later regions wait for us-east-1's bake, then all run it.
+    expect(stderr).toContain('chat eu-west-1: waiting for us-east-1 (baking, ');
+    expect(stderr).toContain('chat: generation 3 ready in every target region');
     expect(stdout.slice(stdout.lastIndexOf('Endpoint:'))).toMatch(/^State: +running$/m);
 
     const started = (

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_NAMESPACE } from '../../model/index.js';
 import { addWaitOptions, ctxOf, mutate, refuseDeleted, type WaitFlags } from '../context.js';
 import type { CliDeps } from '../deps.js';
+import { subjectOf } from '../document.js';
 import { CliError } from '../errors.js';
 import {
   readFileInput,
@@ -9,6 +10,7 @@ import {
   validateNamespace,
   validateRegions,
   validateSpec,
+  validateWaveRegions,
 } from '../spec-input.js';
 import { verifyTargets } from '../targets.js';
 import { createFrom, validateName } from './deploy.js';
@@ -49,6 +51,8 @@ export function register(program: Command, deps: CliDeps): void {
       await mutate(ctx, name, 'configured', flags, async (rec) => {
         refuseDeleted(rec, 'apply');
         const current = rec.parsed.ok ? rec.parsed.value : undefined;
+        // An item the schema rejects still has its targets as stored: check against those.
+        validateWaveRegions(spec, regions ?? subjectOf(rec).target_regions);
         await verifyTargets(ctx.store, {
           regions: regions ?? current?.targetRegions ?? [],
           namespace,

@@ -26,6 +26,7 @@ import {
   validateNamespace,
   validateRegions,
   validateSpec,
+  validateWaveRegions,
 } from '../spec-input.js';
 import { verifyTargets } from '../targets.js';
 import { waitForRollout } from '../wait.js';
@@ -80,6 +81,7 @@ export async function createFrom(
   const targetRegions = validateRegions(
     given && given.length > 0 ? given : await defaultRegions(ctx.store, ctx.progress, name),
   );
+  validateWaveRegions(spec, targetRegions);
   await verifyTargets(ctx.store, {
     regions: targetRegions,
     namespace,
@@ -112,7 +114,7 @@ export function register(program: Command, deps: CliDeps): void {
   addWaitOptions(addSpecOptions(cmd))
     .addHelpText(
       'after',
-      '\nExample:\n  inferctl deploy llama3 -i vllm/vllm-openai:v0.6.3 -r us-east-1 -r eu-west-1 --gpu-count 1 -e MODEL=meta-llama/Llama-3-8B --wait',
+      '\nExample:\n  inferctl deploy llama3 -i vllm/vllm-openai:v0.6.3 -r us-east-1 -r eu-west-1 --gpu-count 1 -e MODEL=meta-llama/Llama-3-8B --wait\n  inferctl deploy -f examples/staged-rollout.yaml --wait   # region waves: us-east-1, a bake, then the others',
     )
     .action(async (nameArg: string | undefined, flags: SpecFlags & WaitFlags, command: Command) => {
       const ctx = ctxOf(command, deps);

@@ -23,7 +23,7 @@ export function register(program: Command, deps: CliDeps): void {
       for (const s of statuses) byName.set(s.endpointName, [...(byName.get(s.endpointName) ?? []), s]);
       const view: ListView = {
         endpoints: list.endpoints
-          .map((e) => statusView(e, byName.get(e.name) ?? [], heartbeats))
+          .map((e) => statusView(e, byName.get(e.name) ?? [], heartbeats, ctx.deps.now()))
           .filter((v) => !flags.state || v.state === flags.state)
           .map(listEntry),
         invalid: list.failures.map((f) => ({ name: f.name ?? null, error: f.error.message })),

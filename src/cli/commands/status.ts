@@ -12,6 +12,7 @@ import { type CliDeps, sigintSignal } from '../deps.js';
 import { parsedOrThrow } from '../document.js';
 import { CliError } from '../errors.js';
 import { formatTable, type OutputFormat, printData } from '../output.js';
+import { planLine } from '../rollout.js';
 import { type StatusView, statusView } from '../views.js';
 import { waitForRollout } from '../wait.js';
 
@@ -21,7 +22,7 @@ async function load(ctx: Ctx, name: string): Promise<StatusView | undefined> {
     ctx.store.listStatus(name),
     ctx.store.listRegions(),
   ]);
-  return rec ? statusView(parsedOrThrow(rec), statuses, heartbeats) : undefined;
+  return rec ? statusView(parsedOrThrow(rec), statuses, heartbeats, ctx.deps.now()) : undefined;
 }
 
 function replicasLine(v: StatusView): string {
@@ -43,6 +44,8 @@ export function statusTable(v: StatusView): string {
     ['Image', v.image],
     ['Replicas', replicasLine(v)],
     ['Generation', String(v.generation)],
+    // Only with a policy, so the table of an endpoint without one reads as it always did.
+    ...(v.rollout ? [['Rollout', planLine(v.rollout)]] : []),
     ['Namespace', v.namespace],
     ['Path', v.regions[0]?.path ?? '-'],
     [

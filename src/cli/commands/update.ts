@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addWaitOptions, ctxOf, mutate, refuseDeleted, type WaitFlags } from '../context.js';
 import type { CliDeps } from '../deps.js';
+import { subjectOf } from '../document.js';
 import { CliError } from '../errors.js';
 import {
   addSpecOptions,
@@ -13,6 +14,7 @@ import {
   validateNamespace,
   validateRegions,
   validateSpec,
+  validateWaveRegions,
 } from '../spec-input.js';
 import { verifyTargets } from '../targets.js';
 
@@ -24,9 +26,10 @@ export function register(program: Command, deps: CliDeps): void {
     )
     .argument('<name>', 'endpoint name');
   addWaitOptions(addSpecOptions(cmd))
+    .option('--unset-rollout', 'drop the rollout policy: new generations reach every region at once again')
     .addHelpText(
       'after',
-      '\nExamples:\n  inferctl update llama3 -e MAX_MODEL_LEN=8192 --gpu-count 2 --wait   # other env vars are kept\n  inferctl update llama3 --unset-env DEBUG --dry-run',
+      '\nExamples:\n  inferctl update llama3 -e MAX_MODEL_LEN=8192 --gpu-count 2 --wait   # other env vars are kept\n  inferctl update llama3 --unset-env DEBUG --dry-run\n  inferctl update llama3 --wave us-east-1 --wave eu-west-1,ap-northeast-1 --bake-seconds 600 --on-failure revert',
     )
     .action(async (name: string, flags: SpecFlags & WaitFlags, command: Command) => {
       const ctx = ctxOf(command, deps);
@@ -40,6 +43,8 @@ export function register(program: Command, deps: CliDeps): void {
         const spec = validateSpec(applySpecFlags(base, flags));
         const given = flags.region ?? file?.targetRegions;
         const regions = given ? validateRegions(given) : undefined;
+        // An item the schema rejects still has its targets as stored: check against those.
+        validateWaveRegions(spec, regions ?? subjectOf(rec).target_regions);
         const storedLabels = (rec.parsed.ok ? rec.parsed.value.labels : undefined) ?? {};
         const labels =
           mergePairs('--label', file?.labels ?? storedLabels, flags.label, flags.unsetLabel) ?? file?.labels;
