@@ -1,10 +1,10 @@
-// Follows the status table through a DynamoDB Stream that only the benchmark enables, so the bench
-// sees every status write within ~250 ms without scanning the whole table in a loop. A scan of
+// Follows the status table through its DynamoDB Stream (the one the monitors' status feed reads,
+// see ensureStream), so the bench sees every status write within ~250 ms without scanning the
+// whole table in a loop. A scan of
 // 3 000 items every 200 ms kept the single-threaded local DynamoDB server busy and slowed the very
 // status writes it was timing.
 
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DescribeTableCommand, type DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
@@ -13,21 +13,14 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RegionStatus } from '../src/model/index.js';
+import { ensureStream } from '../src/store/index.js';
 import { itemToStatus } from '../src/store/status-codec.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function enableStatusStream(dynamodb: DynamoDBClient, table: string): Promise<string> {
-  await dynamodb.send(
-    new UpdateTableCommand({
-      TableName: table,
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
-    }),
-  );
-  const out = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
-  const arn = out.Table?.LatestStreamArn;
-  if (!arn) throw new Error(`could not enable a stream on ${table}`);
-  return arn;
+/** The status table's stream ARN; ensureTables already enabled it (idempotent). */
+export function enableStatusStream(dynamodb: DynamoDBClient, table: string): Promise<string> {
+  return ensureStream(dynamodb, table);
 }
 
 /**

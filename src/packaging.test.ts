@@ -262,7 +262,7 @@ describe('infra IAM policies', () => {
   const grants = (statements: Statement[]) =>
     Object.fromEntries(statements.map((s) => [s.Resource, [...s.Action].sort()]));
 
-  it('gives the monitor reads and the conditional purge on endpoints, the stream, and status writes', () => {
+  it('gives the monitor reads and the conditional purge on endpoints, both streams, status writes and revision reads', () => {
     const statements = policy('monitor-policy.json');
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(grants(statements)).toEqual({
@@ -287,6 +287,12 @@ describe('infra IAM policies', () => {
         'dynamodb:Scan',
         'dynamodb:UpdateItem',
       ],
+      [`${statusArn}/stream/*`]: [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+      ],
+      [revisionsArn]: ['dynamodb:GetItem'],
     });
   });
 

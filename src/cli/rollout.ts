@@ -1,6 +1,6 @@
 // Region waves as readers show them: what each region waits on, computed with the same pure rules
 // the monitors decide by (src/rollout), so `status` and `--wait` say what a region's monitor does
-// without any region writing a countdown (docs/decisions/0011-region-waves.md).
+// without any region writing a countdown (docs/decisions/0010-region-waves.md).
 import type { Endpoint, RegionStatus, RolloutHalt } from '../model/index.js';
 import { chooseServe, type GateWait, type Policy } from '../rollout/index.js';
 import { shorten } from './causes.js';

@@ -54,6 +54,8 @@ export class DesiredCache {
   private readonly refreshedAt = new Map<string, number>();
   private sequence = 0;
   private complete = false;
+  /** Names whose endpoint has a rollout policy: the other regions' status is followed only for them. */
+  private readonly withPolicy = new Set<string>();
 
   /** Marks the start of a scan; pass the token to replaceFromScan. */
   beginScan(): number {
@@ -75,6 +77,20 @@ export class DesiredCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Some endpoint has a rollout policy (region waves). */
+  get anyRolloutPolicy(): boolean {
+    return this.withPolicy.size > 0;
+  }
+
+  hasRolloutPolicy(name: string): boolean {
+    return this.withPolicy.has(name);
+  }
+
+  private track(name: string, entry: DesiredEntry | undefined): void {
+    if (entry?.kind === 'endpoint' && entry.endpoint.spec.rollout) this.withPolicy.add(name);
+    else this.withPolicy.delete(name);
   }
 
   /** Replaces everything with a complete scan's result; returns the names whose entry changed. */
@@ -160,7 +176,11 @@ export class DesiredCache {
       if (before !== after && fingerprint(before) !== fingerprint(after)) changed.push(name);
     }
     this.entries.clear();
-    for (const [k, v] of next) this.entries.set(k, v);
+    this.withPolicy.clear();
+    for (const [k, v] of next) {
+      this.entries.set(k, v);
+      this.track(k, v);
+    }
     this.versions.clear();
     for (const [k, v] of nextVersions) this.versions.set(k, v);
     this.complete = true;
@@ -173,6 +193,7 @@ export class DesiredCache {
     this.refreshedAt.set(name, ++this.sequence);
     if (entry) this.entries.set(name, entry);
     else this.entries.delete(name);
+    this.track(name, entry);
     if (entry && version !== undefined) this.versions.set(name, version);
     else this.versions.delete(name);
     return before !== fingerprint(entry);

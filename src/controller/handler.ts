@@ -10,6 +10,7 @@ import { type QueueOutcome, toQueueResult } from './errors.js';
 import type { WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
 import type { RenderMemo } from './render-memo.js';
+import type { RolloutPorts } from './rollout-step.js';
 import type { StatusBook } from './status-book.js';
 import type { StoreHealth } from './store-health.js';
 
@@ -25,6 +26,7 @@ interface HandlerDeps {
   readonly executor: KubeExecutor;
   readonly events: EventRecorder;
   readonly storeHealth: StoreHealth;
+  readonly rollout: RolloutPorts;
 }
 
 const RESULT_LABEL = {
@@ -57,6 +59,7 @@ export class Handler {
         metrics.actions.inc({ kind: action.ref.kind, verb: action.verb, outcome }),
       onStatusWritten: () => metrics.statusWrites.inc(),
       recordEvent: (event) => deps.events.emit(event),
+      rollout: deps.rollout,
     };
   }
 

@@ -14,14 +14,17 @@ import {
 } from '../kube/index.js';
 import type { MonitorMetrics } from '../observability/index.js';
 import { render } from '../render/index.js';
-import type { DynamoStore, StoreClients } from '../store/index.js';
+import { type DynamoStore, type StoreClients, statusFeed } from '../store/index.js';
 import type { MonitorConfig } from './config.js';
 import { DesiredCache } from './desired-cache.js';
 import type { QueueOutcome } from './errors.js';
 import { Handler } from './handler.js';
+import { OtherRegions } from './other-regions.js';
 import { WorkQueue } from './queue.js';
 import { apiServerProbe, Reachability, storeProbe } from './reachability.js';
 import { RenderMemo } from './render-memo.js';
+import { RevisionCache } from './revision-cache.js';
+import type { RolloutPorts } from './rollout-step.js';
 import { EventSources, logCacheEvent } from './sources.js';
 import { StatusBook } from './status-book.js';
 import { StoreHealth } from './store-health.js';
@@ -58,6 +61,8 @@ export class Monitor {
   private readonly sources: EventSources;
   private readonly handler: Handler;
   private readonly reachability: Reachability;
+  private readonly otherRegions: OtherRegions;
+  private readonly rollout: RolloutPorts;
   private term: Term | undefined;
   private stopped = false;
   private once = false;
@@ -103,7 +108,44 @@ export class Monitor {
       onNewLeader: (identity) => deps.log.info({ leader: identity }, 'leader observed'),
       onError: (err) => deps.log.warn({ err: String(err) }, 'leader election attempt failed'),
     });
+    let lastFeedWarning = 0;
+    this.otherRegions = new OtherRegions({
+      region: config.region,
+      list: (name) => deps.store.listStatus(name),
+      feed: (signal, onPositioned) =>
+        statusFeed({
+          dynamodb: deps.storeClients.dynamodb,
+          streams: deps.storeClients.streams,
+          tableName: config.statusTable,
+          start: 'LATEST',
+          signal,
+          onPositioned,
+          onError: (err) => {
+            // Retried every poll; one line per half minute says it as well (a table without a
+            // stream fails the same way each time until `inferctl init` gives it one).
+            if (Date.now() - lastFeedWarning < 30_000) return;
+            lastFeedWarning = Date.now();
+            deps.log.warn({ err: String(err) }, 'status feed failed; retrying');
+          },
+        }),
+      enqueue: (name) => this.term?.queue.add(name, 'high'),
+      log: deps.log,
+    });
+    const { metrics } = deps;
+    this.rollout = {
+      otherRegions: this.otherRegions,
+      revisions: new RevisionCache((name, generation) => deps.store.getRevision(name, generation)),
+      started: new Map(),
+      waiting: new Set(),
+      metrics: {
+        halted: () => metrics.rolloutHalts.inc(),
+        reverted: () => metrics.rolloutReverts.inc(),
+        waitingAtGate: (count) => metrics.rolloutWaiting.set(count),
+        gateDelay: (seconds) => metrics.rolloutGateDelay.observe(seconds),
+      },
+    };
     this.handler = new Handler({
+      rollout: this.rollout,
       ...deps,
       config,
       desired: this.desired,
@@ -129,6 +171,7 @@ export class Monitor {
     if (this.stopped) return;
     this.stopped = true;
     const inFlight = this.standDown();
+    this.otherRegions.stop(); // --once reads the other regions without a term
     const grace = new AbortController();
     await Promise.race([inFlight, delay(graceMs, grace.signal)]);
     grace.abort();
@@ -242,7 +285,7 @@ export class Monitor {
     if (abort.signal.aborted) return;
 
     void this.sources.followChangeFeed(queue, abort.signal);
-    await this.sources.resync(queue);
+    await this.resync(queue);
     // A SIGTERM or a lost lease during the awaits above already ran standDown: starting timers or
     // workers now would leak them past it (their intervals kept a stopped process alive).
     if (abort.signal.aborted) return;
@@ -253,8 +296,8 @@ export class Monitor {
       setTimeout(
         () => {
           if (this.term !== term) return;
-          void this.sources.resync(queue);
-          term.timers.push(setInterval(() => void this.sources.resync(queue), period));
+          void this.resync(queue);
+          term.timers.push(setInterval(() => void this.resync(queue), period));
         },
         period * (0.5 + Math.random() * 0.5),
       ),
@@ -266,6 +309,19 @@ export class Monitor {
     term.workers.push(...this.workers(queue, (name) => this.handler.handle(queue, name)));
   }
 
+  /**
+   * A full resync, then the other regions' views are kept only for endpoints that still have a
+   * rollout policy; with none left anywhere, the status feed stops.
+   */
+  private async resync(queue: WorkQueue): Promise<void> {
+    await this.sources.resync(queue);
+    const keep = (name: string) => this.desired.hasRolloutPolicy(name);
+    this.otherRegions.retain(keep, this.desired.anyRolloutPolicy);
+    for (const name of this.rollout.started.keys()) if (!keep(name)) this.rollout.started.delete(name);
+    for (const name of this.rollout.waiting) if (!keep(name)) this.rollout.waiting.delete(name);
+    this.deps.metrics.rolloutWaiting.set(this.rollout.waiting.size);
+  }
+
   /** Stops taking work; resolves when the in-flight reconciles have finished. */
   private standDown(): Promise<void> {
     const term = this.term;
@@ -274,6 +330,9 @@ export class Monitor {
     term.abort.abort();
     for (const t of term.timers) clearInterval(t);
     term.queue.shutdown();
+    this.otherRegions.stop();
+    this.rollout.waiting.clear();
+    this.deps.metrics.rolloutWaiting.set(0);
     this.deps.metrics.leader.set(0);
     this.deps.log.warn('stopped leading: no further writes from this replica');
     return Promise.all(term.workers).then(() => {});

@@ -32,6 +32,14 @@ import { ConflictError, NotFoundError } from '../store/index.js';
 import type { DesiredEntry } from './desired-cache.js';
 import { classify, ReconcileError, type Result, TerminalError } from './errors.js';
 import type { RenderMemo } from './render-memo.js';
+import {
+  decideServe,
+  finishStatus,
+  type RolloutDecision,
+  type RolloutPorts,
+  type RolloutReport,
+  rolloutEvents,
+} from './rollout-step.js';
 
 interface DesiredPort {
   get(name: string): DesiredEntry | undefined;
@@ -96,6 +104,8 @@ export interface ReconcileDeps {
   readonly onStatusWritten?: (status: RegionStatus) => void;
   /** Records a Kubernetes Event; failures are logged, never fatal. */
   readonly recordEvent?: (event: ReconcileEvent) => Promise<void>;
+  /** Region waves; without it every region applies every generation at once. */
+  readonly rollout?: RolloutPorts;
 }
 
 export async function reconcileEndpoint(deps: ReconcileDeps, name: string): Promise<Result> {
@@ -191,6 +201,8 @@ type Pass =
       readonly targeted: boolean;
       readonly watchdog: WatchdogDecision | undefined;
       readonly executed: Executed;
+      /** The wave step's choice; `endpoint` is what it serves. */
+      readonly rollout: RolloutDecision | undefined;
     };
 
 async function decideAndExecute(loaded: Loaded): Promise<Pass> {
@@ -205,20 +217,26 @@ async function decideAndExecute(loaded: Loaded): Promise<Pass> {
       return { kind: 'gone', executed: await execute(deps, name, actions, observed) };
     }
     case 'reconcile': {
-      const { endpoint } = guarded;
+      const own = { region: deps.region, own: loaded.previous, now: deps.now() };
+      const rollout = await decideServe(deps.rollout, { endpoint: guarded.endpoint, ...own });
+      const endpoint = rollout?.serve ?? guarded.endpoint;
       const { objects, targeted, wd } = renderStep(loaded, endpoint);
-      const actions = plan(objects, observed, {
-        endpointName: name,
-        endpoint,
-        region: deps.region,
-        ingressPulled: wd?.ingressPulled ?? false,
-      });
+      // Held back by a gate with nothing to serve: no plan at all, so nothing is deleted either.
+      const actions = rollout?.hold
+        ? []
+        : plan(objects, observed, {
+            endpointName: name,
+            endpoint,
+            region: deps.region,
+            ingressPulled: wd?.ingressPulled ?? false,
+          });
       return {
         kind: 'reconciled',
         endpoint,
         targeted,
         watchdog: wd,
         executed: await execute(deps, name, actions, observed),
+        rollout,
       };
     }
   }
@@ -366,7 +384,14 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
       const { remaining, changes, failure } = executed;
       const verdict = failure ? classify(failure) : undefined;
       const diagnosed = diagnosis(loaded, endpoint, targeted, remaining);
-      const status = await writeStatus(deps, {
+      let wave: RolloutReport | undefined;
+      const finish = async (computed: RegionStatus) => {
+        const current = pass.rollout?.current ?? endpoint;
+        const at = { region: deps.region, previous, now: deps.now() };
+        wave = await finishStatus(deps.rollout, pass.rollout, { endpoint: current, computed, ...at });
+        return wave.status;
+      };
+      const input: StatusInput = {
         ...statusInput(loaded, endpoint, remaining),
         removing: !targeted,
         watchdog: pass.watchdog,
@@ -377,13 +402,20 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
           : failure
             ? { failure: { reason: failure.reason, message: failure.message } }
             : {}),
-      });
+      };
+      const status = await writeStatus(deps, input, targeted ? finish : undefined);
       if ((changes.length > 0 || failure) && targeted) recordEvent(deps, endpoint, status, changes, failure);
+      if (wave && deps.rollout) {
+        const executedNow = { changes, failed: failure !== undefined };
+        for (const e of rolloutEvents(deps.rollout, pass.rollout, wave, executedNow, deps.now()))
+          emit(deps, endpoint, { ...e, action: 'Rollout' });
+      }
       if (failure) throw failure;
       if (endpoint.desiredState === 'deleted' && status.state === 'deleted') await maybePurge(deps, endpoint);
       const waits = [
         pass.watchdog?.tripsInMs !== undefined ? pass.watchdog.tripsInMs + 50 : undefined,
         diagnosed.recheckInMs,
+        (wave as RolloutReport | undefined)?.requeueAfterMs,
       ].filter((ms): ms is number => ms !== undefined);
       return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
     }
@@ -435,8 +467,14 @@ function statusInput(
   };
 }
 
-async function writeStatus(deps: ReconcileDeps, input: StatusInput): Promise<RegionStatus> {
-  const status = computeStatus(input);
+/** `finish` completes the computed item (the wave step's clocks and halt) before it is written. */
+async function writeStatus(
+  deps: ReconcileDeps,
+  input: StatusInput,
+  finish?: (computed: RegionStatus) => Promise<RegionStatus>,
+): Promise<RegionStatus> {
+  const computed = computeStatus(input);
+  const status = finish ? await finish(computed) : computed;
   const { written } = await deps.store.putStatusIfChanged(status);
   deps.statuses.set(status);
   if (written) deps.onStatusWritten?.(status);
@@ -456,21 +494,25 @@ function recordEvent(
   failure: ReconcileError | undefined,
 ): void {
   const note = [...changes, ...(failure ? [failure.message] : [])].join('; ');
+  emit(deps, endpoint, {
+    type: failure ? 'Warning' : 'Normal',
+    reason: failure
+      ? failure.reason
+      : (status.conditions.find((c) => c.type === 'Ready')?.reason ?? Reason.Progressing),
+    action: 'Reconcile',
+    note: `generation ${endpoint.generation}: ${note}`,
+  });
+}
+
+function emit(deps: ReconcileDeps, endpoint: Endpoint, event: Omit<ReconcileEvent, 'regarding'>): void {
+  const regarding = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    namespace: endpoint.namespace,
+    name: endpoint.name,
+  };
   void deps
-    .recordEvent?.({
-      regarding: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        namespace: endpoint.namespace,
-        name: endpoint.name,
-      },
-      type: failure ? 'Warning' : 'Normal',
-      reason: failure
-        ? failure.reason
-        : (status.conditions.find((c) => c.type === 'Ready')?.reason ?? Reason.Progressing),
-      action: 'Reconcile',
-      note: `generation ${endpoint.generation}: ${note}`,
-    })
+    .recordEvent?.({ regarding, ...event })
     .catch((err: unknown) => deps.log.debug({ err: String(err) }, 'event not recorded'));
 }
 

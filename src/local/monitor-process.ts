@@ -57,6 +57,8 @@ export function spawnMonitor(options: MonitorProcessOptions): MonitorProcess {
         DYNAMODB_REGION: 'us-east-1',
         INFERENCE_ENDPOINTS_TABLE_NAME: options.tables.endpoints,
         INFERENCE_STATUS_TABLE_NAME: options.tables.status,
+        // Region waves render earlier generations from it.
+        ...(options.tables.revisions ? { INFERENCE_REVISIONS_TABLE_NAME: options.tables.revisions } : {}),
         HOSTNAME: options.identity,
         MONITOR_IDENTITY: options.identity,
         METRICS_PORT: '0',

@@ -26,5 +26,15 @@ export const Reason = {
   WatchdogTripped: 'WatchdogTripped',
   Stopped: 'Stopped',
   Deleted: 'Deleted',
+  /** Region waves: an earlier wave has not reported this generation healthy for its bake yet. */
+  WaitingForWave: 'WaitingForWave',
+  /** Region waves: a region halted the rollout of this generation. */
+  RolloutHalted: 'RolloutHalted',
+  /** Region waves: the generation this region should serve has no revision to render it from. */
+  RevisionMissing: 'RevisionMissing',
+  /** Event: the gate opened and this region applies the generation. */
+  WaveStarted: 'WaveStarted',
+  /** Event: this region went back to the last generation good everywhere. */
+  RolloutReverted: 'RolloutReverted',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -90,6 +90,28 @@ export class MonitorMetrics {
     registers: [this.registry],
   });
 
+  readonly rolloutHalts = new Counter({
+    name: 'inferctl_rollout_halts_total',
+    help: 'Rollouts this region halted (a terminal cause, or not healthy within the progress deadline).',
+    registers: [this.registry],
+  });
+  readonly rolloutReverts = new Counter({
+    name: 'inferctl_rollout_reverts_total',
+    help: 'Halted rollouts after which this region went back to the last generation good everywhere.',
+    registers: [this.registry],
+  });
+  readonly rolloutWaiting = new Gauge({
+    name: 'inferctl_rollout_waiting_endpoints',
+    help: 'Endpoints whose newest generation waits at a region-wave gate here.',
+    registers: [this.registry],
+  });
+  readonly rolloutGateDelay = new Histogram({
+    name: 'inferctl_rollout_gate_delay_seconds',
+    help: "From the moment a wave gate could open (the earlier waves' last healthySince plus the bake) to this region's first apply of the generation.",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'inferctl_process_' });
   }

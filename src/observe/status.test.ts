@@ -104,6 +104,17 @@ describe('computeStatus', () => {
     assertStatusInvariants(status, 3);
   });
 
+  test("is not running while an old ReplicaSet's pods are what is ready (mid-rollout)", () => {
+    // 2 desired, 2 updated (new pods up but not ready), 2 ready (the old ones), 4 pods in all.
+    const d = deployment('llm', 2, 2, { updated: 2 }) as KubeObject & { status: Record<string, unknown> };
+    d.status.replicas = 4;
+    const mid = computeStatus({ ...base, endpoint: endpoint(), observed: [d], previous: previous({}) });
+    expect(mid.state).toBe('updating');
+    d.status.replicas = 2;
+    const done = computeStatus({ ...base, endpoint: endpoint(), observed: [d], previous: previous({}) });
+    expect(done.state).toBe('running');
+  });
+
   test('sets observedGeneration after a pass without failure, even before pods are ready', () => {
     const status = computeStatus({
       ...base,

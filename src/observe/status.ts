@@ -19,6 +19,8 @@ interface DeploymentView {
   readonly specReplicas: number | undefined;
   readonly ready: number;
   readonly updated: number;
+  /** Every pod of the Deployment, old ReplicaSets' included (status.replicas), when reported. */
+  readonly total: number | undefined;
   readonly current: boolean;
   /** Why the rollout cannot progress (ReplicaFailure, ProgressDeadlineExceeded), if it cannot. */
   readonly problem: string | undefined;
@@ -31,6 +33,7 @@ function deploymentView(obj: KubeObject | undefined): DeploymentView | undefined
     status?: {
       readyReplicas?: number;
       updatedReplicas?: number;
+      replicas?: number;
       observedGeneration?: number;
       conditions?: { type?: string; status?: string; reason?: string; message?: string }[];
     };
@@ -44,6 +47,7 @@ function deploymentView(obj: KubeObject | undefined): DeploymentView | undefined
     specReplicas: o.spec?.replicas,
     ready: o.status?.readyReplicas ?? 0,
     updated: o.status?.updatedReplicas ?? 0,
+    total: o.status?.replicas,
     current: generation === undefined || (o.status?.observedGeneration ?? 0) >= generation,
     problem: problem ? `${problem.reason ?? problem.type}: ${problem.message ?? ''}`.trim() : undefined,
   };
@@ -218,7 +222,14 @@ export function computeStatus(input: StatusInput): RegionStatus {
   const ready = primary?.ready ?? 0;
   const canaryDesired = ep.spec.canary && !stopped ? ep.spec.canary.replicas : 0;
   const canaryReady = canaryObj?.ready ?? 0;
-  const primaryDone = !!primary && primary.current && ready >= desired && primary.updated >= desired;
+  // Old ReplicaSets' pods still count as ready mid-rollout: done only once they are gone, or a
+  // new spec that never becomes ready would read as running (and pass a wave gate) on old pods.
+  const primaryDone =
+    !!primary &&
+    primary.current &&
+    ready >= desired &&
+    primary.updated >= desired &&
+    (primary.total ?? 0) <= desired;
   const canaryDone = !ep.spec.canary || (!!canaryObj && canaryObj.current && canaryReady >= canaryDesired);
   const settled = !input.failure && primaryDone && canaryDone;
 

@@ -1,11 +1,13 @@
-// The change feed: polls the endpoints table's DynamoDB Stream and yields the names of endpoints
-// that changed, each with the version its new image carries. Not the images themselves: the monitor
-// re-reads the item (PRACTICES 1), unless it already holds that version.
+// The change feeds: poll a table's DynamoDB Stream. The endpoints table's feed yields the names of
+// endpoints that changed, each with the version its new image carries — not the images themselves:
+// the monitor re-reads the item (PRACTICES 1), unless it already holds that version. The status
+// table's feed yields the status items themselves: they are reports, read only to gate a rollout.
 import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceNotFoundException as TableNotFound,
 } from '@aws-sdk/client-dynamodb';
+import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
@@ -17,14 +19,18 @@ import {
   type ShardIteratorType,
   ResourceNotFoundException as StreamNotFound,
 } from '@aws-sdk/client-dynamodb-streams';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { delay } from '../async/delay.js';
+import type { RegionStatus } from '../model/index.js';
 import { itemVersion } from './endpoints-table.js';
 import { classifyError, StoreUnavailableError } from './errors.js';
+import { HEARTBEAT_KEY, itemToStatus } from './status-codec.js';
+import { STREAM_VIEW_TYPE } from './tables.js';
 
 export interface ChangeFeedOptions {
   readonly dynamodb: DynamoDBClient;
   readonly streams: DynamoDBStreamsClient;
-  /** The endpoints table (its LatestStreamArn is looked up); or pass streamArn. */
+  /** The table (its LatestStreamArn is looked up); or pass streamArn. */
   readonly tableName: string;
   readonly streamArn?: string;
   /** Where to start in the shards open when the feed starts. New shards are always read from their start. */
@@ -39,6 +45,11 @@ export interface ChangeFeedOptions {
   readonly onError?: (err: unknown) => void;
   /** Age of each record when read (now − its approximate creation time), for a lag metric. */
   readonly onRecordAge?: (seconds: number) => void;
+  /**
+   * Called once the feed holds an iterator for every shard open at its start: a change written
+   * after this is seen; a read made before it may have missed one.
+   */
+  readonly onPositioned?: () => void;
 }
 
 interface ShardCursor {
@@ -52,10 +63,13 @@ export async function latestStreamArn(dynamodb: DynamoDBClient, tableName: strin
     const out = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     const arn = out.Table?.LatestStreamArn;
     if (!arn) {
-      throw new StoreUnavailableError(`table ${tableName} has no stream; enable NEW_AND_OLD_IMAGES`, {
-        operation: 'DescribeTable',
-        table: tableName,
-      });
+      throw new StoreUnavailableError(
+        `table ${tableName} has no stream; enable ${STREAM_VIEW_TYPE} (inferctl init does)`,
+        {
+          operation: 'DescribeTable',
+          table: tableName,
+        },
+      );
     }
     return arn;
   } catch (err) {
@@ -139,6 +153,55 @@ export interface ChangedItem {
 export async function* changeFeedVersions(
   options: ChangeFeedOptions,
 ): AsyncGenerator<ChangedItem[], void, undefined> {
+  for await (const records of streamRecords(options)) {
+    const names = new Map<string, string | undefined>();
+    for (const record of records) {
+      const name = recordName(record as Parameters<typeof recordName>[0]);
+      if (!name) continue;
+      names.delete(name); // keeps stream order by each name's last record
+      names.set(name, imageVersion(record.dynamodb?.NewImage as Record<string, unknown> | undefined));
+    }
+    if (names.size > 0) yield [...names].map(([name, version]) => ({ name, version }));
+  }
+}
+
+/** One status item as the status feed saw it change: its new content, or undefined once removed. */
+export interface StatusChange {
+  readonly endpointName: string;
+  readonly region: string;
+  readonly status: RegionStatus | undefined;
+}
+
+/**
+ * The status table's feed: each GetRecords answer's status items as written (heartbeats left out),
+ * in stream order. Needs the stream's new images (STREAM_VIEW_TYPE).
+ */
+export async function* statusFeed(
+  options: ChangeFeedOptions,
+): AsyncGenerator<StatusChange[], void, undefined> {
+  for await (const records of streamRecords(options)) {
+    const changes: StatusChange[] = [];
+    for (const record of records) {
+      const keys = record.dynamodb?.Keys;
+      const endpointName = keys?.endpoint_name?.S;
+      const region = keys?.region?.S;
+      if (!endpointName || !region || endpointName === HEARTBEAT_KEY) continue;
+      const image = record.dynamodb?.NewImage;
+      const status =
+        record.eventName === 'REMOVE' || !image
+          ? undefined
+          : itemToStatus(unmarshall(image as Parameters<typeof unmarshall>[0]));
+      changes.push({ endpointName, region, status });
+    }
+    if (changes.length > 0) yield changes;
+  }
+}
+
+/**
+ * The stream's records, one non-empty batch per GetRecords answer, until the signal aborts. Errors
+ * are reported through onError and retried with backoff; the feed never ends on its own.
+ */
+async function* streamRecords(options: ChangeFeedOptions): AsyncGenerator<StreamRecord[], void, undefined> {
   const { streams, signal } = options;
   // A quiet stream is polled every 250 ms: a change after a quiet spell must not wait for a
   // backed-off poll (5 s made change latency p99 ≈ 5 s; 500 ms left p99 at ≈ 1 s, the target).
@@ -180,6 +243,7 @@ export async function* changeFeedVersions(
           );
           cursors.set(id, { iterator: it.ShardIterator, lastSequence: undefined, done: !it.ShardIterator });
         }
+        if (firstListing) options.onPositioned?.();
         firstListing = false;
         lastRefresh = Date.now();
       }
@@ -202,13 +266,8 @@ export async function* changeFeedVersions(
           cursor.iterator = it.ShardIterator;
           continue;
         }
-        const names = new Map<string, string | undefined>();
-        for (const record of out.Records ?? []) {
-          const name = recordName(record as Parameters<typeof recordName>[0]);
-          if (name) {
-            names.delete(name); // keeps stream order by each name's last record
-            names.set(name, imageVersion(record.dynamodb?.NewImage as Record<string, unknown> | undefined));
-          }
+        const records = out.Records ?? [];
+        for (const record of records) {
           const created = record.dynamodb?.ApproximateCreationDateTime;
           if (created && options.onRecordAge)
             options.onRecordAge(Math.max(0, (Date.now() - new Date(created).getTime()) / 1000));
@@ -216,9 +275,9 @@ export async function* changeFeedVersions(
         }
         cursor.iterator = out.NextShardIterator;
         if (!out.NextShardIterator) cursor.done = true;
-        if (names.size > 0) {
+        if (records.length > 0) {
           sawRecords = true;
-          yield [...names].map(([name, version]) => ({ name, version }));
+          yield records;
         }
       }
       pause = sawRecords ? minPoll : Math.min(pause * 2, maxPoll);

@@ -6,6 +6,8 @@ export {
   changeFeedBatches,
   changeFeedVersions,
   latestStreamArn,
+  type StatusChange,
+  statusFeed,
 } from './change-feed.js';
 export type { StoreClients, StoreConfig, StoreConfigOverrides, TableNames } from './config.js';
 export {
@@ -24,7 +26,7 @@ export { DEFAULT_HEARTBEAT_STALE_MS } from './heartbeats.js';
 export { REVISIONS_KEPT } from './revisions-table.js';
 export { HEARTBEAT_KEY, itemToStatus, statusToItem } from './status-codec.js';
 export type { EnsureResult } from './tables.js';
-export { ensureTables, tableDefinitions } from './tables.js';
+export { ensureStream, ensureTables, tableDefinitions } from './tables.js';
 export type {
   EndpointChange,
   EndpointRecord,

@@ -7,6 +7,8 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  type StreamViewType,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { delay } from '../async/delay.js';
@@ -15,6 +17,13 @@ import { classifyError } from './errors.js';
 
 /** The TTL attribute of the revisions table (epoch seconds); see docs/decisions/0009-revisions.md. */
 export const REVISIONS_TTL_ATTRIBUTE = 'expires_at';
+
+/**
+ * The view type of both tables' streams: the monitor's feeds read new images, and global-table
+ * replication (infra/tables.yaml) needs old and new ones.
+ */
+export const STREAM_VIEW_TYPE = 'NEW_AND_OLD_IMAGES' satisfies StreamViewType;
+const STREAM = { StreamEnabled: true, StreamViewType: STREAM_VIEW_TYPE } as const;
 
 export interface TableDefinitions {
   endpoints: CreateTableCommandInput;
@@ -30,7 +39,7 @@ export function tableDefinitions(tables: TableNames): TableDefinitions {
       AttributeDefinitions: [{ AttributeName: 'endpoint_name', AttributeType: 'S' }],
       KeySchema: [{ AttributeName: 'endpoint_name', KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      StreamSpecification: STREAM,
     },
     status: {
       TableName: tables.status,
@@ -43,6 +52,8 @@ export function tableDefinitions(tables: TableNames): TableDefinitions {
         { AttributeName: 'region', KeyType: 'RANGE' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
+      // Region waves: a monitor follows the other regions' status items through it.
+      StreamSpecification: STREAM,
     },
     ...(tables.revisions !== undefined
       ? {
@@ -68,13 +79,51 @@ export interface EnsureResult {
   readonly created: boolean;
 }
 
-async function tableStatus(client: DynamoDBClient, name: string): Promise<string | undefined> {
+async function describe(client: DynamoDBClient, name: string) {
   try {
-    const out = await client.send(new DescribeTableCommand({ TableName: name }));
-    return out.Table?.TableStatus ?? 'ACTIVE';
+    return (await client.send(new DescribeTableCommand({ TableName: name }))).Table ?? {};
   } catch (err) {
     if (err instanceof ResourceNotFoundException) return undefined;
     throw classifyError(err, 'DescribeTable', name);
+  }
+}
+
+async function tableStatus(client: DynamoDBClient, name: string): Promise<string | undefined> {
+  const table = await describe(client, name);
+  return table ? (table.TableStatus ?? 'ACTIVE') : undefined;
+}
+
+/**
+ * Enables STREAM_VIEW_TYPE on an existing table that has no stream (one made before the status
+ * table had one); returns the stream's ARN. Idempotent. A stream without new images is refused
+ * rather than replaced: replacing it gives it a new ARN under whoever reads the old one.
+ */
+export async function ensureStream(
+  client: DynamoDBClient,
+  name: string,
+  options: { timeoutMs?: number } = {},
+): Promise<string> {
+  const table = await describe(client, name);
+  if (!table) throw new Error(`table ${name} does not exist`);
+  const spec = table.StreamSpecification;
+  if (spec?.StreamEnabled && table.LatestStreamArn) {
+    if (spec.StreamViewType === 'NEW_IMAGE' || spec.StreamViewType === 'NEW_AND_OLD_IMAGES')
+      return table.LatestStreamArn;
+    throw new Error(
+      `table ${name}: its stream has view type ${spec.StreamViewType}, the monitor needs ${STREAM_VIEW_TYPE}; disable the stream and run inferctl init again`,
+    );
+  }
+  try {
+    await client.send(new UpdateTableCommand({ TableName: name, StreamSpecification: STREAM }));
+  } catch (err) {
+    throw classifyError(err, 'UpdateTable', name);
+  }
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    const now = await describe(client, name);
+    if (now?.TableStatus === 'ACTIVE' && now.LatestStreamArn) return now.LatestStreamArn;
+    if (Date.now() > deadline) throw new Error(`table ${name}: stream not enabled after the deadline`);
+    await delay(wait);
   }
 }
 
@@ -104,7 +153,7 @@ async function ensureOne(
   }
 }
 
-/** Create the tables unless they exist; waits until they are ACTIVE. Idempotent. */
+/** Create the tables unless they exist, with their streams; waits until they are ACTIVE. Idempotent. */
 export async function ensureTables(
   client: DynamoDBClient,
   tables: TableNames,
@@ -116,6 +165,8 @@ export async function ensureTables(
     await ensureOne(client, defs.endpoints, timeout),
     await ensureOne(client, defs.status, timeout),
   ];
+  // Tables created before their stream was part of the definition get it now.
+  for (const r of out) if (!r.created) await ensureStream(client, r.table, { timeoutMs: timeout });
   if (defs.revisions) {
     const revisions = await ensureOne(client, defs.revisions, timeout);
     // TTL is not part of CreateTable; enabling it again on a table that has it is refused, so
