@@ -161,7 +161,7 @@ function waitNote(endpoint: Endpoint, wait: GateWait): Note {
   }
 }
 
-export interface RolloutEvent {
+interface RolloutEvent {
   readonly type: 'Normal' | 'Warning';
   readonly reason: string;
   readonly note: string;
