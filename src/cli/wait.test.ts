@@ -299,6 +299,23 @@ describe('waitForRollout with region waves', () => {
     expect(progress.at(-1)).toBe('e: generation 7 ready in every target region');
   });
 
+  test('a timeout names the gate each gated region still waits on', async () => {
+    const stuck = [
+      status({ region: 'us-east-1', observedGeneration: 7, replicasReady: 0, state: 'updating' }),
+      at6('eu-west-1'),
+      at6('ap-northeast-1'),
+    ];
+    const { result } = run([
+      { s: 0, statuses: stuck },
+      { s: 61, statuses: stuck },
+    ]);
+    const err = await result;
+    expect(err?.code).toBe('TIMEOUT');
+    expect(err?.message).toBe(
+      'e: timed out waiting for generation 7 in ap-northeast-1, eu-west-1, us-east-1; ap-northeast-1: waiting for us-east-1 (not healthy at generation 7 yet); eu-west-1: waiting for us-east-1 (not healthy at generation 7 yet)',
+    );
+  });
+
   test('a halt fails fast with exit 5, naming the region, the cause and where it went back to', async () => {
     const halt = {
       generation: 7,

@@ -32,7 +32,7 @@ export class OtherRegions {
   private following: AbortController | undefined;
   /** Counts the feed's positionings: a fill that began before the last one may have missed a change. */
   private epoch = 0;
-  /** Resolves when the running feed is positioned. */
+  /** Resolves when the running feed is positioned, or `positionWaitMs` after it started. */
   private positionedOnce: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: OtherRegionsDeps) {}
@@ -46,9 +46,7 @@ export class OtherRegions {
     this.follow();
     let view = this.views.get(name);
     if (!view) {
-      const bound = new AbortController();
-      await Promise.race([this.positionedOnce, delay(this.deps.positionWaitMs ?? 5_000, bound.signal)]);
-      bound.abort();
+      await this.positionedOnce;
       view = this.views.get(name) ?? (await this.fill(name));
     }
     const known = view;
@@ -102,14 +100,15 @@ export class OtherRegions {
     const abort = new AbortController();
     this.following = abort;
     let positioned: () => void = () => {};
-    this.positionedOnce = new Promise<void>((resolve) => {
+    const positioning = new Promise<void>((resolve) => {
       positioned = resolve;
     });
+    // Bounded: a feed that cannot start (no stream yet) must not hold every first read.
+    this.positionedOnce = Promise.race([positioning, delay(this.deps.positionWaitMs ?? 5_000, abort.signal)]);
     const onPositioned = () => {
       this.positioned();
       positioned();
     };
-    abort.signal.addEventListener('abort', () => positioned(), { once: true });
     void (async () => {
       try {
         for await (const changes of this.deps.feed(abort.signal, onPositioned)) {

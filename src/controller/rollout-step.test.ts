@@ -328,6 +328,41 @@ describe('a halt in the first wave', () => {
   });
 });
 
+describe('after a halt', () => {
+  test('a new generation resumes: the first wave applies it and the old halt is dropped', async () => {
+    const halt = { generation: 5, reason: 'CrashLooping', message: 'm', at: ago(100), revertedTo: 4 };
+    const e6 = endpoint(6, NEW);
+    const h = harness({
+      region: 'a',
+      endpoint: e6,
+      own: status('a', 4, { halt }),
+      others: [status('b', 4), status('c', 4)],
+      observed: running(endpoint(4, OLD), 'a'),
+      revisions: { 4: OLD },
+    });
+    await h.run();
+    expect(imageOf(h.applied)).toBe(NEW);
+    expect(h.last().observedGeneration).toBe(6);
+    expect(h.last().halt).toBeUndefined();
+  });
+
+  test('the halted generation stays halted: the first wave keeps serving what it reverted to', async () => {
+    const halt = { generation: 5, reason: 'CrashLooping', message: 'm', at: ago(100), revertedTo: 4 };
+    const h = harness({
+      region: 'a',
+      endpoint: endpoint(5, NEW),
+      own: status('a', 4, { halt }),
+      others: [status('b', 4), status('c', 4)],
+      observed: running(endpoint(4, OLD), 'a'),
+      revisions: { 4: OLD },
+    });
+    await h.run();
+    expect(h.calls).toEqual([]);
+    expect(h.last()).toMatchObject({ observedGeneration: 4, halt });
+    expect(h.metrics.halts).toBe(0);
+  });
+});
+
 describe('without a policy', () => {
   test('every region applies the generation at once and no other region is read', async () => {
     const r = parseEndpointItem({

@@ -62,8 +62,8 @@ export interface RolloutDecision {
 }
 
 /**
- * Which generation this region serves in this pass. Undefined when the endpoint has no policy and
- * this region recorded no halt of it: today's behaviour, and no read of the other regions.
+ * Which generation this region serves in this pass. Undefined without a policy, and for a stop, a
+ * delete or a region being left (never gated): today's behaviour, no read of the other regions.
  */
 export async function decideServe(
   ports: RolloutPorts | undefined,
@@ -161,7 +161,7 @@ function waitNote(endpoint: Endpoint, wait: GateWait): Note {
   }
 }
 
-export interface RolloutEvent {
+interface RolloutEvent {
   readonly type: 'Normal' | 'Warning';
   readonly reason: string;
   readonly note: string;

@@ -414,6 +414,11 @@ describe('region waves (issue 14): the policy in, the gates and the halt out', (
       'Rollout:    us-east-1 → eu-west-1; bake 300 s; on failure revert; progress deadline 900 s\n',
     );
     expect(table.stdout).toMatch(/^eu-west-1 .* no +waiting: us-east-1 baking, 21\d s left$/m);
+    const render = await cli('render staged -r eu-west-1');
+    expect(render.stdout).toContain('kind: Deployment');
+    expect(render.stderr).toMatch(
+      /^staged: eu-west-1 is behind a wave gate \(waiting: us-east-1 baking, 21\d s left\): these are generation 1's objects, applied there when the gate opens; nothing runs there yet\n$/,
+    );
     const view = statusSchema.parse(JSON.parse((await cli('status staged -o json')).stdout));
     expect(view.regions.find((r) => r.region === 'eu-west-1')).toMatchObject({
       served_generation: null,

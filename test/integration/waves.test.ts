@@ -240,7 +240,12 @@ describe('region waves', () => {
       expect(aggregate.message).toContain(`halted in ${A}: CrashLooping`);
       const r = await cli(`status ${name} -o json`);
       expect(r.code, r.stderr).toBe(0);
-      expect(statusSchema.parse(JSON.parse(r.stdout)).state).toBe('halted');
+      const view = statusSchema.parse(JSON.parse(r.stdout));
+      expect(view.state).toBe('halted');
+      // What a user reads there for a later wave: the gate it waits on names the region and cause.
+      const gate = view.regions.find((x) => x.region === B)?.conditions.find((c) => c.type === 'Reconciling');
+      expect(gate).toMatchObject({ reason: 'RolloutHalted' });
+      expect(gate?.message).toContain(`halted in ${A}: CrashLooping`);
     } finally {
       for (const w of watches.values()) w.stop();
     }

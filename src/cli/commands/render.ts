@@ -6,6 +6,7 @@ import { type Ctx, ctxOf } from '../context.js';
 import type { CliDeps } from '../deps.js';
 import { parsedOrThrow } from '../document.js';
 import { CliError } from '../errors.js';
+import { readRollout, waitLine } from '../rollout.js';
 import { readFileInput, validateLabels } from '../spec-input.js';
 import { validateName } from './deploy.js';
 
@@ -24,6 +25,26 @@ function fromFile(path: string, nameArg: string | undefined): Endpoint {
   if (!parsed.ok)
     throw new CliError('INVALID_INPUT', `${path}: ${parsed.error.message}`, { cause: parsed.error });
   return parsed.value;
+}
+
+/**
+ * The objects are the endpoint's generation; a region behind a wave gate, or one that halted and
+ * reverted, applies another one for now. Said on stderr, so the YAML stays what it was.
+ */
+async function noteRollout(ctx: Ctx, endpoint: Endpoint, region: string): Promise<void> {
+  if (!endpoint.spec.rollout) return;
+  const statuses = new Map((await ctx.store.listStatus(endpoint.name)).map((s) => [s.region, s]));
+  const { wait, halt } = readRollout(endpoint, region, (r) => statuses.get(r), ctx.deps.now());
+  const serving = statuses.get(region)?.observedGeneration;
+  const now = serving ? `; it serves generation ${serving} now` : '; nothing runs there yet';
+  if (halt?.revertedTo !== undefined)
+    ctx.progress(
+      `${endpoint.name}: ${region} halted generation ${endpoint.generation} (${halt.reason}) and went back to generation ${halt.revertedTo}: these objects are the halted generation's`,
+    );
+  else if (wait)
+    ctx.progress(
+      `${endpoint.name}: ${region} is behind a wave gate (${waitLine(wait, endpoint.generation)}): these are generation ${endpoint.generation}'s objects, applied there when the gate opens${now}`,
+    );
 }
 
 async function endpointFor(ctx: Ctx, name: string | undefined, file: string | undefined): Promise<Endpoint> {
@@ -55,7 +76,7 @@ export function register(program: Command, deps: CliDeps): void {
         const name = endpoint.name;
         if (!endpoint.targetRegions.includes(flags.region)) {
           ctx.progress(`${name}: ${flags.region} is not a target region; nothing would be applied there`);
-        }
+        } else if (!flags.file) await noteRollout(ctx, endpoint, flags.region);
         const objects = render(
           endpoint,
           flags.region,
