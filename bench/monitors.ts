@@ -2,7 +2,7 @@
 // through the spawner the integration tests use (src/local/monitor-process.ts).
 import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type MonitorProcess, spawnMonitor } from '../src/local/monitor-process.js';
 import type { TableNames } from '../src/store/index.js';
@@ -14,10 +14,12 @@ const repoRoot = join(import.meta.dirname, '..');
 /**
  * Production runs the compiled monitor (Dockerfile: `npm run build`, `node dist/...`), not tsx.
  * Compile to a private directory inside node_modules (so package resolution and `"type":
- * "module"` still come from this checkout) without touching the shared `dist/`.
+ * "module"` still come from this checkout) without touching the shared `dist/`. Worktrees share
+ * one node_modules through a link, so the directory is named after the checkout: two benches run
+ * from two worktrees at once must not compile over each other's monitor.
  */
 export async function buildMonitor(): Promise<string> {
-  const out = join(repoRoot, 'node_modules', '.cache', 'inferctl-bench', 'dist');
+  const out = join(repoRoot, 'node_modules', '.cache', `inferctl-bench-${basename(repoRoot)}`, 'dist');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
       process.execPath,
