@@ -11,6 +11,8 @@ export interface BenchOptions {
   diagnoses: number;
   pods: boolean;
   cpuProf: string;
+  /** Where the first region's monitor writes a heap snapshot once the run has measured its RSS. */
+  heapSnapshot: string;
   timeoutMinutes: number;
   dir: string;
   logDir: string;
@@ -27,6 +29,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     diagnoses: 20,
     pods: true,
     cpuProf: '',
+    heapSnapshot: '',
     timeoutMinutes: 0,
     dir: '',
     logDir: '',
@@ -53,6 +56,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--no-pods') opts.pods = false;
     else if (a === '--tsx') opts.tsx = true;
     else if (a === '--cpu-prof') opts.cpuProf = next();
+    else if (a === '--heap-snapshot') opts.heapSnapshot = next();
     else if (a === '--timeout-minutes') opts.timeoutMinutes = int(next());
     else if (a === '--dir') opts.dir = next();
     else if (a === '--log-dir') opts.logDir = next();

@@ -1,7 +1,7 @@
 // The monitors under test: compiled as production runs them, started with production's V8 flags
 // through the spawner the integration tests use (src/local/monitor-process.ts).
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type MonitorProcess, spawnMonitor } from '../src/local/monitor-process.js';
@@ -60,6 +60,7 @@ export function startBenchMonitor(
   dynamoEndpoint: string,
   logDir: string,
   cpuProfDir: string,
+  heapSnapshotDir: string,
   pods: boolean,
 ): MonitorProcess {
   return spawnMonitor({
@@ -71,7 +72,12 @@ export function startBenchMonitor(
     identity: `bench-monitor-${region.name}`,
     log: join(logDir, `monitor-${region.name}.log`),
     // Node 20 refuses --cpu-prof in NODE_OPTIONS: pass it on the command line.
-    nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    nodeArgs: [
+      ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+      // Written on SIGUSR2 (writeHeapSnapshot below), after the run has read the peak RSS: the
+      // snapshot itself takes several times the heap's size.
+      ...(heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
+    ],
     env: {
       AWS_ACCESS_KEY_ID: 'bench',
       AWS_SECRET_ACCESS_KEY: 'bench',
@@ -107,4 +113,27 @@ export function peakRssByRegion(monitors: readonly MonitorProcess[]): Record<str
     rss[m.region] = Math.round(Number(hwm[1]) / 1024);
   }
   return rss;
+}
+
+/**
+ * Has a monitor started with a heap snapshot directory write one there; resolves with its path
+ * once its size has stopped growing.
+ */
+export async function writeHeapSnapshot(monitor: MonitorProcess, dir: string): Promise<string> {
+  const pid = monitor.child.pid;
+  if (monitor.exited || pid === undefined) throw new Error(`monitor in ${monitor.region} is not running`);
+  const mine = () => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && f.includes(`.${pid}.`));
+  const before = new Set(mine());
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 300_000;
+  let last = -1;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const file = mine().find((f) => !before.has(f));
+    if (!file) continue;
+    const size = statSync(join(dir, file)).size;
+    if (size > 0 && size === last) return join(dir, file);
+    last = size;
+  }
+  throw new Error(`monitor in ${monitor.region} wrote no heap snapshot into ${dir} within 300 s`);
 }
