@@ -11,6 +11,8 @@ export interface BenchOptions {
   diagnoses: number;
   pods: boolean;
   cpuProf: string;
+  /** Skip the limit loop: no `limit_s` or `converge_over_limit` (null in the JSON). */
+  skipLimit: boolean;
   /** Where the first region's monitor writes a heap snapshot once the run has measured its RSS. */
   heapSnapshot: string;
   timeoutMinutes: number;
@@ -29,6 +31,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     diagnoses: 20,
     pods: true,
     cpuProf: '',
+    skipLimit: false,
     heapSnapshot: '',
     timeoutMinutes: 0,
     dir: '',
@@ -54,6 +57,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--changes') opts.changes = int(next());
     else if (a === '--diagnoses') opts.diagnoses = int(next());
     else if (a === '--no-pods') opts.pods = false;
+    else if (a === '--skip-limit') opts.skipLimit = true;
     else if (a === '--tsx') opts.tsx = true;
     else if (a === '--cpu-prof') opts.cpuProf = next();
     else if (a === '--heap-snapshot') opts.heapSnapshot = next();
