@@ -11,6 +11,10 @@ export interface BenchOptions {
   diagnoses: number;
   pods: boolean;
   cpuProf: string;
+  /** Skip the limit loop: no `limit_s` or `converge_over_limit` (null in the JSON). */
+  skipLimit: boolean;
+  /** Where the first region's monitor writes a heap snapshot once the run has measured its RSS. */
+  heapSnapshot: string;
   timeoutMinutes: number;
   dir: string;
   logDir: string;
@@ -27,6 +31,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     diagnoses: 20,
     pods: true,
     cpuProf: '',
+    skipLimit: false,
+    heapSnapshot: '',
     timeoutMinutes: 0,
     dir: '',
     logDir: '',
@@ -51,8 +57,10 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--changes') opts.changes = int(next());
     else if (a === '--diagnoses') opts.diagnoses = int(next());
     else if (a === '--no-pods') opts.pods = false;
+    else if (a === '--skip-limit') opts.skipLimit = true;
     else if (a === '--tsx') opts.tsx = true;
     else if (a === '--cpu-prof') opts.cpuProf = next();
+    else if (a === '--heap-snapshot') opts.heapSnapshot = next();
     else if (a === '--timeout-minutes') opts.timeoutMinutes = int(next());
     else if (a === '--dir') opts.dir = next();
     else if (a === '--log-dir') opts.logDir = next();

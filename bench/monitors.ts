@@ -1,8 +1,8 @@
 // The monitors under test: compiled as production runs them, started with production's V8 flags
 // through the spawner the integration tests use (src/local/monitor-process.ts).
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type MonitorProcess, spawnMonitor } from '../src/local/monitor-process.js';
 import type { TableNames } from '../src/store/index.js';
@@ -14,10 +14,12 @@ const repoRoot = join(import.meta.dirname, '..');
 /**
  * Production runs the compiled monitor (Dockerfile: `npm run build`, `node dist/...`), not tsx.
  * Compile to a private directory inside node_modules (so package resolution and `"type":
- * "module"` still come from this checkout) without touching the shared `dist/`.
+ * "module"` still come from this checkout) without touching the shared `dist/`. Worktrees share
+ * one node_modules through a link, so the directory is named after the checkout: two benches run
+ * from two worktrees at once must not compile over each other's monitor.
  */
 export async function buildMonitor(): Promise<string> {
-  const out = join(repoRoot, 'node_modules', '.cache', 'inferctl-bench', 'dist');
+  const out = join(repoRoot, 'node_modules', '.cache', `inferctl-bench-${basename(repoRoot)}`, 'dist');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -58,6 +60,7 @@ export function startBenchMonitor(
   dynamoEndpoint: string,
   logDir: string,
   cpuProfDir: string,
+  heapSnapshotDir: string,
   pods: boolean,
 ): MonitorProcess {
   return spawnMonitor({
@@ -69,7 +72,12 @@ export function startBenchMonitor(
     identity: `bench-monitor-${region.name}`,
     log: join(logDir, `monitor-${region.name}.log`),
     // Node 20 refuses --cpu-prof in NODE_OPTIONS: pass it on the command line.
-    nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    nodeArgs: [
+      ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+      // Written on SIGUSR2 (writeHeapSnapshot below), after the run has read the peak RSS: the
+      // snapshot itself takes several times the heap's size.
+      ...(heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
+    ],
     env: {
       AWS_ACCESS_KEY_ID: 'bench',
       AWS_SECRET_ACCESS_KEY: 'bench',
@@ -105,4 +113,27 @@ export function peakRssByRegion(monitors: readonly MonitorProcess[]): Record<str
     rss[m.region] = Math.round(Number(hwm[1]) / 1024);
   }
   return rss;
+}
+
+/**
+ * Has a monitor started with a heap snapshot directory write one there; resolves with its path
+ * once its size has stopped growing.
+ */
+export async function writeHeapSnapshot(monitor: MonitorProcess, dir: string): Promise<string> {
+  const pid = monitor.child.pid;
+  if (monitor.exited || pid === undefined) throw new Error(`monitor in ${monitor.region} is not running`);
+  const mine = () => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && f.includes(`.${pid}.`));
+  const before = new Set(mine());
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 300_000;
+  let last = -1;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const file = mine().find((f) => !before.has(f));
+    if (!file) continue;
+    const size = statSync(join(dir, file)).size;
+    if (size > 0 && size === last) return join(dir, file);
+    last = size;
+  }
+  throw new Error(`monitor in ${monitor.region} wrote no heap snapshot into ${dir} within 300 s`);
 }

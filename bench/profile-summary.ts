@@ -29,7 +29,7 @@ const total = profile.endTime - profile.startTime;
 
 function area(url: string): string {
   if (!url) return '(native/VM)';
-  const own = /inferctl-bench\/dist\/([^/]+)\//.exec(url);
+  const own = /inferctl-bench[^/]*\/dist\/([^/]+)\//.exec(url);
   if (own) return `inferctl/${own[1]}`;
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;

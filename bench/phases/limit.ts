@@ -30,6 +30,11 @@ export async function measureLimit(bench: Bench, kindPaths: readonly string[]): 
     endpointValue(endpointName('e', 0, width), regionNames),
     regionNames[0]!,
   ).length;
+  if (opts.skipLimit) {
+    // A run about the monitor alone (its memory, say) on a machine too busy for the limit loop.
+    log('limit skipped (--skip-limit): no converge / limit ratio in this run');
+    return { limitS: Number.NaN, concurrency: 0, sweep: {}, objectsPerEndpoint, cpu: {} };
+  }
   const createAll = async (r: Region, objs: KubeObject[], c: number) =>
     pool(objs, c, async (o) => {
       await r.executor.apply(o, { previous: null });

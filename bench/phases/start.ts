@@ -41,6 +41,7 @@ export async function startWatchesAndMonitors(bench: Bench, teardown: Teardown):
 
   const profDir = opts.cpuProf;
   if (profDir) mkdirSync(profDir, { recursive: true });
+  if (opts.heapSnapshot) mkdirSync(opts.heapSnapshot, { recursive: true });
   const monitors: MonitorProcess[] = [];
   teardown.add(() => Promise.all(monitors.map((m) => m.stop().catch(() => {}))));
   for (const [i, r] of regions.entries())
@@ -52,6 +53,7 @@ export async function startWatchesAndMonitors(bench: Bench, teardown: Teardown):
         bench.proxyEndpoint,
         bench.logDir,
         i === 0 ? profDir : '',
+        i === 0 ? opts.heapSnapshot : '',
         opts.pods,
       ),
     );

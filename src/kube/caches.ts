@@ -10,6 +10,7 @@ import {
   POD_LABEL_SELECTOR,
 } from '../model/index.js';
 import type { KubeClient } from './client.js';
+import { keepOwned } from './keep.js';
 import { Reflector, type ReflectorOptions, type WatchedKind } from './reflector.js';
 
 /** The kinds the monitor owns and watches (DESIGN §2.4). */
@@ -83,8 +84,13 @@ export class KubeCaches {
     for (const namespace of options.namespaces) {
       for (const k of options.kinds ?? WATCHED_KINDS) {
         this.reflectors.push(
-          new Reflector(client, k, namespace, options, (key, oldObj, newObj) =>
-            this.apply(key, oldObj, newObj),
+          new Reflector(
+            client,
+            k,
+            namespace,
+            options,
+            (key, oldObj, newObj) => this.apply(key, oldObj, newObj),
+            keepOwned,
           ),
         );
       }

@@ -85,8 +85,8 @@ export class Reflector {
     readonly namespace: string,
     private readonly options: ReflectorOptions,
     private readonly changed: StoreChange,
-    /** What is kept of each object (default: all but managedFields). */
-    private readonly keep: (obj: KubeObject) => KubeObject = withoutManagedFields,
+    /** What is kept of each object: only what its readers read (keep.ts, caches.ts). */
+    private readonly keep: (obj: KubeObject) => KubeObject,
   ) {
     this.firstSync = new Promise((resolve) => {
       this.resolveFirstSync = resolve;
@@ -317,18 +317,6 @@ export class Reflector {
     if (failure !== undefined) throw failure;
     return progressed;
   }
-}
-
-/**
- * Nothing reads managedFields from the cache (plan compares the hash annotation and the fields we
- * render, apply bodies drop them), and they are often the largest part of an object's metadata: memory
- * the monitor would hold per object for nothing. client-go's informers strip them too
- * (TransformStripManagedFields).
- */
-function withoutManagedFields(obj: KubeObject): KubeObject {
-  if (!('managedFields' in obj.metadata)) return obj;
-  const { managedFields: _, ...metadata } = obj.metadata;
-  return { ...obj, metadata };
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -8,6 +8,7 @@ import {
   type KubeObject,
   WATCHED_KINDS,
 } from '../../src/kube/index.js';
+import { findDrift } from '../../src/plan/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { waitFor } from '../helpers/wait.js';
 import { createNamespace, kubeConfigFor } from './kube-support.js';
@@ -170,6 +171,15 @@ describe('KubeCaches', () => {
     expect(changes).toEqual(['llm']);
     // Objects that arrive by watch (not list) are stripped too.
     expect(caches.get('Deployment', 'cache-a', 'llm')?.metadata).not.toHaveProperty('managedFields');
+    // So are the defaults and bookkeeping the API server adds, which nothing reads
+    // (src/kube/keep.ts), while all that was applied is still there: plan sees no drift.
+    const live = caches.get('Deployment', 'cache-a', 'llm');
+    expect(live?.metadata).not.toHaveProperty('uid');
+    expect(live?.spec).not.toHaveProperty('strategy');
+    expect(live && findDrift(deployment('llm', 'cache-a', 'llm', 'vllm:2'), live)).toBeUndefined();
+    const liveService = caches.get('Service', 'cache-a', 'llm');
+    expect(liveService?.spec).not.toHaveProperty('clusterIP');
+    expect(liveService && findDrift(service('llm', 'cache-a', 'llm'), liveService)).toBeUndefined();
 
     await exec.delete({ kind: 'HorizontalPodAutoscaler', namespace: 'cache-a', name: 'llm' });
     await waitFor('the delete', () => caches.byEndpoint('llm').length === 4);
