@@ -38,8 +38,13 @@ const RESULT_LABEL = {
 } as const;
 
 export class Handler {
-  private readonly reconcileDeps: ReconcileDeps;
+  private reconcileDeps: ReconcileDeps;
   private sequence = 0;
+
+  /** `--once` ends after one pass: a status held back for later would never be written. */
+  holdNoStatus(): void {
+    this.reconcileDeps = { ...this.reconcileDeps, statusHoldMs: 0 };
+  }
 
   constructor(private readonly deps: HandlerDeps) {
     const { config, log, metrics, store } = deps;

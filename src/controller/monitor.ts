@@ -187,6 +187,7 @@ export class Monitor {
    */
   async runOnce(): Promise<{ reconciled: number; failed: string[] }> {
     this.once = true;
+    this.handler.holdNoStatus();
     this.caches.start();
     this.elector.start();
     const deadline = Date.now() + this.config.leaseDurationMs + 5_000;
