@@ -15,6 +15,10 @@ export interface BenchOptions {
   dir: string;
   logDir: string;
   tsx: boolean;
+  /** The region-waves phase: wave 1 is the first region, wave 2 the others. */
+  waves: boolean;
+  /** The waves phase's bake_seconds. */
+  bakeSeconds: number;
 }
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -31,7 +35,10 @@ export function parseArgs(argv: string[]): BenchOptions {
     dir: '',
     logDir: '',
     tsx: false,
+    waves: false,
+    bakeSeconds: 10,
   };
+  let bakeGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -52,7 +59,11 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--diagnoses') opts.diagnoses = int(next());
     else if (a === '--no-pods') opts.pods = false;
     else if (a === '--tsx') opts.tsx = true;
-    else if (a === '--cpu-prof') opts.cpuProf = next();
+    else if (a === '--waves') opts.waves = true;
+    else if (a === '--bake-seconds') {
+      opts.bakeSeconds = int(next());
+      bakeGiven = true;
+    } else if (a === '--cpu-prof') opts.cpuProf = next();
     else if (a === '--timeout-minutes') opts.timeoutMinutes = int(next());
     else if (a === '--dir') opts.dir = next();
     else if (a === '--log-dir') opts.logDir = next();
@@ -60,7 +71,16 @@ export function parseArgs(argv: string[]): BenchOptions {
     else throw new Error(`unknown argument ${a}`);
   }
   if (opts.regions > REGION_NAMES.length) throw new Error(`at most ${REGION_NAMES.length} regions`);
+  if (opts.waves && opts.regions < 2)
+    throw new Error('--waves needs --regions 2 or more: wave 1 is the first region, wave 2 the others');
+  if (bakeGiven && !opts.waves)
+    throw new Error('--bake-seconds is the bake of the --waves phase: add --waves');
   // N=1000 R=3 with pods took ≈ 26 min on a loaded 2-core machine: leave room.
-  if (!opts.timeoutMinutes) opts.timeoutMinutes = 30 + Math.ceil((opts.endpoints * opts.regions) / 200);
+  if (!opts.timeoutMinutes)
+    opts.timeoutMinutes =
+      30 +
+      Math.ceil((opts.endpoints * opts.regions) / 200) +
+      // Two fleet-wide generations rolled wave by wave, and a second idle window.
+      (opts.waves ? 10 + Math.ceil((opts.endpoints * opts.regions) / 300) : 0);
   return opts;
 }

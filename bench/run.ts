@@ -1,5 +1,5 @@
 // npm run bench -- --endpoints N --regions R [--json FILE] [--idle-seconds S] [--changes C]
-//   [--diagnoses D] [--no-pods]
+//   [--diagnoses D] [--no-pods] [--waves [--bake-seconds B]]
 //   [--cpu-prof DIR] [--timeout-minutes M] [--dir DIR] [--log-dir DIR] [--tsx]
 //
 // Brings up R local regions (kube-apiserver + etcd, with controllers, scheduler and simulated
@@ -11,7 +11,7 @@
 //
 // One phase per module in bench/phases, in the order they run: setup → limit → start (watches
 // and monitors) → converge → change → diagnose (with pods) → idle; then memory, ready → running,
-// and the report.
+// waves (--waves: the region-wave gate's overhead, and idle again with the policy), and the report.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { measureIdle, waitQuiet } from './phases/idle.js';
 import { measureLimit } from './phases/limit.js';
 import { setUp } from './phases/setup.js';
 import { startWatchesAndMonitors, type Watching } from './phases/start.js';
+import { measureWaves } from './phases/waves.js';
 import { printTable, type Result } from './report.js';
 import { distribution, log, round } from './stats.js';
 import { Teardown } from './teardown.js';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     await waitQuiet(bench);
     const idle = await measureIdle(bench);
     const rssByRegion = peakRssByRegion(watching.monitors);
+    const waves = opts.waves ? await measureWaves(bench, watching, converged) : null;
 
     const result: Result = {
       endpoints: bench.N,
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
       monitor_rss_mb_by_region: rssByRegion,
       ready_to_running_ms: opts.pods ? readyToRunning(watching, converged.runningAt) : null,
       pod_to_status_ms: podToStatus,
+      waves,
       cpu_s: {
         limit: limit.cpu,
         converge: converged.cpu,

@@ -1,0 +1,245 @@
+// Phase 8 (--waves): the overhead of the region-wave gate itself. Every endpoint gets a rollout
+// policy (wave 1: the first region; wave 2: the others; bake B s; on_failure halt), then one new
+// generation each (an env change, which rolls its Deployment), all written at once. Per endpoint:
+//
+//   gate overhead = first watch event in a wave-2 region whose Deployment carries the new env
+//                   − max over wave-1 regions of (healthySince at the new generation + B)
+//
+// healthySince is the monitor's own clock in the status item (followed on the status stream); the
+// watch event is timed on the bench's clock; both are this machine's wall clock. Then the idle
+// cost again, with the policy in place on every endpoint.
+import type { MonitorProcess } from '../../src/local/monitor-process.js';
+import { type EndpointSpec, type RegionStatus, regionHealthy } from '../../src/model/index.js';
+import type { EndpointRecord, RevisionNote } from '../../src/store/index.js';
+import { cpuBetween } from '../cpu.js';
+import { NS } from '../fleet.js';
+import { peakRssByRegion } from '../monitors.js';
+import { type Distribution, distribution, log, pool, waitUntil } from '../stats.js';
+import type { Converged } from './converge.js';
+import { type Idle, measureIdle, waitQuiet } from './idle.js';
+import type { Bench } from './setup.js';
+import type { Watching } from './start.js';
+
+const CHANGE_ENV = 'BENCH_WAVE_CHANGE';
+const GATE_DELAY_METRIC = 'inferctl_rollout_gate_delay_seconds';
+
+/** The monitors' own histogram of the same delay, summed over every monitor (a diff over the phase). */
+export interface GateDelayMetric {
+  count: number;
+  mean_ms: number;
+  /** Upper bounds (le, seconds) of the buckets holding the p50 and the p99. */
+  p50_le_s: number;
+  p99_le_s: number;
+  buckets: Record<string, number>;
+}
+
+export interface Waves {
+  waves: string[][];
+  bake_seconds: number;
+  /** Per endpoint: first wave-2 apply − (wave 1 healthy at the generation + bake). */
+  gate_overhead_ms: Distribution;
+  /** Endpoints whose wave 2 applied before the gate could open (no healthy stretch, or one too short). */
+  early_applies: number;
+  /** From the acknowledged table write to the wave-1 region's apply seen by watch. */
+  wave1_apply_ms: Distribution;
+  /** From that apply to the wave-1 status item's healthySince (the new pod rolled and ready). */
+  wave1_apply_to_healthy_ms: Distribution;
+  /** null: the monitors export no such histogram. */
+  gate_delay_metric: GateDelayMetric | null;
+  /** The idle window again, every endpoint now carrying the policy. */
+  idle: Idle;
+  monitor_rss_mb: number;
+  cpu_s: Record<string, number>;
+}
+
+const note = (summary: string): RevisionNote => ({ writtenBy: 'bench', summary });
+
+export async function measureWaves(bench: Bench, watching: Watching, converged: Converged): Promise<Waves> {
+  const { regions, regionNames, store, opts, N, cpu } = bench;
+  const { names, generations } = converged;
+  const wave1 = regionNames.slice(0, 1);
+  const wave2 = regionNames.slice(1);
+  const bakeMs = opts.bakeSeconds * 1000;
+  const rollout = {
+    waves: [wave1, wave2],
+    bake_seconds: opts.bakeSeconds,
+    on_failure: 'halt' as const,
+    progress_deadline_seconds: 900,
+  };
+  const timeoutMs = 10 * 60_000 + N * regions.length * 200;
+
+  // Every status item the stream delivers: which pairs are settled (at the target generation and
+  // healthy), and wave 1's healthy stretches at each generation.
+  const target = new Map<string, number>(); // name → the generation being rolled out
+  const healthyAt = new Map<string, number>(); // region/name → generation it reports healthy
+  type Stretch = { region: string; generation: number; since: number };
+  const wave1Healthy = new Map<string, Stretch[]>();
+  converged.statusListeners.push((s: RegionStatus) => {
+    const key = `${s.region}/${s.endpointName}`;
+    if (regionHealthy(s)) healthyAt.set(key, s.observedGeneration);
+    else healthyAt.delete(key);
+    if (wave1.includes(s.region) && s.healthySince !== undefined) {
+      const list = wave1Healthy.get(s.endpointName) ?? [];
+      const since = Date.parse(s.healthySince);
+      const generation = s.observedGeneration;
+      if (!list.some((h) => h.region === s.region && h.generation === generation && h.since === since))
+        list.push({ region: s.region, generation, since });
+      wave1Healthy.set(s.endpointName, list);
+    }
+  });
+  const settle = (what: string) =>
+    waitUntil(
+      what,
+      timeoutMs,
+      () => names.every((n) => regionNames.every((r) => (healthyAt.get(`${r}/${n}`) ?? 0) >= target.get(n)!)),
+      200,
+    );
+
+  // 1. The policy, as its own generation (it renders no different objects; it is gated too).
+  const records = new Map<string, EndpointRecord>();
+  await pool(names, 16, async (name) => {
+    const rec = await store.requireEndpoint(name);
+    if (!rec.parsed.ok) throw new Error(`${name} does not parse`);
+    const spec: EndpointSpec = { ...rec.parsed.value.spec, rollout };
+    const updated = await store.updateEndpoint(name, rec.generation, { spec }, note('rollout waves added'));
+    records.set(name, updated);
+    generations.set(name, updated.generation);
+    target.set(name, updated.generation);
+  });
+  log(`rollout policy ${JSON.stringify(rollout.waves)}, bake ${opts.bakeSeconds} s, on ${N} endpoints`);
+  await settle('every region healthy at the generation with the rollout policy');
+
+  // 2. One new generation per endpoint, all at once; every Deployment watch event is looked at.
+  const metricBefore = await scrapeGateDelay(watching.monitors);
+  const cpuBefore = cpu.snapshot();
+  const ackedAt = new Map<string, number>();
+  const appliedAt = new Map<string, number>(); // region/name → first watch event with the new env
+  const onEvent = (region: string, name: string) => {
+    const key = `${region}/${name}`;
+    if (appliedAt.has(key) || !records.has(name)) return;
+    const d = regions.find((x) => x.name === region)!.caches!.get('Deployment', NS, name) as
+      | { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }
+      | undefined;
+    const env = d?.spec.template.spec.containers[0]?.env ?? [];
+    if (env.some((e) => e.name === CHANGE_ENV)) appliedAt.set(key, Date.now());
+  };
+  watching.listeners.push(onEvent);
+  await pool(names, 16, async (name) => {
+    const rec = records.get(name)!;
+    if (!rec.parsed.ok) throw new Error(`${name} does not parse`);
+    const spec = rec.parsed.value.spec;
+    const changed: EndpointSpec = { ...spec, env: { ...(spec.env ?? {}), [CHANGE_ENV]: '1' } };
+    target.set(name, rec.generation + 1);
+    const updated = await store.updateEndpoint(name, rec.generation, { spec: changed }, note('env changed'));
+    ackedAt.set(name, Date.now());
+    generations.set(name, updated.generation);
+  });
+  log(`wrote a new generation of ${N} endpoints; waiting for wave 1, the bake, then wave 2`);
+  await waitUntil(
+    'every region to apply the new generation',
+    timeoutMs,
+    () => appliedAt.size >= N * regions.length,
+    200,
+  );
+  watching.listeners.splice(watching.listeners.indexOf(onEvent), 1);
+  await settle('every region healthy at the new generation');
+  const cpuWaves = cpuBetween(cpuBefore, cpu.snapshot());
+  const metric = diffGateDelay(metricBefore, await scrapeGateDelay(watching.monitors));
+
+  const overhead: number[] = [];
+  const wave1Apply: number[] = [];
+  const wave1ToHealthy: number[] = [];
+  let early = 0;
+  for (const name of names) {
+    const generation = generations.get(name)!;
+    const firstWave2 = Math.min(...wave2.map((r) => appliedAt.get(`${r}/${name}`)!));
+    const stretches = (wave1Healthy.get(name) ?? []).filter((h) => h.generation === generation);
+    let openAt = Number.NEGATIVE_INFINITY;
+    let unhealthy = false;
+    for (const r of wave1) {
+      const applied = appliedAt.get(`${r}/${name}`)!;
+      wave1Apply.push(applied - ackedAt.get(name)!);
+      // The healthy stretch in effect when wave 2 applied: the latest one that had begun by then.
+      const since = Math.max(
+        ...stretches.filter((h) => h.region === r && h.since <= firstWave2).map((h) => h.since),
+      );
+      if (!Number.isFinite(since)) {
+        unhealthy = true;
+        continue;
+      }
+      wave1ToHealthy.push(since - applied);
+      openAt = Math.max(openAt, since + bakeMs);
+    }
+    if (unhealthy) {
+      early++; // wave 2 applied before a wave-1 region was healthy at the generation at all
+      continue;
+    }
+    if (firstWave2 < openAt) early++;
+    overhead.push(firstWave2 - openAt);
+  }
+  const result = {
+    waves: [wave1, wave2],
+    bake_seconds: opts.bakeSeconds,
+    gate_overhead_ms: distribution(overhead),
+    early_applies: early,
+    wave1_apply_ms: distribution(wave1Apply),
+    wave1_apply_to_healthy_ms: distribution(wave1ToHealthy),
+    gate_delay_metric: metric,
+  };
+  log(`gate overhead ms: ${JSON.stringify(result.gate_overhead_ms)}; early applies: ${early}`);
+  if (metric) log(`${GATE_DELAY_METRIC}: ${JSON.stringify(metric)}`);
+
+  await waitQuiet(bench);
+  const idle = await measureIdle(bench);
+  return {
+    ...result,
+    idle: idle.idle,
+    monitor_rss_mb: Math.max(...Object.values(peakRssByRegion(watching.monitors))),
+    cpu_s: cpuWaves,
+  };
+}
+
+type Histogram = Map<string, number>; // le (or "sum"/"count") → value, over every monitor
+
+async function scrapeGateDelay(monitors: readonly MonitorProcess[]): Promise<Histogram> {
+  const h: Histogram = new Map();
+  for (const m of monitors) {
+    const text = await (await fetch(`${m.healthUrl()}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(GATE_DELAY_METRIC)) continue;
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      const rest = line.slice(GATE_DELAY_METRIC.length);
+      const key = rest.startsWith('_bucket')
+        ? /le="([^"]+)"/.exec(rest)?.[1]
+        : rest.startsWith('_sum')
+          ? 'sum'
+          : rest.startsWith('_count')
+            ? 'count'
+            : undefined;
+      if (key !== undefined) h.set(key, (h.get(key) ?? 0) + value);
+    }
+  }
+  return h;
+}
+
+function diffGateDelay(before: Histogram, after: Histogram): GateDelayMetric | null {
+  if (!after.has('count')) return null;
+  const d = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0);
+  const count = d('count');
+  const les = [...after.keys()]
+    .filter((k) => k !== 'sum' && k !== 'count')
+    .sort((a, b) => (a === '+Inf' ? 1 : b === '+Inf' ? -1 : Number(a) - Number(b)));
+  const buckets = Object.fromEntries(les.map((le) => [le, d(le)]));
+  // Prometheus buckets are cumulative: the first bound holding a share p of the samples.
+  const bound = (p: number) => {
+    const le = les.find((k) => d(k) >= p * count);
+    return le === undefined || le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+  };
+  return {
+    count,
+    mean_ms: count > 0 ? Math.round((d('sum') / count) * 1000) : Number.NaN,
+    p50_le_s: bound(0.5),
+    p99_le_s: bound(0.99),
+    buckets,
+  };
+}
