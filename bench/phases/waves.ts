@@ -17,6 +17,7 @@ import { cpuBetween } from '../cpu.js';
 import { NS } from '../fleet.js';
 import { peakRssByRegion } from '../monitors.js';
 import { type Distribution, distribution, log, pool, waitUntil } from '../stats.js';
+import { deploymentApplies } from './change.js';
 import type { Converged } from './converge.js';
 import { type Idle, measureIdle, waitQuiet } from './idle.js';
 import type { Bench } from './setup.js';
@@ -40,6 +41,8 @@ export interface Waves {
   bake_seconds: number;
   /** Per endpoint: first wave-2 apply − (wave 1 healthy at the generation + bake). */
   gate_overhead_ms: Distribution;
+  /** The same split at the wave-2 monitor's "applied" log line: gate openable → applied → seen. */
+  gate_overhead_by_step_ms: { to_apply: Distribution; apply_to_seen: Distribution };
   /** Endpoints whose wave 2 applied before the gate could open (no healthy stretch, or one too short). */
   early_applies: number;
   /** From the acknowledged table write to the wave-1 region's apply seen by watch. */
@@ -181,12 +184,18 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
   const metric = diffGateDelay(metricBefore, await scrapeGateDelay(watching.monitors));
 
   const overhead: number[] = [];
+  const toApply: number[] = [];
+  const applyToSeen: number[] = [];
+  const applies = deploymentApplies(watching.monitors);
   const wave1Apply: number[] = [];
   const wave1ToHealthy: number[] = [];
   let early = 0;
   for (const name of names) {
     const generation = generations.get(name)!;
-    const firstWave2 = Math.min(...wave2.map((r) => appliedAt.get(`${r}/${name}`)!));
+    const firstRegion = wave2.reduce((a, b) =>
+      appliedAt.get(`${b}/${name}`)! < appliedAt.get(`${a}/${name}`)! ? b : a,
+    );
+    const firstWave2 = appliedAt.get(`${firstRegion}/${name}`)!;
     const stretches = (wave1Healthy.get(name) ?? []).filter((h) => h.generation === generation);
     let openAt = Number.NEGATIVE_INFINITY;
     let unhealthy = false;
@@ -210,11 +219,19 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
     }
     if (firstWave2 < openAt) early++;
     overhead.push(firstWave2 - openAt);
+    // Split at that monitor's own "applied" log line: the first one after the write (a gated
+    // region applies nothing before its gate opens: its objects do not change).
+    const applied = applies.get(`${firstRegion}/${name}`)?.find((t) => t >= ackedAt.get(name)!);
+    if (applied !== undefined) {
+      toApply.push(applied - openAt);
+      applyToSeen.push(firstWave2 - applied);
+    }
   }
   const result = {
     waves: [wave1, wave2],
     bake_seconds: opts.bakeSeconds,
     gate_overhead_ms: distribution(overhead),
+    gate_overhead_by_step_ms: { to_apply: distribution(toApply), apply_to_seen: distribution(applyToSeen) },
     early_applies: early,
     wave1_apply_ms: distribution(wave1Apply),
     wave1_apply_to_healthy_ms: distribution(wave1ToHealthy),
