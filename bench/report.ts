@@ -121,6 +121,10 @@ function wavesRows(w: Waves): [string, string][] {
       `${d(w.gate_overhead_ms)}; ${w.early_applies} wave-2 applies before the gate could open`,
     ],
     [
+      'gate overhead by step',
+      `openable → monitor applied p50 ${w.gate_overhead_by_step_ms.to_apply.p50} / p99 ${w.gate_overhead_by_step_ms.to_apply.p99} ms, applied → seen by watch p50 ${w.gate_overhead_by_step_ms.apply_to_seen.p50} / p99 ${w.gate_overhead_by_step_ms.apply_to_seen.p99} ms`,
+    ],
+    [
       "monitors' gate delay histogram",
       m
         ? `${m.count} samples, mean ${m.mean_ms} ms, p50 ≤ ${m.p50_le_s} s, p99 ≤ ${m.p99_le_s} s`
