@@ -77,7 +77,6 @@ export function startBenchMonitor(
       AWS_SECRET_ACCESS_KEY: 'bench',
       // The V8 flags production runs the monitor with (deploy/base/deployment.yaml), nothing else.
       NODE_OPTIONS: productionNodeOptions(),
-      ...(tables.revisions ? { INFERENCE_REVISIONS_TABLE_NAME: tables.revisions } : {}),
       // Without pods no replica is ever ready, so after the default 300 s the watchdog would pull
       // every Ingress: thousands of deletes, Events and status writes in the middle of the change
       // and idle phases (seen at N = 10 000). That is the watchdog working, not the cost measured.
