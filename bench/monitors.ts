@@ -2,7 +2,7 @@
 // through the spawner the integration tests use (src/local/monitor-process.ts).
 import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type MonitorProcess, spawnMonitor } from '../src/local/monitor-process.js';
 import type { TableNames } from '../src/store/index.js';
@@ -17,9 +17,7 @@ const repoRoot = join(import.meta.dirname, '..');
  * "module"` still come from this checkout) without touching the shared `dist/`.
  */
 export async function buildMonitor(): Promise<string> {
-  // node_modules may be shared by several checkouts (a symlink): one directory per checkout, so
-  // two benches run from two worktrees never run each other's monitor.
-  const out = join(repoRoot, 'node_modules', '.cache', `inferctl-bench-${basename(repoRoot)}`, 'dist');
+  const out = join(repoRoot, 'node_modules', '.cache', 'inferctl-bench', 'dist');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
       process.execPath,
