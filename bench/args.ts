@@ -19,6 +19,8 @@ export interface BenchOptions {
   waves: boolean;
   /** The waves phase's bake_seconds. */
   bakeSeconds: number;
+  /** The waves phase's new generations: 0 = all at once, else one at a time this far apart. */
+  waveGapMs: number;
 }
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -37,8 +39,9 @@ export function parseArgs(argv: string[]): BenchOptions {
     tsx: false,
     waves: false,
     bakeSeconds: 10,
+    waveGapMs: 0,
   };
-  let bakeGiven = false;
+  let wavesOnly = '';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -62,7 +65,10 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--waves') opts.waves = true;
     else if (a === '--bake-seconds') {
       opts.bakeSeconds = int(next());
-      bakeGiven = true;
+      wavesOnly = a;
+    } else if (a === '--wave-gap-ms') {
+      opts.waveGapMs = int(next());
+      wavesOnly = a;
     } else if (a === '--cpu-prof') opts.cpuProf = next();
     else if (a === '--timeout-minutes') opts.timeoutMinutes = int(next());
     else if (a === '--dir') opts.dir = next();
@@ -73,8 +79,8 @@ export function parseArgs(argv: string[]): BenchOptions {
   if (opts.regions > REGION_NAMES.length) throw new Error(`at most ${REGION_NAMES.length} regions`);
   if (opts.waves && opts.regions < 2)
     throw new Error('--waves needs --regions 2 or more: wave 1 is the first region, wave 2 the others');
-  if (bakeGiven && !opts.waves)
-    throw new Error('--bake-seconds is the bake of the --waves phase: add --waves');
+  if (wavesOnly && !opts.waves)
+    throw new Error(`${wavesOnly} is an option of the --waves phase: add --waves`);
   // N=1000 R=3 with pods took ≈ 26 min on a loaded 2-core machine: leave room.
   if (!opts.timeoutMinutes)
     opts.timeoutMinutes =

@@ -111,11 +111,20 @@ export function printTable(r: Result): void {
   process.stdout.write(`\n${rows.map(([k, v]) => `| ${k.padEnd(w)} | ${v} |`).join('\n')}\n\n`);
 }
 
+const bucket = (le: number | null) => (le === null ? 'above the last bucket' : `≤ ${le} s`);
+
 function wavesRows(w: Waves): [string, string][] {
   const d = (x: Distribution) => `p50 ${x.p50} ms, p99 ${x.p99} ms, max ${x.max} ms (${x.samples} samples)`;
   const m = w.gate_delay_metric;
   return [
-    ['waves', `${JSON.stringify(w.waves)}, bake ${w.bake_seconds} s, on_failure halt`],
+    [
+      'waves',
+      `${JSON.stringify(w.waves)}, bake ${w.bake_seconds} s, on_failure halt; new generations ${w.write_gap_ms > 0 ? `${w.write_gap_ms} ms apart` : 'all at once'}`,
+    ],
+    [
+      'gates openable / first wave-2 applies over',
+      `${w.openable_span_s} s / ${w.wave2_first_apply_span_s} s`,
+    ],
     [
       'gate overhead (wave 1 healthy + bake → wave 2 applied)',
       `${d(w.gate_overhead_ms)}; ${w.early_applies} wave-2 applies before the gate could open`,
@@ -127,7 +136,7 @@ function wavesRows(w: Waves): [string, string][] {
     [
       "monitors' gate delay histogram",
       m
-        ? `${m.count} samples, mean ${m.mean_ms} ms, p50 ≤ ${m.p50_le_s} s, p99 ≤ ${m.p99_le_s} s`
+        ? `${m.count} samples, mean ${m.mean_ms} ms, p50 ${bucket(m.p50_le_s)}, p99 ${bucket(m.p99_le_s)}`
         : 'not exported by the monitors',
     ],
     ['wave 1: acknowledged write → applied', d(w.wave1_apply_ms)],

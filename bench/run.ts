@@ -1,5 +1,5 @@
 // npm run bench -- --endpoints N --regions R [--json FILE] [--idle-seconds S] [--changes C]
-//   [--diagnoses D] [--no-pods] [--waves [--bake-seconds B]]
+//   [--diagnoses D] [--no-pods] [--waves [--bake-seconds B] [--wave-gap-ms G]]
 //   [--cpu-prof DIR] [--timeout-minutes M] [--dir DIR] [--log-dir DIR] [--tsx]
 //
 // Brings up R local regions (kube-apiserver + etcd, with controllers, scheduler and simulated

@@ -1,4 +1,4 @@
-// Phase 8 (--waves): the overhead of the region-wave gate itself. Every endpoint gets a rollout
+// Last phase (--waves): the overhead of the region-wave gate itself. Every endpoint gets a rollout
 // policy (wave 1: the first region; wave 2: the others; bake B s; on_failure halt), then one new
 // generation each (an env change, which rolls its Deployment), all written at once. Per endpoint:
 //
@@ -16,7 +16,7 @@ import { RevisionsTable } from '../../src/store/revisions-table.js';
 import { cpuBetween } from '../cpu.js';
 import { NS } from '../fleet.js';
 import { peakRssByRegion } from '../monitors.js';
-import { type Distribution, distribution, log, pool, waitUntil } from '../stats.js';
+import { type Distribution, distribution, log, pool, round, sleep, waitUntil } from '../stats.js';
 import { deploymentApplies } from './change.js';
 import type { Converged } from './converge.js';
 import { type Idle, measureIdle, waitQuiet } from './idle.js';
@@ -30,10 +30,11 @@ const GATE_DELAY_METRIC = 'inferctl_rollout_gate_delay_seconds';
 export interface GateDelayMetric {
   count: number;
   mean_ms: number;
-  /** Upper bounds (le, seconds) of the buckets holding the p50 and the p99. */
-  p50_le_s: number;
-  p99_le_s: number;
-  buckets: Record<string, number>;
+  /** Upper bounds (le, seconds) of the buckets holding the p50 and the p99 (null: above the last). */
+  p50_le_s: number | null;
+  p99_le_s: number | null;
+  /** Cumulative, as Prometheus counts them. */
+  buckets: { le: string; count: number }[];
 }
 
 export interface Waves {
@@ -43,6 +44,12 @@ export interface Waves {
   gate_overhead_ms: Distribution;
   /** The same split at the wave-2 monitor's "applied" log line: gate openable → applied → seen. */
   gate_overhead_by_step_ms: { to_apply: Distribution; apply_to_seen: Distribution };
+  /** 0: the new generations were written all at once; else one at a time, this far apart. */
+  write_gap_ms: number;
+  /** From the first endpoint's gate becoming openable to the last one's: how bunched the gates were. */
+  openable_span_s: number;
+  /** The same for the first wave-2 applies: longer than the above when the applies queue up. */
+  wave2_first_apply_span_s: number;
   /** Endpoints whose wave 2 applied before the gate could open (no healthy stretch, or one too short). */
   early_applies: number;
   /** From the acknowledged table write to the wave-1 region's apply seen by watch. */
@@ -73,9 +80,10 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
 
   // A gated region renders the generation it serves from its revision. The CLI writes a generation
   // and its revision in one TransactWriteItems; the local DynamoDB server copies every table a
-  // transaction touches (to roll back), which at N = 1 000 cost it about 1 s of CPU per write and
-  // would stall the monitors under test. So the bench writes the same two items one after the
-  // other: the endpoint (which the monitors react to), then its revision.
+  // transaction touches (to roll back): 0.4 s per write with 200 endpoints, 1 s with 1 000 (one
+  // write at a time on its single thread), which would stall the monitors under test. So the
+  // bench writes the same two items one after the other: the endpoint (which the monitors react
+  // to), then its revision.
   const { doc } = bench.clients;
   const revisions = new RevisionsTable(doc, bench.tables.revisions!);
   const putRevision = (rec: EndpointRecord, summary: string) =>
@@ -157,7 +165,11 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
     if (env.some((e) => e.name === CHANGE_ENV)) appliedAt.set(key, Date.now());
   };
   watching.listeners.push(onEvent);
-  await pool(names, 16, async (name) => {
+  // All at once (16 writers), or one at a time --wave-gap-ms apart: a burst measures how fast the
+  // regions absorb a fleet-wide change as well as the gate; paced writes leave the gate alone.
+  const gapMs = opts.waveGapMs;
+  await pool(names, gapMs > 0 ? 1 : 16, async (name) => {
+    if (gapMs > 0 && ackedAt.size > 0) await sleep(gapMs);
     const rec = records.get(name)!;
     if (!rec.parsed.ok) throw new Error(`${name} does not parse`);
     const spec = rec.parsed.value.spec;
@@ -168,7 +180,9 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
     generations.set(name, updated.generation);
     await putRevision(updated, `env ${CHANGE_ENV} set`);
   });
-  log(`wrote a new generation of ${N} endpoints; waiting for wave 1, the bake, then wave 2`);
+  log(
+    `wrote a new generation of ${N} endpoints${gapMs > 0 ? `, ${gapMs} ms apart` : ''}; waiting for wave 1, the bake, then wave 2`,
+  );
   await waitUntil(
     'every region to apply the new generation',
     timeoutMs,
@@ -190,6 +204,8 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
   const wave1Apply: number[] = [];
   const wave1ToHealthy: number[] = [];
   let early = 0;
+  const opens: number[] = [];
+  const firstApplies: number[] = [];
   for (const name of names) {
     const generation = generations.get(name)!;
     const firstRegion = wave2.reduce((a, b) =>
@@ -219,6 +235,8 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
     }
     if (firstWave2 < openAt) early++;
     overhead.push(firstWave2 - openAt);
+    opens.push(openAt);
+    firstApplies.push(firstWave2);
     // Split at that monitor's own "applied" log line: the first one after the write (a gated
     // region applies nothing before its gate opens: its objects do not change).
     const applied = applies.get(`${firstRegion}/${name}`)?.find((t) => t >= ackedAt.get(name)!);
@@ -233,6 +251,9 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
     gate_overhead_ms: distribution(overhead),
     gate_overhead_by_step_ms: { to_apply: distribution(toApply), apply_to_seen: distribution(applyToSeen) },
     early_applies: early,
+    write_gap_ms: gapMs,
+    openable_span_s: spanS(opens),
+    wave2_first_apply_span_s: spanS(firstApplies),
     wave1_apply_ms: distribution(wave1Apply),
     wave1_apply_to_healthy_ms: distribution(wave1ToHealthy),
     gate_delay_metric: metric,
@@ -249,6 +270,9 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
     cpu_s: cpuWaves,
   };
 }
+
+const spanS = (times: readonly number[]) =>
+  times.length > 0 ? round((Math.max(...times) - Math.min(...times)) / 1000) : Number.NaN;
 
 type Histogram = Map<string, number>; // le (or "sum"/"count") → value, over every monitor
 
@@ -280,11 +304,11 @@ function diffGateDelay(before: Histogram, after: Histogram): GateDelayMetric | n
   const les = [...after.keys()]
     .filter((k) => k !== 'sum' && k !== 'count')
     .sort((a, b) => (a === '+Inf' ? 1 : b === '+Inf' ? -1 : Number(a) - Number(b)));
-  const buckets = Object.fromEntries(les.map((le) => [le, d(le)]));
+  const buckets = les.map((le) => ({ le, count: d(le) }));
   // Prometheus buckets are cumulative: the first bound holding a share p of the samples.
   const bound = (p: number) => {
     const le = les.find((k) => d(k) >= p * count);
-    return le === undefined || le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    return le === undefined || le === '+Inf' ? null : Number(le);
   };
   return {
     count,
