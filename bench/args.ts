@@ -19,6 +19,12 @@ export interface BenchOptions {
   dir: string;
   logDir: string;
   tsx: boolean;
+  /** The region-waves phase: wave 1 is the first region, wave 2 the others. */
+  waves: boolean;
+  /** The waves phase's bake_seconds. */
+  bakeSeconds: number;
+  /** The waves phase's new generations: 0 = all at once, else one at a time this far apart. */
+  waveGapMs: number;
 }
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -37,7 +43,11 @@ export function parseArgs(argv: string[]): BenchOptions {
     dir: '',
     logDir: '',
     tsx: false,
+    waves: false,
+    bakeSeconds: 10,
+    waveGapMs: 0,
   };
+  let wavesOnly = '';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -59,8 +69,15 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--no-pods') opts.pods = false;
     else if (a === '--skip-limit') opts.skipLimit = true;
     else if (a === '--tsx') opts.tsx = true;
-    else if (a === '--cpu-prof') opts.cpuProf = next();
     else if (a === '--heap-snapshot') opts.heapSnapshot = next();
+    else if (a === '--waves') opts.waves = true;
+    else if (a === '--bake-seconds') {
+      opts.bakeSeconds = int(next());
+      wavesOnly = a;
+    } else if (a === '--wave-gap-ms') {
+      opts.waveGapMs = int(next());
+      wavesOnly = a;
+    } else if (a === '--cpu-prof') opts.cpuProf = next();
     else if (a === '--timeout-minutes') opts.timeoutMinutes = int(next());
     else if (a === '--dir') opts.dir = next();
     else if (a === '--log-dir') opts.logDir = next();
@@ -68,7 +85,16 @@ export function parseArgs(argv: string[]): BenchOptions {
     else throw new Error(`unknown argument ${a}`);
   }
   if (opts.regions > REGION_NAMES.length) throw new Error(`at most ${REGION_NAMES.length} regions`);
+  if (opts.waves && opts.regions < 2)
+    throw new Error('--waves needs --regions 2 or more: wave 1 is the first region, wave 2 the others');
+  if (wavesOnly && !opts.waves)
+    throw new Error(`${wavesOnly} is an option of the --waves phase: add --waves`);
   // N=1000 R=3 with pods took ≈ 26 min on a loaded 2-core machine: leave room.
-  if (!opts.timeoutMinutes) opts.timeoutMinutes = 30 + Math.ceil((opts.endpoints * opts.regions) / 200);
+  if (!opts.timeoutMinutes)
+    opts.timeoutMinutes =
+      30 +
+      Math.ceil((opts.endpoints * opts.regions) / 200) +
+      // Two fleet-wide generations rolled wave by wave, and a second idle window.
+      (opts.waves ? 10 + Math.ceil((opts.endpoints * opts.regions) / 300) : 0);
   return opts;
 }

@@ -2,6 +2,7 @@
 import type { ChangeBreakdown } from './phases/change.js';
 import type { ConvergeWrites } from './phases/converge.js';
 import type { Idle } from './phases/idle.js';
+import type { Waves } from './phases/waves.js';
 import type { Distribution } from './stats.js';
 
 export interface Result {
@@ -35,6 +36,8 @@ export interface Result {
   ready_to_running_ms: Distribution | null;
   /** From a pod's status patched to a crash loop (API acknowledgement) to the status item naming it. */
   pod_to_status_ms: Distribution | null;
+  /** --waves: the region-wave gate's own overhead and idle cost with a policy; null without. */
+  waves: Waves | null;
   /** CPU seconds by process role during each phase (all processes on the machine we started). */
   cpu_s: {
     limit: Record<string, number>;
@@ -103,6 +106,7 @@ export function printTable(r: Result): void {
         : 'n/a (--no-pods)',
     ],
   ];
+  if (r.waves) rows.push(...wavesRows(r.waves));
   for (const phase of ['limit', 'converge', 'converged_to_running', 'idle'] as const)
     rows.push([
       `CPU s, ${phase}`,
@@ -112,4 +116,52 @@ export function printTable(r: Result): void {
     ]);
   const w = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(`\n${rows.map(([k, v]) => `| ${k.padEnd(w)} | ${v} |`).join('\n')}\n\n`);
+}
+
+const bucket = (le: number | null) => (le === null ? 'above the last bucket' : `≤ ${le} s`);
+
+function wavesRows(w: Waves): [string, string][] {
+  const d = (x: Distribution) => `p50 ${x.p50} ms, p99 ${x.p99} ms, max ${x.max} ms (${x.samples} samples)`;
+  const m = w.gate_delay_metric;
+  return [
+    [
+      'waves',
+      `${JSON.stringify(w.waves)}, bake ${w.bake_seconds} s, on_failure halt; new generations ${w.write_gap_ms > 0 ? `${w.write_gap_ms} ms apart` : 'all at once'}`,
+    ],
+    [
+      'gates openable / first wave-2 applies over',
+      `${w.openable_span_s} s / ${w.wave2_first_apply_span_s} s`,
+    ],
+    [
+      'gate overhead (wave 1 healthy + bake → wave 2 applied)',
+      `${d(w.gate_overhead_ms)}; ${w.early_applies} wave-2 applies before the gate could open`,
+    ],
+    [
+      'gate overhead by step',
+      `openable → monitor applied p50 ${w.gate_overhead_by_step_ms.to_apply.p50} / p99 ${w.gate_overhead_by_step_ms.to_apply.p99} ms, applied → seen by watch p50 ${w.gate_overhead_by_step_ms.apply_to_seen.p50} / p99 ${w.gate_overhead_by_step_ms.apply_to_seen.p99} ms`,
+    ],
+    [
+      "monitors' gate delay histogram",
+      m
+        ? `${m.count} samples, mean ${m.mean_ms} ms, p50 ${bucket(m.p50_le_s)}, p99 ${bucket(m.p99_le_s)}`
+        : 'not exported by the monitors',
+    ],
+    ['wave 1: acknowledged write → applied', d(w.wave1_apply_ms)],
+    ['wave 1: applied → healthySince', d(w.wave1_apply_to_healthy_ms)],
+    [
+      'idle with the policy, k8s',
+      `${w.idle.k8s_writes} writes, ${w.idle.k8s_reads} reads, ${w.idle.k8s_watches} watches, ${w.idle.k8s_lease_requests} lease requests in ${w.idle.seconds} s`,
+    ],
+    [
+      'idle with the policy, DynamoDB',
+      `${w.idle.dynamodb_writes} writes (+${w.idle.dynamodb_heartbeats} heartbeats), ${w.idle.dynamodb_reads} reads ${JSON.stringify(w.idle.dynamodb_by_operation)}`,
+    ],
+    ['monitor peak RSS after the waves', `${w.monitor_rss_mb} MB`],
+    [
+      'CPU s, waves (new generation → every region healthy)',
+      Object.entries(w.cpu_s)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
+  ];
 }

@@ -1,5 +1,5 @@
 // npm run bench -- --endpoints N --regions R [--json FILE] [--idle-seconds S] [--changes C]
-//   [--diagnoses D] [--no-pods] [--skip-limit]
+//   [--diagnoses D] [--no-pods] [--skip-limit] [--waves [--bake-seconds B] [--wave-gap-ms G]]
 //   [--cpu-prof DIR] [--heap-snapshot DIR] [--timeout-minutes M] [--dir DIR] [--log-dir DIR] [--tsx]
 //
 // Brings up R local regions (kube-apiserver + etcd, with controllers, scheduler and simulated
@@ -11,7 +11,7 @@
 //
 // One phase per module in bench/phases, in the order they run: setup → limit → start (watches
 // and monitors) → converge → change → diagnose (with pods) → idle; then memory, ready → running,
-// and the report.
+// waves (--waves: the region-wave gate's overhead, and idle again with the policy), and the report.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { measureIdle, waitQuiet } from './phases/idle.js';
 import { measureLimit } from './phases/limit.js';
 import { setUp } from './phases/setup.js';
 import { startWatchesAndMonitors, type Watching } from './phases/start.js';
+import { measureWaves } from './phases/waves.js';
 import { printTable, type Result } from './report.js';
 import { distribution, log, round } from './stats.js';
 import { Teardown } from './teardown.js';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
       const file = await writeHeapSnapshot(watching.monitors[0]!, opts.heapSnapshot);
       log(`heap snapshot of the ${regionNames[0]!} monitor: ${file} (tsx bench/heap-summary.ts ${file})`);
     }
+    const waves = opts.waves ? await measureWaves(bench, watching, converged) : null;
 
     const result: Result = {
       endpoints: bench.N,
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
       monitor_rss_mb_by_region: rssByRegion,
       ready_to_running_ms: opts.pods ? readyToRunning(watching, converged.runningAt) : null,
       pod_to_status_ms: podToStatus,
+      waves,
       cpu_s: {
         limit: limit.cpu,
         converge: converged.cpu,

@@ -95,12 +95,9 @@ export async function measureChanges(
   return { change, afterAck: changeAfterAck, breakdown };
 }
 
-/** Splits each change's latency at the monitor's "applied" log line for that Deployment. */
-function breakDownChanges(
-  changes: readonly ChangeRecord[],
-  monitors: readonly MonitorProcess[],
-): ChangeBreakdown {
-  const applied = new Map<string, number[]>(); // region/name → times of "applied Deployment"
+/** region/name → the wall-clock times of the monitors' "applied" log lines for its Deployment. */
+export function deploymentApplies(monitors: readonly MonitorProcess[]): Map<string, number[]> {
+  const applied = new Map<string, number[]>();
   for (const m of monitors) {
     for (const line of readFileSync(m.log, 'utf8').split('\n')) {
       if (!line.includes('"msg":"applied"') || !line.includes('"kind":"Deployment"')) continue;
@@ -115,6 +112,15 @@ function breakDownChanges(
       }
     }
   }
+  return applied;
+}
+
+/** Splits each change's latency at the monitor's "applied" log line for that Deployment. */
+function breakDownChanges(
+  changes: readonly ChangeRecord[],
+  monitors: readonly MonitorProcess[],
+): ChangeBreakdown {
+  const applied = deploymentApplies(monitors);
   const write: number[] = [];
   const toApply: number[] = [];
   const applyToSeen: number[] = [];

@@ -57,7 +57,13 @@ export async function setUp(
   for (const r of regions) await setUpMonitorIdentity(r.client, env.regions[r.name]!, r.monitorKubeconfig);
 
   const suffix = Date.now().toString(36);
-  const tables = { endpoints: `bench-endpoints-${suffix}`, status: `bench-status-${suffix}` };
+  const tables: TableNames = {
+    endpoints: `bench-endpoints-${suffix}`,
+    status: `bench-status-${suffix}`,
+    // Gated regions render the generation they serve from its revision (--waves only, so the
+    // other phases write exactly what they always did).
+    ...(opts.waves ? { revisions: `bench-revisions-${suffix}` } : {}),
+  };
   const { store, clients } = openStore({ tables, endpoint: env.dynamodb.endpoint, region: 'us-east-1' });
   teardown.add(() => clients.destroy());
   await ensureTables(clients.dynamodb, tables);
