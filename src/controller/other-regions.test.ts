@@ -2,24 +2,13 @@
 // feed, and the feed runs only while some endpoint needs it.
 import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
+import { regionStatus } from '../../test/helpers/region-status.js';
 import type { RegionStatus } from '../model/index.js';
 import type { StatusChange } from '../store/index.js';
 import { OtherRegions } from './other-regions.js';
 
-function status(region: string, generation: number, lastSync: string): RegionStatus {
-  return {
-    endpointName: 'llama',
-    region,
-    state: 'running',
-    replicasReady: 1,
-    replicasDesired: 1,
-    observedGeneration: generation,
-    ingressPulled: false,
-    conditions: [],
-    lastSync,
-    lastTransition: lastSync,
-  };
-}
+const status = (region: string, observedGeneration: number, lastSync: string) =>
+  regionStatus({ endpointName: 'llama', region, observedGeneration, lastSync, lastTransition: lastSync });
 
 /** A feed the test pushes batches into; counts how often it was started and whether it runs. */
 function fakeFeed(positionAtStart: boolean) {

@@ -3,6 +3,7 @@
 // what the pass wrote to the cluster and to its status item.
 import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
+import { regionStatus } from '../../test/helpers/region-status.js';
 import type { PodView } from '../diagnose/index.js';
 import {
   conditionOf,
@@ -48,21 +49,16 @@ function running(e: Endpoint, region: string, ready = 1): KubeObject[] {
 }
 
 function status(region: string, generation: number, extra: Partial<RegionStatus> = {}): RegionStatus {
-  return {
+  return regionStatus({
     endpointName: 'llama',
     region,
-    state: 'running',
-    replicasReady: 1,
-    replicasDesired: 1,
     observedGeneration: generation,
-    ingressPulled: false,
-    conditions: [],
     lastSync: ago(600),
     lastTransition: ago(600),
     servingSince: ago(600),
     healthySince: ago(600),
     ...extra,
-  };
+  });
 }
 
 function crashLooping(image: string): PodView {

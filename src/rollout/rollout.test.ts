@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { regionStatus } from '../../test/helpers/region-status.js';
 import { type Cause, type Endpoint, parseEndpointItem, type RegionStatus } from '../model/index.js';
 import { goodGeneration, withRolloutClocks } from './clocks.js';
 import { chooseServe, gate, haltVerdict, revertTarget } from './gate.js';
@@ -24,21 +25,8 @@ function endpoint(
 
 const policy = { waves: [['a'], ['b', 'c']], bake_seconds: 60, on_failure: 'revert' };
 
-function status(region: string, generation: number, extra: Partial<RegionStatus> = {}): RegionStatus {
-  return {
-    endpointName: 'llm',
-    region,
-    state: 'running',
-    replicasReady: 1,
-    replicasDesired: 1,
-    observedGeneration: generation,
-    ingressPulled: false,
-    conditions: [],
-    lastSync: t0.toISOString(),
-    lastTransition: t0.toISOString(),
-    ...extra,
-  };
-}
+const status = (region: string, generation: number, extra: Partial<RegionStatus> = {}): RegionStatus =>
+  regionStatus({ endpointName: 'llm', region, observedGeneration: generation, ...extra });
 
 const crash: Cause = {
   reason: 'CrashLooping',

@@ -12,23 +12,19 @@ import {
   tableDefinitions,
 } from '../../src/store/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
+import { regionStatus } from '../helpers/region-status.js';
 import { freshStore } from '../helpers/store.js';
 
 const handle = useLocalEnv({ regions: [] });
 
-const status = (endpointName: string, region: string, generation: number): RegionStatus => ({
-  endpointName,
-  region,
-  state: 'running',
-  replicasReady: 1,
-  replicasDesired: 1,
-  observedGeneration: generation,
-  ingressPulled: false,
-  conditions: [],
-  healthySince: '2026-11-30T12:00:00.000Z',
-  lastSync: new Date().toISOString(),
-  lastTransition: '2026-11-30T12:00:00.000Z',
-});
+const status = (endpointName: string, region: string, generation: number): RegionStatus =>
+  regionStatus({
+    endpointName,
+    region,
+    observedGeneration: generation,
+    healthySince: '2026-11-30T12:00:00.000Z',
+    lastSync: new Date().toISOString(),
+  });
 
 test('a status table made before it had a stream gets one from ensureTables, once', async () => {
   const suffix = randomUUID().slice(0, 8);
