@@ -6,7 +6,7 @@ import { parseSpecOrThrow } from '../../src/model/index.js';
 import { render } from '../../src/render/index.js';
 import { cpuBetween } from '../cpu.js';
 import { diffCounts } from '../dynamo-proxy.js';
-import { endpointName, endpointValue, NS, SPEC } from '../fleet.js';
+import { benchRollout, endpointName, endpointValue, NS, SPEC } from '../fleet.js';
 import { diffKube, type KubeCounts, scrape } from '../kube-side.js';
 import { log, now, pool, waitUntil } from '../stats.js';
 import { followStatus } from '../status-stream.js';
@@ -20,6 +20,8 @@ export interface Converged {
   readonly generations: Map<string, number>;
   /** region/name → when its status item first said running. */
   readonly runningAt: Map<string, number>;
+  /** region/name → the last status item the stream delivered. */
+  readonly latestStatus: ReadonlyMap<string, RegionStatus>;
   /** Called with every status item the stream delivers after convergence; phases add their own. */
   readonly statusListeners: ((s: RegionStatus) => void)[];
   readonly writeS: number;
@@ -100,11 +102,16 @@ export async function measureConverge(
   const dynBeforeConverge = proxy.snapshot();
   const kubeBeforeConverge: KubeCounts[] = [];
   for (const r of regions) kubeBeforeConverge.push(await scrape(r.client));
+  // With --waves the fleet is created with its rollout policy, so creation is itself a gated
+  // rollout: wave 2 creates its objects once wave 1 has been healthy for the bake.
+  const spec = parseSpecOrThrow(
+    opts.waves ? { ...SPEC, rollout: benchRollout(regionNames, opts.bakeSeconds) } : SPEC,
+  );
   const tConverge = now();
   await pool(names, 16, async (name) => {
     const rec = await store.createEndpoint({
       name,
-      spec: parseSpecOrThrow(SPEC),
+      spec,
       targetRegions: regionNames,
       namespace: NS,
     });
@@ -181,6 +188,7 @@ export async function measureConverge(
     names,
     generations,
     runningAt,
+    latestStatus,
     statusListeners,
     writeS,
     convergeS,

@@ -1,6 +1,7 @@
-// Last phase (--waves): the overhead of the region-wave gate itself. Every endpoint gets a rollout
-// policy (wave 1: the first region; wave 2: the others; bake B s; on_failure halt), then one new
-// generation each (an env change, which rolls its Deployment), all written at once. Per endpoint:
+// Last phase (--waves): the overhead of the region-wave gate itself. Every endpoint carries a
+// rollout policy from its creation (wave 1: the first region; wave 2: the others; bake B s;
+// on_failure halt); this phase writes one new generation each (an env change, which rolls its
+// Deployment), all at once or --wave-gap-ms apart. Per endpoint:
 //
 //   gate overhead = first watch event in a wave-2 region whose Deployment carries the new env
 //                   − max over wave-1 regions of (healthySince at the new generation + B)
@@ -14,7 +15,7 @@ import { type EndpointSpec, type RegionStatus, regionHealthy } from '../../src/m
 import type { EndpointRecord } from '../../src/store/index.js';
 import { RevisionsTable } from '../../src/store/revisions-table.js';
 import { cpuBetween } from '../cpu.js';
-import { NS } from '../fleet.js';
+import { benchRollout, NS } from '../fleet.js';
 import { peakRssByRegion } from '../monitors.js';
 import { type Distribution, distribution, log, pool, round, sleep, waitUntil } from '../stats.js';
 import { deploymentApplies } from './change.js';
@@ -70,12 +71,7 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
   const wave1 = regionNames.slice(0, 1);
   const wave2 = regionNames.slice(1);
   const bakeMs = opts.bakeSeconds * 1000;
-  const rollout = {
-    waves: [wave1, wave2],
-    bake_seconds: opts.bakeSeconds,
-    on_failure: 'halt' as const,
-    progress_deadline_seconds: 900,
-  };
+  const rollout = benchRollout(regionNames, opts.bakeSeconds);
   const timeoutMs = 10 * 60_000 + N * regions.length * 200;
 
   // A gated region renders the generation it serves from its revision. The CLI writes a generation
@@ -101,7 +97,7 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
   type Stretch = { region: string; generation: number; since: number };
   const wave1Healthy = new Map<string, Stretch[]>();
   let halted: RegionStatus | undefined; // a healthy fleet must never halt: the run fails
-  converged.statusListeners.push((s: RegionStatus) => {
+  const onStatus = (s: RegionStatus) => {
     const key = `${s.region}/${s.endpointName}`;
     if (s.halt && s.halt.generation === target.get(s.endpointName)) halted ??= s;
     if (regionHealthy(s)) healthyAt.set(key, s.observedGeneration);
@@ -114,19 +110,24 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
         list.push({ region: s.region, generation, since });
       wave1Healthy.set(s.endpointName, list);
     }
-  });
+  };
+  // Nothing writes a status item until this phase changes something: start from the last ones.
+  for (const s of converged.latestStatus.values()) onStatus(s);
+  converged.statusListeners.push(onStatus);
   const notHalted = () => {
     if (halted?.halt)
       throw new Error(
         `${halted.endpointName}: the rollout of generation ${halted.halt.generation} halted in ${halted.region}: ${halted.halt.reason}: ${halted.halt.message}`,
       );
   };
-  const settle = (what: string) =>
+  // A halt of an earlier generation (the diagnose phase's crash loop may land inside a bake) is
+  // not this phase's: only the measured generation must never halt.
+  const settle = (what: string, haltFails = true) =>
     waitUntil(
       what,
       timeoutMs,
       () => {
-        notHalted();
+        if (haltFails) notHalted();
         return names.every((n) =>
           regionNames.every((r) => (healthyAt.get(`${r}/${n}`) ?? 0) >= target.get(n)!),
         );
@@ -134,21 +135,21 @@ export async function measureWaves(bench: Bench, watching: Watching, converged: 
       200,
     );
 
-  // 1. The policy, as its own generation (it renders no different objects; it is gated too).
+  // 1. The fleet carries the policy from its creation (converge, with --waves). A gated region
+  // serves the generation it ran from that generation's revision: store each one as it stands.
   const records = new Map<string, EndpointRecord>();
   await pool(names, 16, async (name) => {
     const rec = await store.requireEndpoint(name);
     if (!rec.parsed.ok) throw new Error(`${name} does not parse`);
+    if (JSON.stringify(rec.parsed.value.spec.rollout) !== JSON.stringify(rollout))
+      throw new Error(`${name} does not carry the bench's rollout policy: was it created with --waves?`);
     await putRevision(rec, 'the fleet as the earlier phases left it');
-    const spec: EndpointSpec = { ...rec.parsed.value.spec, rollout };
-    const updated = await store.updateSpec(name, rec.generation, spec);
-    await putRevision(updated, 'rollout waves added');
-    records.set(name, updated);
-    generations.set(name, updated.generation);
-    target.set(name, updated.generation);
+    records.set(name, rec);
+    generations.set(name, rec.generation);
+    target.set(name, rec.generation);
   });
   log(`rollout policy ${JSON.stringify(rollout.waves)}, bake ${opts.bakeSeconds} s, on ${N} endpoints`);
-  await settle('every region healthy at the generation with the rollout policy');
+  await settle('every region healthy at the current generation', false);
 
   // 2. One new generation per endpoint, all at once; every Deployment watch event is looked at.
   const metricBefore = await scrapeGateDelay(watching.monitors);
