@@ -106,6 +106,7 @@ function harness(world: World) {
   let observed = world.observed ?? [];
   const others = new Map((world.others ?? []).map((s) => [s.region, s]));
   let reads = 0;
+  let now = NOW;
   const rollout: RolloutPorts = {
     otherRegions: {
       of: async () => {
@@ -162,7 +163,7 @@ function harness(world: World) {
       async purgeEndpoint() {},
     },
     statuses,
-    now: () => NOW,
+    now: () => now,
     log: pino({ level: 'silent' }),
     recordEvent: async (e) => {
       events.push({ type: e.type, reason: e.reason, note: e.note });
@@ -173,6 +174,9 @@ function harness(world: World) {
     run: () => reconcileEndpoint(deps, 'llama'),
     setObserved: (o: KubeObject[]) => {
       observed = o;
+    },
+    later: (ms: number) => {
+      now = new Date(now.getTime() + ms);
     },
     applied,
     calls,
@@ -242,6 +246,23 @@ describe('a region behind a closed gate', () => {
     expect(s.observedGeneration).toBe(4);
     expect(conditionOf(s, 'Reconciling')).toMatchObject({ reason: 'RevisionMissing' });
     expect(conditionOf(s, 'Reconciling')?.message).toContain('generation 4 has no revision');
+  });
+
+  test('a later pass with the same wait writes the same item: the note keeps its transition time', async () => {
+    const h = harness({
+      region: 'b',
+      endpoint: e5,
+      own: status('b', 4),
+      others: [status('a', 4)],
+      observed: running(e4, 'b'),
+      revisions: { 4: OLD },
+    });
+    await h.run();
+    h.later(30_000);
+    await h.run();
+    expect(h.written).toHaveLength(2);
+    expect({ ...h.written[1], lastSync: '' }).toEqual({ ...h.written[0], lastSync: '' });
+    expect(conditionOf(h.written[1]!, 'Reconciling')?.lastTransitionTime).toBe(NOW.toISOString());
   });
 
   test('while the earlier wave bakes: requeued for the end of the bake, no countdown in the status', async () => {

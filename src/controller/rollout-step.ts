@@ -199,12 +199,16 @@ export async function finishStatus(
   const note = decision?.note;
   // A Stalled condition already says why; Reconciling beside it would break invariant 2.
   if (note && conditionOf(status, ConditionType.Stalled) === undefined) {
+    // The computed item knows nothing of the note: the same wait keeps the time it began, so a
+    // region waiting at a gate writes nothing when nothing about the wait changed.
+    const prior = previous ? conditionOf(previous, ConditionType.Reconciling) : undefined;
+    const same = prior?.status === 'True' && prior.reason === note.reason && prior.message === note.message;
     status = {
       ...status,
       conditions: setCondition(
         status.conditions,
         { type: ConditionType.Reconciling, status: 'True', reason: note.reason, message: note.message },
-        at,
+        same ? prior.lastTransitionTime : at,
       ),
     };
   }
