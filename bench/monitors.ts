@@ -7,50 +7,33 @@ import { parse as parseYaml } from 'yaml';
 import { type MonitorProcess, spawnMonitor } from '../src/local/monitor-process.js';
 import type { TableNames } from '../src/store/index.js';
 import type { Region } from './fleet.js';
-import { log } from './stats.js';
 
 const repoRoot = join(import.meta.dirname, '..');
 
 /**
- * Production runs the compiled monitor (Dockerfile: `npm run build`, `node dist/...`), not tsx.
- * Compile to a private directory inside node_modules (so package resolution and `"type":
- * "module"` still come from this checkout) without touching the shared `dist/`. Worktrees share
- * one node_modules through a link, so the directory is named after the checkout: two benches run
- * from two worktrees at once must not compile over each other's monitor.
+ * Production runs the bundled monitor (Dockerfile: `npm run build`, which ends with
+ * scripts/bundle.mjs; bin/inferctl.js runs dist/bundle), not tsx. Bundle into a private directory
+ * inside node_modules without touching the shared `dist/`. Worktrees share one node_modules
+ * through a link, so the directory is named after the checkout: two benches run from two
+ * worktrees at once must not bundle over each other's monitor.
  */
 export async function buildMonitor(): Promise<string> {
-  const out = join(repoRoot, 'node_modules', '.cache', `inferctl-bench-${basename(repoRoot)}`, 'dist');
+  const base = join(repoRoot, 'node_modules', '.cache', `inferctl-bench-${basename(repoRoot)}`);
+  const out = join(base, 'dist', 'bundle');
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
-        '-p',
-        join(repoRoot, 'tsconfig.build.json'),
-        '--outDir',
-        out,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'bundle.mjs'), out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let text = '';
-    child.stdout.on('data', (c: Buffer) => {
-      text += c.toString();
-    });
-    child.on('exit', () => {
-      // Type errors still emit JavaScript; only a missing entry point is fatal.
-      try {
-        readFileSync(join(out, 'cli', 'main.js'));
-        if (text.trim())
-          log(`tsc reported (emitted anyway):\n${text.trim().split('\n').slice(0, 5).join('\n')}`);
-        resolve();
-      } catch {
-        reject(new Error(`could not compile the monitor:\n${text}`));
-      }
-    });
+    for (const stream of [child.stdout, child.stderr])
+      stream.on('data', (c: Buffer) => (text += c.toString()));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`could not bundle the monitor:\n${text}`)),
+    );
   });
-  // The CLI reads its version from the package.json beside dist/.
-  copyFileSync(join(repoRoot, 'package.json'), join(out, '..', 'package.json'));
-  return join(out, 'cli', 'main.js');
+  // The CLI reads its version from ../../package.json, as in a checkout.
+  copyFileSync(join(repoRoot, 'package.json'), join(base, 'package.json'));
+  return join(out, 'main.js');
 }
 
 export function startBenchMonitor(
@@ -137,3 +120,4 @@ export async function writeHeapSnapshot(monitor: MonitorProcess, dir: string): P
   }
   throw new Error(`monitor in ${monitor.region} wrote no heap snapshot into ${dir} within 300 s`);
 }
+

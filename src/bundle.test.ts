@@ -1,0 +1,89 @@
+// The image runs the bundle (scripts/bundle.mjs → dist/bundle, through bin/inferctl.js). It must
+// run the CLI as the sources do, load nothing but its own chunks, and keep the monitor away from
+// the chunk that holds @kubernetes/client-node (docs/decisions/0006).
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { bundle } from '../scripts/bundle.mjs';
+
+const run = promisify(execFile);
+const repo = join(import.meta.dirname, '..');
+const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('the bundle the image runs', { timeout: 60_000 }, () => {
+  // Laid out as in the image: <root>/package.json and <root>/dist/bundle.
+  const root = mkdtempSync(join(tmpdir(), 'inferctl-bundle-'));
+  const out = join(root, 'dist', 'bundle');
+  let clientNodeChunks: string[] = [];
+
+  beforeAll(async () => {
+    copyFileSync(join(repo, 'package.json'), join(root, 'package.json'));
+    const meta = await bundle(out);
+    clientNodeChunks = Object.entries(meta.outputs)
+      .filter(([, o]) => Object.keys(o.inputs).some((i) => i.includes('@kubernetes/client-node')))
+      .map(([file]) => pathToFileURL(join(repo, file)).href);
+  }, 60_000);
+
+  test('prints the package version, as the sources do', async () => {
+    const { stdout } = await run(process.execPath, [join(out, 'main.js'), '--version']);
+    expect(stdout.trim()).toBe(version);
+  });
+
+  test('`monitor` loads only the bundle’s own chunks, and not the one holding client-node', async () => {
+    // client-node is in the bundle (the CLI's other commands use it): else this checks nothing.
+    expect(clientNodeChunks.length).toBeGreaterThan(0);
+    const log = join(root, 'modules.log');
+    writeFileSync(log, '');
+    const hooks = join(root, 'hooks.mjs');
+    writeFileSync(
+      hooks,
+      `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(${JSON.stringify(log)}, url + '\\n');
+  return next(url, context);
+}
+`,
+    );
+    const register = join(root, 'register.mjs');
+    writeFileSync(
+      register,
+      `import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+register(${JSON.stringify(pathToFileURL(hooks).href)});
+const require = createRequire(import.meta.url);
+process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).join('\\n') + '\\n'));
+`,
+    );
+    // A setting it refuses: the whole monitor graph is imported by then, and nothing is contacted.
+    const failed = await run(
+      process.execPath,
+      ['--import', pathToFileURL(register).href, join(out, 'main.js'), 'monitor'],
+      {
+        env: {
+          ...process.env,
+          NODE_NO_WARNINGS: '1',
+          REGION: 'us-east-1',
+          RECONCILE_INTERVAL_SECONDS: 'nope',
+        },
+      },
+    ).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toContain('RECONCILE_INTERVAL_SECONDS');
+    const files = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((m) => m.startsWith('file:') || m.startsWith('/'))
+      .map((m) => (m.startsWith('/') ? pathToFileURL(m).href : m))
+      .filter((m) => m !== pathToFileURL(register).href);
+    const outUrl = pathToFileURL(out).href;
+    expect(files.some((m) => /\/monitor-run-[^/]+\.js$/.test(m))).toBe(true);
+    expect(files.filter((m) => !m.startsWith(`${outUrl}/`))).toEqual([]);
+    expect(files.filter((m) => clientNodeChunks.includes(m))).toEqual([]);
+  });
+});
