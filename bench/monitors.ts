@@ -64,8 +64,9 @@ export function startBenchMonitor(
     env: {
       AWS_ACCESS_KEY_ID: 'bench',
       AWS_SECRET_ACCESS_KEY: 'bench',
-      // The V8 flags production runs the monitor with (deploy/base/deployment.yaml), nothing else.
-      NODE_OPTIONS: productionNodeOptions(),
+      // The flags and allocator settings production runs the monitor with
+      // (deploy/base/deployment.yaml), nothing else.
+      ...productionRuntimeEnv(),
       // Without pods no replica is ever ready, so after the default 300 s the watchdog would pull
       // every Ingress: thousands of deletes, Events and status writes in the middle of the change
       // and idle phases (seen at N = 10 000). That is the watchdog working, not the cost measured.
@@ -74,15 +75,20 @@ export function startBenchMonitor(
   });
 }
 
-function productionNodeOptions(): string {
+/**
+ * The environment deploy/base/deployment.yaml tunes the monitor's runtime with: NODE_OPTIONS (V8's
+ * heap) and glibc's MALLOC_* settings. The bench runs the monitor with exactly these.
+ */
+export function productionRuntimeEnv(): Record<string, string> {
   const manifest = parseYaml(readFileSync(join(repoRoot, 'deploy', 'base', 'deployment.yaml'), 'utf8')) as {
     spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
   };
-  const env = manifest.spec.template.spec.containers[0]?.env ?? [];
-  const value = env.find((e) => e.name === 'NODE_OPTIONS')?.value;
-  if (value === undefined)
+  const env: Record<string, string> = {};
+  for (const e of manifest.spec.template.spec.containers[0]?.env ?? [])
+    if ((e.name === 'NODE_OPTIONS' || e.name.startsWith('MALLOC_')) && e.value !== undefined) env[e.name] = e.value;
+  if (env.NODE_OPTIONS === undefined)
     throw new Error('deploy/base/deployment.yaml sets no NODE_OPTIONS for the monitor');
-  return value;
+  return env;
 }
 
 /** Peak RSS of each monitor (VmHWM), in MB, by region. */

@@ -19,14 +19,21 @@ describe('the bundle the image runs', { timeout: 60_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'inferctl-bundle-'));
   const out = join(root, 'dist', 'bundle');
   let clientNodeChunks: string[] = [];
+  let inputs: string[] = [];
 
   beforeAll(async () => {
     copyFileSync(join(repo, 'package.json'), join(root, 'package.json'));
     const meta = await bundle(out);
+    inputs = Object.keys(meta.inputs);
     clientNodeChunks = Object.entries(meta.outputs)
       .filter(([, o]) => Object.keys(o.inputs).some((i) => i.includes('@kubernetes/client-node')))
       .map(([file]) => pathToFileURL(join(repo, file)).href);
   }, 60_000);
+
+  test('holds no simulator, demo or local-environment code', () => {
+    expect(inputs).toContain('src/cli/main.ts');
+    expect(inputs.filter((i) => i.startsWith('src/local/'))).toEqual([]);
+  });
 
   test('prints the package version, as the sources do', async () => {
     const { stdout } = await run(process.execPath, [join(out, 'main.js'), '--version']);

@@ -96,12 +96,12 @@ describe('the production build (tsconfig.build.json → dist/, the image)', () =
     expect([...ours].filter((f) => f.startsWith(join(REPO_ROOT, 'src', 'local')))).toEqual([]);
   });
 
-  it('is what the image builds and ships: dist/ only, from tsconfig.build.json', () => {
+  it('is what the image builds and ships: dist/ only, from tsconfig.build.json, then the bundle', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^RUN npm run build$/m);
     // From an empty dist/: a stale dist/local/ of an older build must not survive into the image.
     const build = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts.build as string;
-    expect(build).toMatch(/rmSync\('dist'.*&& tsc -p tsconfig\.build\.json$/);
+    expect(build).toMatch(/rmSync\('dist'.*&& tsc -p tsconfig\.build\.json && node scripts\/bundle\.mjs$/);
     const copiedIntoRuntime = dockerfile
       .slice(dockerfile.indexOf('AS runtime'))
       .split('\n')
