@@ -85,7 +85,8 @@ export function productionRuntimeEnv(): Record<string, string> {
   };
   const env: Record<string, string> = {};
   for (const e of manifest.spec.template.spec.containers[0]?.env ?? [])
-    if ((e.name === 'NODE_OPTIONS' || e.name.startsWith('MALLOC_')) && e.value !== undefined) env[e.name] = e.value;
+    if ((e.name === 'NODE_OPTIONS' || e.name.startsWith('MALLOC_')) && e.value !== undefined)
+      env[e.name] = e.value;
   if (env.NODE_OPTIONS === undefined)
     throw new Error('deploy/base/deployment.yaml sets no NODE_OPTIONS for the monitor');
   return env;
@@ -126,4 +127,3 @@ export async function writeHeapSnapshot(monitor: MonitorProcess, dir: string): P
   }
   throw new Error(`monitor in ${monitor.region} wrote no heap snapshot into ${dir} within 300 s`);
 }
-
