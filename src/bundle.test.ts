@@ -2,13 +2,14 @@
 // run the CLI as the sources do, load nothing but its own chunks, and keep the monitor away from
 // the chunk that holds @kubernetes/client-node (docs/decisions/0006).
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { bundle } from '../scripts/bundle.mjs';
+import { moduleLog } from '../test/helpers/module-log.js';
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..');
@@ -43,28 +44,7 @@ describe('the bundle the image runs', { timeout: 60_000 }, () => {
   test('`monitor` loads only the bundle’s own chunks, and not the one holding client-node', async () => {
     // client-node is in the bundle (the CLI's other commands use it): else this checks nothing.
     expect(clientNodeChunks.length).toBeGreaterThan(0);
-    const log = join(root, 'modules.log');
-    writeFileSync(log, '');
-    const hooks = join(root, 'hooks.mjs');
-    writeFileSync(
-      hooks,
-      `import { appendFileSync } from 'node:fs';
-export async function load(url, context, next) {
-  appendFileSync(${JSON.stringify(log)}, url + '\\n');
-  return next(url, context);
-}
-`,
-    );
-    const register = join(root, 'register.mjs');
-    writeFileSync(
-      register,
-      `import { appendFileSync } from 'node:fs';
-import { createRequire, register } from 'node:module';
-register(${JSON.stringify(pathToFileURL(hooks).href)});
-const require = createRequire(import.meta.url);
-process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).join('\\n') + '\\n'));
-`,
-    );
+    const { register, modules } = moduleLog(mkdtempSync(join(tmpdir(), 'inferctl-bundle-modules-')));
     // A setting it refuses: the whole monitor graph is imported by then, and nothing is contacted.
     const failed = await run(
       process.execPath,
@@ -83,8 +63,7 @@ process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(requ
     );
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toContain('RECONCILE_INTERVAL_SECONDS');
-    const files = readFileSync(log, 'utf8')
-      .split('\n')
+    const files = modules()
       .filter((m) => m.startsWith('file:') || m.startsWith('/'))
       .map((m) => (m.startsWith('/') ? pathToFileURL(m).href : m))
       .filter((m) => m !== pathToFileURL(register).href);

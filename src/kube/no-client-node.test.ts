@@ -3,47 +3,21 @@
 // import anywhere in the CLI's graph is not. This runs the real entry point in a fresh process with
 // a module hook that records every module Node resolves or loads.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
+import { moduleLog } from '../../test/helpers/module-log.js';
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..', '..');
 
 function setUp() {
   const dir = mkdtempSync(join(tmpdir(), 'no-client-node-'));
-  const log = join(dir, 'modules.log');
-  writeFileSync(log, '');
-  const hooks = join(dir, 'hooks.mjs');
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
-  return r;
-}
-export async function load(url, context, next) {
-  appendFileSync(${JSON.stringify(log)}, url + '\\n');
-  return next(url, context);
-}
-`,
-  );
-  const register = join(dir, 'register.mjs');
-  writeFileSync(
-    register,
-    `import { appendFileSync } from 'node:fs';
-import { createRequire, register } from 'node:module';
-register(${JSON.stringify(pathToFileURL(hooks).href)});
-// require() in Node 20 bypasses the hooks: list what CommonJS loaded too, at exit.
-const require = createRequire(import.meta.url);
-process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).join('\\n') + '\\n'));
-`,
-  );
+  const { register, modules } = moduleLog(dir);
   const kubeconfig = (user: Record<string, unknown>) => {
     const file = join(dir, `kubeconfig-${Object.keys(user).join('-')}`);
     writeFileSync(
@@ -57,7 +31,6 @@ process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(requ
     );
     return file;
   };
-  const modules = () => readFileSync(log, 'utf8').split('\n').filter(Boolean);
   return { dir, register, kubeconfig, modules };
 }
 
