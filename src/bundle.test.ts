@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { bundle } from '../scripts/bundle.mjs';
-import { moduleLog } from '../test/helpers/module-log.js';
+import { moduleLog, monitorRefusingASetting } from '../test/helpers/module-log.js';
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..');
@@ -45,22 +45,7 @@ describe('the bundle the image runs', { timeout: 60_000 }, () => {
     // client-node is in the bundle (the CLI's other commands use it): else this checks nothing.
     expect(clientNodeChunks.length).toBeGreaterThan(0);
     const { register, modules } = moduleLog(mkdtempSync(join(tmpdir(), 'inferctl-bundle-modules-')));
-    // A setting it refuses: the whole monitor graph is imported by then, and nothing is contacted.
-    const failed = await run(
-      process.execPath,
-      ['--import', pathToFileURL(register).href, join(out, 'main.js'), 'monitor'],
-      {
-        env: {
-          ...process.env,
-          NODE_NO_WARNINGS: '1',
-          REGION: 'us-east-1',
-          RECONCILE_INTERVAL_SECONDS: 'nope',
-        },
-      },
-    ).then(
-      () => undefined,
-      (err: { code?: number; stderr?: string }) => err,
-    );
+    const failed = await monitorRefusingASetting(join(out, 'main.js'), register);
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toContain('RECONCILE_INTERVAL_SECONDS');
     const files = modules()

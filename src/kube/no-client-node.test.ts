@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
-import { moduleLog } from '../../test/helpers/module-log.js';
+import { moduleLog, monitorRefusingASetting } from '../../test/helpers/module-log.js';
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..', '..');
@@ -43,22 +43,7 @@ describe('the monitor does not load @kubernetes/client-node', { timeout: 60_000 
     const { register, modules } = setUp();
     // The verb's code loads only when it runs (not for --help), so run it, with a setting it
     // refuses: everything the monitor needs is imported by then, and nothing is contacted.
-    const failed = await run(
-      process.execPath,
-      ['--import', pathToFileURL(register).href, join(repo, 'bin', 'inferctl.js'), 'monitor'],
-      {
-        cwd: repo,
-        env: {
-          ...process.env,
-          NODE_NO_WARNINGS: '1',
-          REGION: 'us-east-1',
-          RECONCILE_INTERVAL_SECONDS: 'nope',
-        },
-      },
-    ).then(
-      () => undefined,
-      (err: { code?: number; stderr?: string }) => err,
-    );
+    const failed = await monitorRefusingASetting(join(repo, 'bin', 'inferctl.js'), register, repo);
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toContain('RECONCILE_INTERVAL_SECONDS');
     const loaded = modules();

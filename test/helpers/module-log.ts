@@ -1,9 +1,11 @@
 // Records every module a child Node process resolves or loads: pass `--import <register>` to it,
 // then read `modules()`. ES modules through loader hooks; CommonJS (which Node 20's require()
 // loads past the hooks) from require.cache when the process exits.
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 
 export interface ModuleLog {
   /** The file to pass to `node --import`. */
@@ -41,4 +43,23 @@ process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(requ
 `,
   );
   return { register, modules: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}
+
+/**
+ * Runs `inferctl monitor` from `entry` with a setting it refuses: the whole monitor graph is
+ * imported by then, and nothing is contacted. Resolves with how it failed (undefined if it did not).
+ */
+export async function monitorRefusingASetting(
+  entry: string,
+  register: string,
+  cwd?: string,
+): Promise<{ code?: number; stderr?: string } | undefined> {
+  const run = promisify(execFile);
+  return run(process.execPath, ['--import', pathToFileURL(register).href, entry, 'monitor'], {
+    ...(cwd ? { cwd } : {}),
+    env: { ...process.env, NODE_NO_WARNINGS: '1', REGION: 'us-east-1', RECONCILE_INTERVAL_SECONDS: 'nope' },
+  }).then(
+    () => undefined,
+    (err: { code?: number; stderr?: string }) => err,
+  );
 }
