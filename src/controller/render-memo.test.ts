@@ -3,14 +3,14 @@ import { type Endpoint, parseSpecOrThrow } from '../model/index.js';
 import { render } from '../render/index.js';
 import { RenderMemo } from './render-memo.js';
 
-const endpoint = (image: string): Endpoint =>
+const endpoint = (image: string, name = 'alpha'): Endpoint =>
   ({
-    name: 'alpha',
+    name,
     desiredState: 'running',
     targetRegions: ['us-east-1'],
     namespace: 'gco-inference',
     spec: parseSpecOrThrow({ image }),
-    ingressPath: '/inference/alpha',
+    ingressPath: `/inference/${name}`,
     labels: {},
     generation: 1,
   }) as Endpoint;
@@ -45,5 +45,28 @@ describe('RenderMemo', () => {
     expect(() => {
       (deployment.metadata as { name: string }).name = 'other';
     }).toThrow(TypeError);
+  });
+
+  test('keeps the most recently used endpoint values only: the least recent one renders again', () => {
+    let calls = 0;
+    const memo = new RenderMemo((e, r, o) => {
+      calls++;
+      return render(e, r, o);
+    }, 2);
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => endpoint('vllm/vllm-openai:v0.9.0', n)) as [
+      Endpoint,
+      Endpoint,
+      Endpoint,
+    ];
+    memo.render(a, 'us-east-1', {});
+    memo.render(b, 'us-east-1', {});
+    memo.render(a, 'us-east-1', {}); // a is now the most recent: b goes when c arrives
+    memo.render(c, 'us-east-1', {});
+    expect(memo.size).toBe(2);
+    expect(calls).toBe(3);
+    memo.render(a, 'us-east-1', {});
+    expect(calls).toBe(3);
+    memo.render(b, 'us-east-1', {});
+    expect(calls).toBe(4);
   });
 });

@@ -5,8 +5,16 @@
 import type { Endpoint, KubeObject } from '../model/index.js';
 import type { RenderOptions } from '../render/index.js';
 
+/**
+ * How many endpoint values keep their render. The reuse comes in bursts (a rollout's watch events
+ * for one endpoint arrive within seconds of each other), so the most recently used ones are the
+ * ones worth keeping; all of them at 10 000 endpoints cost about 34 MB (BENCHMARKS.md, issue 15).
+ */
+export const RENDER_MEMO_ENDPOINTS = 1024;
+
 export class RenderMemo {
-  private readonly byEndpoint = new WeakMap<Endpoint, Map<string, readonly KubeObject[]>>();
+  // Insertion order is recency: a hit moves its endpoint to the end, the first one is evicted.
+  private readonly byEndpoint = new Map<Endpoint, Map<string, readonly KubeObject[]>>();
 
   constructor(
     private readonly renderFn: (
@@ -14,14 +22,18 @@ export class RenderMemo {
       region: string,
       options: RenderOptions,
     ) => readonly KubeObject[],
+    private readonly capacity = RENDER_MEMO_ENDPOINTS,
   ) {}
 
   render(endpoint: Endpoint, region: string, options: RenderOptions): readonly KubeObject[] {
     const key = `${region}\u0000${options.modelSyncImage ?? ''}\u0000${options.ingressPulled === true}`;
     let forEndpoint = this.byEndpoint.get(endpoint);
-    if (!forEndpoint) {
-      forEndpoint = new Map();
-      this.byEndpoint.set(endpoint, forEndpoint);
+    if (forEndpoint) this.byEndpoint.delete(endpoint);
+    else forEndpoint = new Map();
+    this.byEndpoint.set(endpoint, forEndpoint);
+    if (this.byEndpoint.size > this.capacity) {
+      const oldest = this.byEndpoint.keys().next().value;
+      if (oldest !== undefined) this.byEndpoint.delete(oldest);
     }
     let objects = forEndpoint.get(key);
     if (!objects) {
@@ -31,6 +43,11 @@ export class RenderMemo {
       forEndpoint.set(key, objects);
     }
     return objects;
+  }
+
+  /** Endpoint values holding a render now. */
+  get size(): number {
+    return this.byEndpoint.size;
   }
 }
 
