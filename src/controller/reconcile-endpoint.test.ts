@@ -3,6 +3,7 @@
 // situation, and what the pass wrote to the cluster and to the status store.
 import { pino } from 'pino';
 import { describe, expect, test, vi } from 'vitest';
+import { regionStatus } from '../../test/helpers/region-status.js';
 import type { PodView } from '../diagnose/index.js';
 import { KubeApiError, NotLeaderError } from '../kube/index.js';
 import {
@@ -127,18 +128,11 @@ function harness(world: World, statuses = new StatusBook(), expectations?: Apply
   return { run, calls, events, written, deleted, statuses, deps };
 }
 
-const previousStatus: RegionStatus = {
+const previousStatus: RegionStatus = regionStatus({
   endpointName: 'llama',
   region: REGION,
-  state: 'running',
-  replicasReady: 1,
-  replicasDesired: 1,
   observedGeneration: 1,
-  ingressPulled: false,
-  conditions: [],
-  lastSync: NOW.toISOString(),
-  lastTransition: NOW.toISOString(),
-};
+});
 const invalid: DesiredEntry = {
   kind: 'invalid',
   name: 'llama',

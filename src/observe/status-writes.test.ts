@@ -1,23 +1,12 @@
 import { describe, expect, test } from 'vitest';
+import { regionStatus } from '../../test/helpers/region-status.js';
 import type { RegionStatus } from '../model/index.js';
 import { PROGRESS_HOLD_MS, progressWrite } from './status-writes.js';
 
 const T = 1_000_000;
 
 function item(over: Partial<RegionStatus> = {}): RegionStatus {
-  return {
-    endpointName: 'llm',
-    region: 'us-east-1',
-    state: 'running',
-    replicasReady: 1,
-    replicasDesired: 1,
-    observedGeneration: 1,
-    ingressPulled: false,
-    conditions: [],
-    lastSync: '2026-11-30T12:00:00.000Z',
-    lastTransition: '2026-11-30T12:00:00.000Z',
-    ...over,
-  };
+  return regionStatus({ endpointName: 'llm', region: 'us-east-1', observedGeneration: 1, ...over });
 }
 
 const progress = { progressing: true, generation: 2, written: undefined, heldSince: undefined, now: T };
