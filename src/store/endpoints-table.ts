@@ -311,12 +311,10 @@ export class EndpointsTable {
     note?: RevisionNote,
   ): Promise<EndpointRecord> {
     const current = await this.require(name);
-    if (current.generation !== expectedGeneration) {
-      throw new ConflictError(
-        `endpoint ${name} changed since it was read: expected generation ${expectedGeneration}, found ${current.generation}`,
-        { endpointName: name, expectedGeneration, actualGeneration: current.generation },
-      );
-    }
+    // The same conflict as the conditional write's below, found earlier: the same words, so which
+    // of the two a race lands on is invisible to the user.
+    if (current.generation !== expectedGeneration)
+      throw concurrentChange(name, expectedGeneration, current.generation);
     // The item as it will be: the condition below guarantees it is `current` plus these fields.
     const fields: Item = { generation: expectedGeneration + 1, updated_at: this.clock().toISOString() };
     if (change.spec !== undefined) fields.spec = keepImagesConsistent(current.raw.spec, change.spec);
@@ -352,11 +350,7 @@ export class EndpointsTable {
         ),
       (now, cause) =>
         now
-          ? new ConflictError(
-              `endpoint ${name} was changed concurrently: expected generation ${expectedGeneration}, found ${now.generation}; re-read and retry`,
-              { endpointName: name, expectedGeneration, actualGeneration: now.generation },
-              { cause },
-            )
+          ? concurrentChange(name, expectedGeneration, now.generation, cause)
           : new NotFoundError(name, `endpoint ${name} was deleted while being updated`),
     );
     return withWarning(toRecord(written.attributes ?? {}), written.revisionWarning);
@@ -386,4 +380,12 @@ export class EndpointsTable {
           : new NotFoundError(name, `endpoint ${name} is already gone`),
     );
   }
+}
+
+function concurrentChange(name: string, expected: number, found: number, cause?: unknown): ConflictError {
+  return new ConflictError(
+    `endpoint ${name} was changed concurrently: expected generation ${expected}, found ${found}; re-read and retry`,
+    { endpointName: name, expectedGeneration: expected, actualGeneration: found },
+    ...(cause !== undefined ? [{ cause }] : []),
+  );
 }
