@@ -36,4 +36,5 @@ COPY bin ./bin
 # UID 1000 is the `node` user of the official image; numeric so runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 9090 8081
-ENTRYPOINT ["node", "bin/inferctl.js", "monitor"]
+# The same command as deploy/base/deployment.yaml (lite mode: see the comment there).
+ENTRYPOINT ["node", "--lite-mode", "bin/inferctl.js", "monitor"]

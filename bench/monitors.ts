@@ -1,5 +1,5 @@
-// The monitors under test: compiled as production runs them, started with production's V8 flags
-// through the spawner the integration tests use (src/local/monitor-process.ts).
+// The monitors under test: compiled as production runs them, started with production's Node.js
+// flags and environment through the spawner the integration tests use (src/local/monitor-process.ts).
 import { spawn } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -56,6 +56,7 @@ export function startBenchMonitor(
     log: join(logDir, `monitor-${region.name}.log`),
     // Node 20 refuses --cpu-prof in NODE_OPTIONS: pass it on the command line.
     nodeArgs: [
+      ...productionNodeArgs(),
       ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
       // Written on SIGUSR2 (writeHeapSnapshot below), after the run has read the peak RSS: the
       // snapshot itself takes several times the heap's size.
@@ -75,16 +76,39 @@ export function startBenchMonitor(
   });
 }
 
+interface MonitorContainer {
+  readonly command?: readonly string[];
+  readonly env?: readonly { name: string; value?: string }[];
+}
+
+function monitorContainer(): MonitorContainer {
+  const manifest = parseYaml(readFileSync(join(repoRoot, 'deploy', 'base', 'deployment.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: MonitorContainer[] } } };
+  };
+  const container = manifest.spec.template.spec.containers[0];
+  if (!container) throw new Error('deploy/base/deployment.yaml has no container');
+  return container;
+}
+
+/**
+ * The Node.js flags deploy/base/deployment.yaml starts the monitor with: what its command passes
+ * between `node` and the script (V8 flags NODE_OPTIONS refuses, such as --lite-mode).
+ */
+export function productionNodeArgs(): string[] {
+  const command = monitorContainer().command ?? [];
+  const script = command.indexOf('bin/inferctl.js');
+  if (command[0] !== 'node' || script < 0)
+    throw new Error(`deploy/base/deployment.yaml: the monitor's command is not "node … bin/inferctl.js": ${command.join(' ')}`);
+  return command.slice(1, script);
+}
+
 /**
  * The environment deploy/base/deployment.yaml tunes the monitor's runtime with: NODE_OPTIONS (V8's
  * heap) and glibc's MALLOC_* settings. The bench runs the monitor with exactly these.
  */
 export function productionRuntimeEnv(): Record<string, string> {
-  const manifest = parseYaml(readFileSync(join(repoRoot, 'deploy', 'base', 'deployment.yaml'), 'utf8')) as {
-    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
-  };
   const env: Record<string, string> = {};
-  for (const e of manifest.spec.template.spec.containers[0]?.env ?? [])
+  for (const e of monitorContainer().env ?? [])
     if ((e.name === 'NODE_OPTIONS' || e.name.startsWith('MALLOC_')) && e.value !== undefined)
       env[e.name] = e.value;
   if (env.NODE_OPTIONS === undefined)

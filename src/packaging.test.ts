@@ -3,6 +3,7 @@
 // the manifests keep the monitor's configuration contract, and (below) the infrastructure template
 // matches the table definitions the code creates. The API-server checks are in
 // test/integration/deploy-manifests.test.ts.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -120,6 +121,23 @@ describe('the runtime', () => {
     expect(Number(major)).toBeGreaterThanOrEqual(22);
     const engines = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).engines.node as string;
     expect(engines.split('||').map((r) => r.trim())).toContain(`^${major}.0.0`);
+  });
+});
+
+describe("the monitor's command", () => {
+  it("is the image's entrypoint, spelled out in the Deployment, with flags Node.js accepts", () => {
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+    const deployment = parseDocument(
+      readFileSync(join(REPO_ROOT, 'deploy', 'base', 'deployment.yaml'), 'utf8'),
+    ).toJS() as { spec: { template: { spec: { containers: { command?: string[] }[] } } } };
+    const command = deployment.spec.template.spec.containers[0]?.command;
+    expect(JSON.parse(entrypoint?.[1] ?? 'null')).toEqual(command);
+    expect(command?.slice(-2)).toEqual(['bin/inferctl.js', 'monitor']);
+    // Lite mode is what the memory figures in BENCHMARKS.md were measured with; a flag this Node.js
+    // refused would stop the monitor at start.
+    const flags = command?.slice(1, -2) ?? [];
+    expect(flags).toContain('--lite-mode');
+    expect(() => execFileSync(process.execPath, [...flags, '-e', '0'], { stdio: 'pipe' })).not.toThrow();
   });
 });
 

@@ -1,6 +1,6 @@
 // Causes (why a region is not serving, docs/diagnosis.md) as readers show them: one line per
 // cause, the worst one across regions, and which ones `--wait` has not printed yet.
-import { CAUSE_REASONS, type Cause, type CauseReason, compareCauses } from '../model/index.js';
+import { CAUSE_REASONS, type Cause, type CauseReason, compareCauses, compareText } from '../model/index.js';
 
 /** Monitors name the conditions a cause sets (Ready False, Stalled True) after the cause. */
 export const isCauseReason = (reason: string): reason is CauseReason =>
@@ -38,7 +38,7 @@ export function worstCause<C extends Cause>(
   regions: readonly { region: string; causes: readonly C[] }[],
 ): RegionCause<C> | undefined {
   const all = regions.flatMap((r) => r.causes.map((cause) => ({ region: r.region, cause })));
-  return all.sort((a, b) => compareCauses(a.cause, b.cause) || a.region.localeCompare(b.region))[0];
+  return all.sort((a, b) => compareCauses(a.cause, b.cause) || compareText(a.region, b.region))[0];
 }
 
 /** `--wait` prints a cause once per region, track and reason, however its counts move. */

@@ -1,4 +1,5 @@
 import { compareCauses } from '../model/causes.js';
+import { compareText } from '../model/index.js';
 import {
   type Cause,
   type CauseReason,
@@ -279,7 +280,7 @@ function aggregate(findings: readonly Finding[], track: Track): Cause[] {
   const byReason = new Map<CauseReason, Finding[]>();
   for (const f of findings) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f]);
   return [...byReason.entries()].map(([reason, group]) => {
-    const lead = [...group].sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name))[0]!;
+    const lead = [...group].sort((a, b) => b.weight - a.weight || compareText(a.name, b.name))[0]!;
     const terminal = deadlineExceeded || group.some((f) => f.terminal);
     return {
       reason,

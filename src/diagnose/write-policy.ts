@@ -1,3 +1,4 @@
+import { compareText } from '../model/index.js';
 import type { Cause } from './types.js';
 
 /** Count-only changes (pods, restarts, messages) are written at most this often per endpoint and region. */
@@ -9,7 +10,7 @@ export type WriteDecision = { readonly write: true } | { readonly write: false; 
 const identity = (c: Cause) => `${c.track}/${c.reason}/${c.severity}`;
 
 function canonical(c: Cause): string {
-  const details = Object.entries(c.details ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const details = Object.entries(c.details ?? {}).sort(([a], [b]) => compareText(a, b));
   return JSON.stringify([identity(c), c.message, c.pods, c.since, details]);
 }
 

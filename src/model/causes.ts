@@ -1,5 +1,6 @@
 // Why an endpoint is not serving in a region: the closed set of causes that diagnosis reports
 // (src/diagnose, docs/diagnosis.md) and that status items carry to every reader.
+import { compareText } from './order.js';
 
 export const CAUSE_REASONS = [
   'CreateFailed',
@@ -45,6 +46,6 @@ export function compareCauses(a: Cause, b: Cause): number {
     severity(a) - severity(b) ||
     RANK.get(a.reason)! - RANK.get(b.reason)! ||
     track(a) - track(b) ||
-    a.message.localeCompare(b.message)
+    compareText(a.message, b.message)
   );
 }

@@ -27,6 +27,7 @@ export { apiGroupOf, DELETE_REASONS, findOwnedKind, OWNED_KINDS, ownedKind } fro
 export * from './names.js';
 export type { KubeObject, KubeRef } from './objects.js';
 export { refKey, refOf } from './objects.js';
+export { compareText } from './order.js';
 export type {
   AggregatePhase,
   Condition,

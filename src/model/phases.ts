@@ -1,7 +1,9 @@
 // Per-region status records and the aggregate phase readers compute from them (DESIGN §2.2).
 // Monitors never write the aggregate; `inferctl status/list/--wait` derive it.
+
 import type { Cause } from './causes.js';
 import type { Endpoint } from './endpoint.js';
+import { compareText } from './order.js';
 import { ConditionType } from './reasons.js';
 
 export const REGION_STATES = ['creating', 'running', 'updating', 'stopped', 'deleted', 'error'] as const;
@@ -186,7 +188,7 @@ export function setCondition(
     old.message === next.message;
   const updated: Condition = { ...next, lastTransitionTime: unchanged ? old.lastTransitionTime : now };
   return [...conditions.filter((c) => c.type !== next.type), updated].sort((a, b) =>
-    a.type.localeCompare(b.type),
+    compareText(a.type, b.type),
   );
 }
 

@@ -2,8 +2,10 @@
 // writing; the monitor validates every item it reads and reports a failure as that endpoint's
 // error status. Types are inferred from it. Messages name the rule and the offending value; the
 // path is added by formatIssue (errors.ts).
+
 import { z } from 'zod';
 import { DEFAULT_NAMESPACE, endpointNameProblem, isDns1123Label, isLabelKey, isLabelValue } from './names.js';
+import { compareText } from './order.js';
 import { compareQuantities, isQuantity, parseQuantity } from './quantity.js';
 
 const ACCELERATORS = ['nvidia', 'neuron'] as const;
@@ -191,7 +193,7 @@ const resources = z
   })
   .superRefine((r, ctx) => {
     for (const part of ['requests', 'limits'] as const) {
-      for (const [key, q] of Object.entries(r[part]).sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [key, q] of Object.entries(r[part]).sort(([a], [b]) => compareText(a, b))) {
         const problem = resourceNameProblem(key);
         if (problem)
           ctx.addIssue({ code: 'custom', path: [part, key], message: `${problem}, got ${showValue(key)}` });
@@ -219,7 +221,7 @@ const resources = z
         message: 'needs a cpu or memory request or limit',
       });
     }
-    for (const [key, req] of Object.entries(r.requests).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [key, req] of Object.entries(r.requests).sort(([a], [b]) => compareText(a, b))) {
       const lim = r.limits[key];
       if (!OVERCOMMITTABLE.has(key) && (lim === undefined || compareQuantities(req, lim) !== 0)) {
         // GPUs, Neuron devices, hugepages… cannot be overcommitted: the limit must be set and equal.

@@ -1,6 +1,7 @@
 // Desired objects + observed objects → actions, each with a reason from a closed list. Deciding
 // only: the controller executes them through the kube layer.
 import {
+  compareText,
   DELETE_REASONS,
   type Endpoint,
   findOwnedKind,
@@ -97,9 +98,9 @@ function sortActions(actions: readonly Action[]): Action[] {
   return [...actions].sort(
     (a, b) =>
       rank(a) - rank(b) ||
-      a.ref.namespace.localeCompare(b.ref.namespace) ||
-      a.ref.name.localeCompare(b.ref.name) ||
-      a.ref.kind.localeCompare(b.ref.kind),
+      compareText(a.ref.namespace, b.ref.namespace) ||
+      compareText(a.ref.name, b.ref.name) ||
+      compareText(a.ref.kind, b.ref.kind),
   );
 }
 

@@ -1,7 +1,9 @@
 // Region heartbeats: one item per region in the status table, under the reserved hash key. A
 // region that ever sent one stays listed (the CLI's list of known regions); a monitor that stops
 // cleanly marks its heartbeat withdrawn instead of deleting it.
+
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { compareText } from '../model/index.js';
 import { classified, classifyError, isConditionalCheckFailed } from './errors.js';
 import { queryAll } from './paging.js';
 import { HEARTBEAT_KEY } from './status-codec.js';
@@ -88,6 +90,6 @@ export class Heartbeats {
           ...(withdrawnAt ? { withdrawnAt } : {}),
         };
       })
-      .sort((a, b) => a.region.localeCompare(b.region));
+      .sort((a, b) => compareText(a.region, b.region));
   }
 }

@@ -1,7 +1,9 @@
 // The status table's per-endpoint items: put-if-changed writes against a cache of what this
 // process last saw of each item, so an unchanged status costs no request at all.
+
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RegionStatus } from '../model/index.js';
+import { compareText } from '../model/index.js';
 import {
   ConflictError,
   classified,
@@ -23,8 +25,8 @@ import type { PutStatusResult } from './types.js';
 function sortStatus(list: RegionStatus[]): RegionStatus[] {
   return list.sort((a, b) =>
     a.endpointName === b.endpointName
-      ? a.region.localeCompare(b.region)
-      : a.endpointName.localeCompare(b.endpointName),
+      ? compareText(a.region, b.region)
+      : compareText(a.endpointName, b.endpointName),
   );
 }
 
