@@ -1,4 +1,5 @@
 // RegionStatus (camelCase, model/) ⇄ status table item (snake_case, the contract).
+import { createHash } from 'node:crypto';
 import {
   CAUSE_REASONS,
   type Cause,
@@ -162,10 +163,12 @@ function causeFromItem(c: unknown): Cause[] {
   ];
 }
 
-/** Canonical JSON of an item without `last_sync`: two items with the same key are "unchanged" iff equal. */
+/** A digest of an item without `last_sync`: two items with the same key are "unchanged" (equal). */
 export function statusContentKey(item: StatusItem): string {
   const { last_sync: _ignored, ...rest } = item;
-  return canonical(rest);
+  // A digest, not the canonical JSON itself: the status table keeps one key per endpoint it has
+  // written, and the JSON (about 0.7 KB) was most of what the monitor holds per status item.
+  return createHash('sha256').update(canonical(rest)).digest('base64');
 }
 
 function canonical(v: unknown): string {
