@@ -98,7 +98,9 @@ export function productionNodeArgs(): string[] {
   const command = monitorContainer().command ?? [];
   const script = command.indexOf('bin/inferctl.js');
   if (command[0] !== 'node' || script < 0)
-    throw new Error(`deploy/base/deployment.yaml: the monitor's command is not "node … bin/inferctl.js": ${command.join(' ')}`);
+    throw new Error(
+      `deploy/base/deployment.yaml: the monitor's command is not "node … bin/inferctl.js": ${command.join(' ')}`,
+    );
   return command.slice(1, script);
 }
 
