@@ -70,6 +70,7 @@ function harness(world: World, statuses = new StatusBook(), expectations?: Apply
   const events: string[] = [];
   const written: RegionStatus[] = [];
   const deleted: string[] = [];
+  const settled: string[] = [];
   if (world.previous) statuses.set(world.previous);
   const describe = (r: KubeRef) => `${r.kind}/${r.name}`;
   const deps: ReconcileDeps = {
@@ -80,6 +81,7 @@ function harness(world: World, statuses = new StatusBook(), expectations?: Apply
     observed: {
       byEndpoint: () => world.observed ?? [],
       podsOf: (_namespace, deployment) => world.pods?.[deployment] ?? [],
+      settle: (o) => settled.push(`${o.kind}/${o.metadata.name}`),
     },
     executor: {
       async apply(obj, { previous }) {
@@ -125,7 +127,7 @@ function harness(world: World, statuses = new StatusBook(), expectations?: Apply
       return { result: undefined, error };
     }
   };
-  return { run, calls, events, written, deleted, statuses, deps };
+  return { run, calls, events, written, deleted, settled, statuses, deps };
 }
 
 const previousStatus: RegionStatus = regionStatus({
@@ -317,6 +319,20 @@ function crashLooping(name: string, restarts: number, image = 'vllm/vllm-openai:
     ],
   };
 }
+
+describe('reconcileEndpoint: settling the cache', () => {
+  test('the objects plan found up to date are offered to the cache to settle; those applied are not', async () => {
+    const observed = live(rendered(entry({ image: 'vllm/vllm-openai:v0.8.0' })), 1);
+    const h = harness({ entry: entry(), observed });
+    await h.run();
+    expect(h.calls).toEqual(['apply Deployment/llama']);
+    const upToDate = observed
+      .filter((o) => o.kind !== 'Deployment')
+      .map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(upToDate.length).toBeGreaterThan(0);
+    expect(h.settled.sort()).toEqual(upToDate.sort());
+  });
+});
 
 describe('reconcileEndpoint: diagnosis of the pods', () => {
   // The Deployment as it runs with 1 replica of which none is ready.

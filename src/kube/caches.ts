@@ -3,6 +3,7 @@
 // watched but never written, each kept only as the few fields diagnosis reads.
 import { type PodLike, type PodView, trimPod } from '../diagnose/index.js';
 import {
+  isSettled,
   type KubeObject,
   LABEL_APP,
   LABEL_ENDPOINT,
@@ -10,7 +11,7 @@ import {
   POD_LABEL_SELECTOR,
 } from '../model/index.js';
 import type { KubeClient } from './client.js';
-import { keepOwned } from './keep.js';
+import { keepOwned, settleOwned } from './keep.js';
 import { Reflector, type ReflectorOptions, type WatchedKind } from './reflector.js';
 
 /** The kinds the monitor owns and watches (DESIGN §2.4). */
@@ -155,6 +156,23 @@ export class KubeCaches {
 
   get(kind: string, namespace: string, name: string): KubeObject | undefined {
     return this.reflectors.find((r) => r.kind.kind === kind && r.namespace === namespace)?.store.get(name);
+  }
+
+  /**
+   * `obj`, as this cache holds it, was found up to date by plan: keep only what is read without
+   * the drift check from now on (keep.ts, settleOwned). A no-op when the cache holds another
+   * version by now, or when `obj` is not the cache's own copy (an apply's answer, say).
+   */
+  settle(obj: KubeObject): void {
+    if (isSettled(obj)) return;
+    const { kind, metadata } = obj;
+    const reflector = this.reflectors.find((r) => r.kind.kind === kind && r.namespace === metadata.namespace);
+    const settled = settleOwned(obj);
+    const key = reflector?.replace(obj, settled);
+    if (key === undefined) return;
+    const endpoint = metadata.labels?.[LABEL_ENDPOINT];
+    const forEndpoint = endpoint === undefined ? undefined : this.index.get(endpoint);
+    if (forEndpoint?.get(key) === obj) forEndpoint.set(key, settled);
   }
 
   /** Counters for metrics and tests. */

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { type EndpointSpecInput, type KubeObject, parseEndpointItem } from '../model/index.js';
-import { findDrift } from '../plan/index.js';
+import { trimDeployment } from '../diagnose/index.js';
+import { type EndpointSpecInput, isSettled, type KubeObject, parseEndpointItem } from '../model/index.js';
+import { findDrift, plan } from '../plan/index.js';
 import { render } from '../render/index.js';
-import { keepOwned } from './keep.js';
+import { keepOwned, settleOwned } from './keep.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests dig into wire-format JSON.
 type Any = any;
@@ -229,5 +230,82 @@ describe('keepOwned', () => {
       expect(keepOwned(o)).toEqual(o);
       expect(findDrift(o, keepOwned(o))).toBeUndefined();
     }
+  });
+});
+
+describe('settleOwned', () => {
+  const withProbe = (): KubeObject => {
+    const d = liveDeployment() as Any;
+    d.spec.template.spec.containers[0].readinessProbe = {
+      httpGet: { path: '/health', port: 8000 },
+      periodSeconds: 10,
+    };
+    return d;
+  };
+
+  test('keeps metadata and status whole, and of the spec only what plan, status and diagnosis read', () => {
+    const kept = keepOwned(withProbe());
+    const settled = settleOwned(kept);
+    expect(isSettled(settled)).toBe(true);
+    expect(isSettled(kept)).toBe(false);
+    expect(settled.metadata).toEqual(kept.metadata);
+    expect(settled.status).toEqual(kept.status);
+    expect(settled.spec).toEqual({
+      replicas: 2,
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'inference',
+              image: 'vllm/vllm-openai:v0.9.0',
+              readinessProbe: { httpGet: { path: '/health', port: 8000 } },
+            },
+          ],
+        },
+      },
+    });
+    expect(trimDeployment(settled as Any)).toEqual(trimDeployment(kept as Any));
+  });
+
+  test('keeps no spec of the kinds only the drift check reads the spec of', () => {
+    const service: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'llama', resourceVersion: '7' },
+      spec: { type: 'ClusterIP', selector: { app: 'llama' } },
+      status: { loadBalancer: {} },
+    };
+    const settled = settleOwned(service);
+    expect(settled).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'llama', resourceVersion: '7' },
+      status: { loadBalancer: {} },
+    });
+    // The mark is not one of the object's fields: neither its keys nor its JSON show it.
+    expect(JSON.parse(JSON.stringify(settled))).toEqual(settled);
+    expect(Object.keys(settled)).toEqual(['apiVersion', 'kind', 'metadata', 'status']);
+  });
+
+  test("plan takes a settled object with the render's hash as up to date, and re-applies one whose hash differs", () => {
+    const item = (image: string) => {
+      const parsed = parseEndpointItem({
+        endpoint_name: 'llama',
+        target_regions: ['us-east-1'],
+        generation: 1,
+        spec: { image },
+      });
+      if (!parsed.ok) throw parsed.error;
+      return parsed.value;
+    };
+    const objects = render(item('x:1'), 'us-east-1');
+    const settled = objects.map((o) => settleOwned(keepOwned(o)));
+    const ctx = { endpointName: 'llama', endpoint: item('x:1'), region: 'us-east-1' };
+    expect(plan(objects, settled, ctx).map((a) => a.reason)).toEqual(objects.map(() => 'UpToDate'));
+    const changed = plan(render(item('x:2'), 'us-east-1'), settled, { ...ctx, endpoint: item('x:2') });
+    expect(changed.find((a) => a.ref.kind === 'Deployment')).toMatchObject({
+      verb: 'apply',
+      reason: 'HashChanged',
+    });
   });
 });

@@ -8,7 +8,7 @@
 // The rule is "drop only what render never sets": keep.test.ts checks that keeping a rendered
 // object changes nothing, so a render that starts setting one of these fields fails that test
 // instead of seeing drift (and re-applying) on every resync.
-import type { KubeObject } from '../model/index.js';
+import { type KubeObject, SETTLED } from '../model/index.js';
 
 type Fields = Record<string, unknown>;
 
@@ -122,4 +122,35 @@ export function keepOwned(obj: KubeObject): KubeObject {
     replace.spec = copy(obj.spec, SERVICE_SPEC_DEFAULTS);
   }
   return copy(obj, [], replace) as KubeObject;
+}
+
+/** Of a pod template's containers, what diagnosis reads (src/observe/diagnosis.ts). */
+function diagnosedContainer(c: unknown): unknown {
+  if (!isFields(c)) return c;
+  const out: Fields = { name: c.name, image: c.image };
+  const probe = c.readinessProbe;
+  if (isFields(probe) && probe.httpGet !== undefined) out.readinessProbe = { httpGet: probe.httpGet };
+  return out;
+}
+
+/**
+ * What stays of a kept object once plan has found its rendered fields in place (SETTLED): all but
+ * the spec, which only the drift check reads, except a Deployment's replicas (plan, status,
+ * diagnosis) and its containers' names, images and readiness probes (diagnosis). About half of
+ * what the cache holds per endpoint. A new version from the watch replaces it with a whole one.
+ */
+export function settleOwned(obj: KubeObject): KubeObject {
+  const out: Fields = {};
+  for (const k of Object.keys(obj)) if (k !== 'spec') out[k] = obj[k];
+  const spec = obj.spec;
+  if (obj.kind === 'Deployment' && isFields(spec)) {
+    const kept: Fields = {};
+    if (spec.replicas !== undefined) kept.replicas = spec.replicas;
+    const template = spec.template;
+    const containers = isFields(template) && isFields(template.spec) ? template.spec.containers : undefined;
+    if (Array.isArray(containers)) kept.template = { spec: { containers: containers.map(diagnosedContainer) } };
+    out.spec = kept;
+  }
+  // Not enumerable: the mark is the cache's note about the object, not one of its fields.
+  return Object.defineProperty(out as KubeObject, SETTLED, { value: true });
 }

@@ -231,6 +231,17 @@ export class Reflector {
     }
   }
 
+  /**
+   * Swaps the stored copy of `current` for `replacement` (a smaller one of the same version), unless
+   * the watch has meanwhile stored another version. Listeners are not told: nothing changed.
+   * Returns the key listeners know the object by, or undefined when nothing was swapped.
+   */
+  replace(current: KubeObject, replacement: KubeObject): string | undefined {
+    if (this.store.get(current.metadata.name) !== current) return undefined;
+    this.store.set(current.metadata.name, replacement);
+    return this.key(current.metadata.name);
+  }
+
   private put(obj: KubeObject): void {
     const old = this.store.get(obj.metadata.name);
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;

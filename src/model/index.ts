@@ -26,7 +26,7 @@ export type { RbacVerb } from './kinds.js';
 export { apiGroupOf, DELETE_REASONS, findOwnedKind, OWNED_KINDS, ownedKind } from './kinds.js';
 export * from './names.js';
 export type { KubeObject, KubeRef } from './objects.js';
-export { refKey, refOf } from './objects.js';
+export { isSettled, refKey, refOf, SETTLED } from './objects.js';
 export { compareText } from './order.js';
 export type {
   AggregatePhase,

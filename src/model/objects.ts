@@ -41,3 +41,15 @@ export function refOf(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): 
 export function refKey(r: KubeRef): string {
   return `${r.kind}/${r.namespace}/${r.name}`;
 }
+
+/**
+ * Marks a cached object whose rendered fields plan has found to hold (no drift), after which the
+ * watch cache drops what only that check reads (kube/keep.ts, settleOwned). The verdict stands
+ * until the watch brings another version of the object, which replaces this one: a settled object
+ * whose hash annotation still matches its render is up to date without comparing fields.
+ */
+export const SETTLED: unique symbol = Symbol('inferctl.settled');
+
+export function isSettled(o: KubeObject): boolean {
+  return (o as { readonly [SETTLED]?: boolean })[SETTLED] === true;
+}

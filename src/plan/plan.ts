@@ -5,6 +5,7 @@ import {
   DELETE_REASONS,
   type Endpoint,
   findOwnedKind,
+  isSettled,
   type KubeObject,
   type KubeRef,
   LABEL_APP,
@@ -119,6 +120,8 @@ function applyReason(
     }
     return { reason: 'HashChanged' };
   }
+  // Checked against a render with this very hash, and unchanged since (a new version replaces it).
+  if (isSettled(live)) return undefined;
   const drift = findDrift(desired, live);
   return drift === undefined ? undefined : { reason: 'Drifted', detail: drift };
 }

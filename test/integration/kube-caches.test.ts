@@ -8,6 +8,7 @@ import {
   type KubeObject,
   WATCHED_KINDS,
 } from '../../src/kube/index.js';
+import { isSettled } from '../../src/model/index.js';
 import { findDrift } from '../../src/plan/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { waitFor } from '../helpers/wait.js';
@@ -195,6 +196,29 @@ describe('KubeCaches', () => {
     await waitFor('second', () => caches.byEndpoint('second').length === 1);
     expect(caches.byEndpoint('first')).toEqual([]);
     expect(changes).toEqual(expect.arrayContaining(['first', 'second']));
+  });
+
+  it('settles an up-to-date object to what is read without the drift check, until the watch brings a new version', async () => {
+    await exec.apply(service('settle-me', 'cache-a', 'settle'));
+    await waitFor('the Service', () => caches.byEndpoint('settle').length === 1);
+    const whole = caches.get('Service', 'cache-a', 'settle-me')!;
+    caches.settle(whole);
+    const settled = caches.get('Service', 'cache-a', 'settle-me')!;
+    expect(isSettled(settled)).toBe(true);
+    expect(settled.spec).toBeUndefined();
+    expect(settled.metadata).toEqual(whole.metadata);
+    expect(caches.byEndpoint('settle')).toEqual([settled]);
+
+    await exec.apply(service('settle-me', 'cache-a', 'settle', 9100));
+    await waitFor('the new version', () => caches.get('Service', 'cache-a', 'settle-me') !== settled);
+    const next = caches.get('Service', 'cache-a', 'settle-me') as KubeObject & {
+      spec?: { ports?: { targetPort?: number }[] };
+    };
+    expect(isSettled(next)).toBe(false);
+    expect(next.spec?.ports?.[0]?.targetPort).toBe(9100);
+    // A copy the cache no longer holds is not settled over the new one.
+    caches.settle(whole);
+    expect(caches.get('Service', 'cache-a', 'settle-me')).toBe(next);
   });
 
   it('resumes from its resourceVersion after the watch is cut, without missing changes made meanwhile', async () => {
