@@ -263,15 +263,19 @@ async function decideAndExecute(loaded: Loaded): Promise<Pass> {
   }
 }
 
-/** The watchdog decides whether the Ingress stays; render is told, and so is plan. */
 /** Tells the cache which of its objects plan found up to date (ObservedPort.settle). */
-function settleUpToDate(deps: ReconcileDeps, actions: readonly Action[], observed: readonly KubeObject[]): void {
+function settleUpToDate(
+  deps: ReconcileDeps,
+  actions: readonly Action[],
+  observed: readonly KubeObject[],
+): void {
   if (!deps.observed.settle) return;
   const upToDate = new Set(actions.filter((a) => a.reason === 'UpToDate').map((a) => refKey(a.ref)));
   if (upToDate.size === 0) return;
   for (const o of observed) if (upToDate.has(refKey(refOf(o)))) deps.observed.settle(o);
 }
 
+/** The watchdog decides whether the Ingress stays; render is told, and so is plan. */
 function renderStep({ deps, observed, previous }: Loaded, endpoint: Endpoint) {
   const targeted = endpoint.desiredState !== 'deleted' && endpoint.targetRegions.includes(deps.region);
   const wd = targeted

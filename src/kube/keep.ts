@@ -148,7 +148,8 @@ export function settleOwned(obj: KubeObject): KubeObject {
     if (spec.replicas !== undefined) kept.replicas = spec.replicas;
     const template = spec.template;
     const containers = isFields(template) && isFields(template.spec) ? template.spec.containers : undefined;
-    if (Array.isArray(containers)) kept.template = { spec: { containers: containers.map(diagnosedContainer) } };
+    if (Array.isArray(containers))
+      kept.template = { spec: { containers: containers.map(diagnosedContainer) } };
     out.spec = kept;
   }
   // Not enumerable: the mark is the cache's note about the object, not one of its fields.
