@@ -8,9 +8,11 @@ import type { RenderOptions } from '../render/index.js';
 /**
  * How many endpoint values keep their render. The reuse comes in bursts (a rollout's watch events
  * for one endpoint arrive within seconds of each other), so the most recently used ones are the
- * ones worth keeping; all of them at 10 000 endpoints cost about 34 MB (BENCHMARKS.md, issue 15).
+ * ones worth keeping. Few are: a render costs about 0.085 ms of CPU (1 000 endpoints in 85 ms, V8
+ * lite mode), while keeping one costs 3.4 KB; at 1 000 endpoints a memo holding all of them was
+ * 3.35 MB of a 24 MB live heap (BENCHMARKS.md, issue 15).
  */
-export const RENDER_MEMO_ENDPOINTS = 1024;
+export const RENDER_MEMO_ENDPOINTS = 64;
 
 export class RenderMemo {
   // Insertion order is recency: a hit moves its endpoint to the end, the first one is evicted.
