@@ -348,9 +348,9 @@ async function execute(
     if (outcome !== 'unchanged') {
       changes.push(`${action.verb} ${action.ref.kind}/${action.ref.name} (${action.reason}): ${outcome}`);
     }
+    // The endpoint is on every line already: the handler's logger carries it.
     deps.log.info(
       {
-        endpoint: name,
         action: action.verb,
         kind: action.ref.kind,
         object: action.ref.name,
