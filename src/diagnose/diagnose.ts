@@ -1,5 +1,4 @@
-import { compareCauses } from '../model/causes.js';
-import { compareText } from '../model/index.js';
+import { compareCauses, compareText } from '../model/index.js';
 import {
   type Cause,
   type CauseReason,

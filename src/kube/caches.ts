@@ -155,7 +155,11 @@ export class KubeCaches {
   }
 
   get(kind: string, namespace: string, name: string): KubeObject | undefined {
-    return this.reflectors.find((r) => r.kind.kind === kind && r.namespace === namespace)?.store.get(name);
+    return this.reflectorFor(kind, namespace)?.store.get(name);
+  }
+
+  private reflectorFor(kind: string, namespace: string | undefined): Reflector | undefined {
+    return this.reflectors.find((r) => r.kind.kind === kind && r.namespace === namespace);
   }
 
   /**
@@ -166,9 +170,8 @@ export class KubeCaches {
   settle(obj: KubeObject): void {
     if (isSettled(obj)) return;
     const { kind, metadata } = obj;
-    const reflector = this.reflectors.find((r) => r.kind.kind === kind && r.namespace === metadata.namespace);
     const settled = settleOwned(obj);
-    const key = reflector?.replace(obj, settled);
+    const key = this.reflectorFor(kind, metadata.namespace)?.replace(obj, settled);
     if (key === undefined) return;
     const endpoint = metadata.labels?.[LABEL_ENDPOINT];
     const forEndpoint = endpoint === undefined ? undefined : this.index.get(endpoint);

@@ -2,8 +2,7 @@
 // process last saw of each item, so an unchanged status costs no request at all.
 
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { RegionStatus } from '../model/index.js';
-import { compareText } from '../model/index.js';
+import { compareText, type RegionStatus } from '../model/index.js';
 import {
   ConflictError,
   classified,
