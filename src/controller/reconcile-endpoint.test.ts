@@ -571,20 +571,19 @@ describe('reconcileEndpoint: writes while an endpoint converges', () => {
 });
 
 describe('reconcileEndpoint: Events', () => {
-  test('one Event for the pass that created the objects, none for the passes that follow, one for a spec change', async () => {
+  test('no Event for the first creation in a region, none for the passes that follow, one for a spec change', async () => {
     const statuses = new StatusBook();
     const expectations = new ApplyExpectations();
     const events: string[] = [];
+    const calls: string[] = [];
     for (const observed of [[], [], live(rendered(entry()), 1)]) {
       const h = harness({ entry: entry(), observed }, statuses, expectations);
       await h.run();
       events.push(...h.events);
+      calls.push(...h.calls);
     }
-    expect(events).toEqual([
-      expect.stringMatching(
-        /^Normal WaitingForReplicas: generation 2: apply Service\/llama \(Missing\): created;/,
-      ),
-    ]);
+    expect(calls).toHaveLength(3);
+    expect(events).toEqual([]);
     const changed = entry({ image: 'vllm/vllm-openai:v0.9.1' }, { generation: 3 });
     const h = harness({ entry: changed, observed: live(rendered(entry()), 1) }, statuses, expectations);
     await h.run();
@@ -592,6 +591,20 @@ describe('reconcileEndpoint: Events', () => {
       expect.stringMatching(
         /^Normal \w+: generation 3: apply Deployment\/llama \(HashChanged\): configured$/,
       ),
+    ]);
+  });
+
+  test('objects deleted by hand after the endpoint reported are re-created with an Event', async () => {
+    const statuses = new StatusBook();
+    const expectations = new ApplyExpectations();
+    for (const observed of [[], live(rendered(entry()), 1)]) {
+      await harness({ entry: entry(), observed }, statuses, expectations).run();
+    }
+    const h = harness({ entry: entry(), observed: [] }, statuses, expectations);
+    await h.run();
+    expect(h.calls).toHaveLength(3);
+    expect(h.events).toEqual([
+      expect.stringMatching(/^Normal \w+: generation 2: apply \w+\/\S+ \(Missing\): created;/),
     ]);
   });
 

@@ -547,10 +547,13 @@ async function putStatus(deps: ReconcileDeps, status: RegionStatus): Promise<voi
 }
 
 /**
- * Events mark what a user would look for in `kubectl describe`: the objects created, a spec change
- * rolled out, a manual edit reverted, objects removed (stopped, region dropped, Ingress pulled or
- * restored), and failures. A pass that changed nothing records none, and a failure is told once
- * until its message changes: a retry with backoff is not news (ADR 0012).
+ * Events mark what a user would look for in `kubectl describe`: a spec change rolled out, a manual
+ * edit or deletion reverted, objects removed (stopped, region dropped, Ingress pulled or restored),
+ * and failures. A pass that changed nothing records none, and a failure is told once until its
+ * message changes: a retry with backoff is not news. The first creation in a region (no status
+ * item yet) records none either: the Deployment's age, its controller's `ScalingReplicaSet` Event
+ * and the status item tell it, and at a fleet's creation it was a quarter of the monitor's API
+ * writes (ADR 0012).
  */
 function eventWorthy(
   { previous }: Loaded,
@@ -558,7 +561,7 @@ function eventWorthy(
   failure: ReconcileError | undefined,
 ): boolean {
   if (failure) return changes.length > 0 || previous?.error !== failure.message;
-  return changes.length > 0;
+  return changes.length > 0 && previous !== undefined;
 }
 
 /**

@@ -81,6 +81,25 @@ async function deployment(region: string, name: string): Promise<Deployment | un
   return (await clusters[region]!.read('Deployment', name)) as unknown as Deployment | undefined;
 }
 
+interface MonitorEvent {
+  regarding: { kind: string; name: string };
+  reportingController: string;
+  note: string;
+  type: string;
+}
+
+/** The monitor's Events about one endpoint's Deployment in `region`. */
+async function monitorEvents(region: string, name: string): Promise<MonitorEvent[]> {
+  const res = await clusters[region]!.client.send({
+    method: 'GET',
+    path: '/apis/events.k8s.io/v1/namespaces/gco-inference/events',
+    verb: 'list',
+  });
+  return (res.body as { items: MonitorEvent[] }).items.filter(
+    (e) => e.reportingController === 'inferctl.io/monitor' && e.regarding.name === name,
+  );
+}
+
 describe('monitor', () => {
   test('creates the Deployment, Service and Ingress in every target region and reports running', async () => {
     const rec = await create('alpha', { image: 'vllm/vllm-openai:v0.9.0', replicas: 2 });
@@ -92,26 +111,8 @@ describe('monitor', () => {
       const d = await deployment(region, 'alpha');
       expect(d?.spec.replicas).toBe(2);
       expect(d?.spec.template.spec.containers[0]?.args).toContain('--root-path');
-      // One Kubernetes Event on the Deployment says what the monitor did.
-      const events = (
-        await clusters[region]!.client.send({
-          method: 'GET',
-          path: '/apis/events.k8s.io/v1/namespaces/gco-inference/events',
-          verb: 'list',
-        })
-      ).body as {
-        items: {
-          regarding: { kind: string; name: string };
-          reportingController: string;
-          note: string;
-          type: string;
-        }[];
-      };
-      const ours = events.items.filter(
-        (e) => e.reportingController === 'inferctl.io/monitor' && e.regarding.name === 'alpha',
-      );
-      expect(ours.map((e) => e.note).join('\n')).toContain('apply Deployment/alpha (Missing): created');
-      expect(ours.every((e) => e.regarding.kind === 'Deployment' && e.type === 'Normal')).toBe(true);
+      // The first creation records no Event: the Deployment and the status item tell it (ADR 0012).
+      expect(await monitorEvents(region, 'alpha')).toEqual([]);
     }
   });
 
@@ -138,6 +139,19 @@ describe('monitor', () => {
       expect(container.args).toEqual(expect.arrayContaining(['--max-num-seqs', '64']));
       expect(container.resources?.limits?.['nvidia.com/gpu']).toBe('2');
       expect(c.nodeSelector?.['karpenter.sh/capacity-type']).toBe('spot');
+      // A spec change rolled out is news: one Event on the Deployment says what the monitor did.
+      const events = await waitFor(
+        `the spec change's Event in ${region}`,
+        async () => {
+          const ours = await monitorEvents(region, 'alpha');
+          return ours.length > 0 ? ours : undefined;
+        },
+        30_000,
+      );
+      expect(events.map((e) => e.note).join('\n')).toContain(
+        `generation ${rec.generation}: apply Deployment/alpha (HashChanged): configured`,
+      );
+      expect(events.every((e) => e.regarding.kind === 'Deployment' && e.type === 'Normal')).toBe(true);
     }
   });
 
@@ -159,6 +173,17 @@ describe('monitor', () => {
     await waitFor(
       'replicas reverted to 2',
       async () => ((await deployment(A, 'alpha'))?.spec.replicas === 2 ? true : undefined),
+      30_000,
+    );
+    // Undoing a hand deletion is news, unlike the first creation.
+    await waitFor(
+      'an Event for the re-created Service',
+      async () =>
+        (await monitorEvents(A, 'alpha')).some((e) =>
+          e.note.includes('apply Service/alpha (Missing): created'),
+        )
+          ? true
+          : undefined,
       30_000,
     );
   });
