@@ -1,5 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -271,5 +273,80 @@ describe('native transport against a local HTTP server', () => {
     await a.request({ method: 'GET', path: '/' });
     expect(auths).toEqual(['Bearer first', 'Bearer first', 'Bearer second']);
     a.close();
+  });
+});
+
+describe('the connection over TLS', () => {
+  // Two self-signed certificates for 127.0.0.1 (openssl, as an operator would make them): the
+  // server presents the first; a client that trusts only the second must refuse it.
+  let dir = '';
+  let server: HttpsServer;
+  let url = '';
+  let handshakes = 0;
+  const pem = (name: string) => readFileSync(join(dir, name));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tls-'));
+    for (const name of ['a', 'b']) {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          join(dir, `${name}.crt`),
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+    }
+    server = createHttpsServer({ key: pem('a.key'), cert: pem('a.crt') }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    server.on('secureConnection', () => handshakes++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const client = (ca: string, insecureSkipTlsVerify = false) =>
+    new KubeClient(
+      nativeAccess({ server: url, ca: { data: pem(ca) }, insecureSkipTlsVerify, description: ca }),
+    );
+  const get = (c: KubeClient) => c.send({ method: 'GET', path: '/api/v1/namespaces', verb: 'list' });
+
+  test("a client trusting the server's certificate connects once and reuses the connection", async () => {
+    const c = client('a.crt');
+    const before = handshakes;
+    for (let i = 0; i < 3; i++) expect(await get(c)).toEqual({ status: 200, body: { ok: true } });
+    expect(handshakes - before).toBe(1);
+    // Three at once need up to three connections, each verified with the agent's one context.
+    await Promise.all([get(c), get(c), get(c)]);
+    expect(handshakes - before).toBeLessThanOrEqual(3);
+    c.close();
+  });
+
+  test('a client trusting another certificate is refused; skipping verification is the only way past', async () => {
+    const refused = client('b.crt');
+    const err = await get(refused).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeTransportError);
+    expect(String((err as Error).message)).toMatch(/self[- ]signed|certificate/i);
+    refused.close();
+    const skipping = client('b.crt', true);
+    expect(await get(skipping)).toEqual({ status: 200, body: { ok: true } });
+    skipping.close();
   });
 });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
+import { createSecureContext } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type AccessPlan, type Material, type NativeAccess, planFromClientNode } from './kubeconfig.js';
 
@@ -301,7 +302,17 @@ class Connection implements KubeAccess {
     // Idle sockets kept for reuse: enough for a burst of parallel applies (32 reconciles × up to
     // three objects each), so the end of a burst does not close connections the next one reopens.
     const options = { keepAlive: true, maxFreeSockets: 256 };
-    const agent = this.secure ? new https.Agent({ ...options, ...tls }) : new http.Agent(options);
+    const agent = this.secure
+      ? new https.Agent({
+          ...options,
+          // One context for every connection: without it each new socket parses the CA and the
+          // client certificate again (tls.connect builds a context per call from ca/cert/key).
+          secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }),
+          // Only what is set: an explicit undefined would override tls.connect's default (verify).
+          ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
+          ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+        })
+      : new http.Agent(options);
     this.pooled = { tls, agent };
     return agent;
   }
