@@ -24,13 +24,14 @@ export function enableStatusStream(dynamodb: DynamoDBClient, table: string): Pro
 }
 
 /**
- * Calls `onStatus` for every status item written after the stream was enabled, until `stop()`.
- * Reads every shard from its start (the table is new); refreshes the shard list every 5 s.
+ * Calls `onStatus` for every status item written after the stream was enabled, until `stop()`,
+ * with the time the server stored it (the record's creation time, epoch ms). Reads every shard
+ * from its start (the table is new); refreshes the shard list every 5 s.
  */
 export function followStatus(
   streams: DynamoDBStreamsClient,
   streamArn: string,
-  onStatus: (status: RegionStatus) => void,
+  onStatus: (status: RegionStatus, writtenAt: number) => void,
 ): { stop: () => Promise<void> } {
   let stopped = false;
   const iterators = new Map<string, string | undefined>();
@@ -63,7 +64,7 @@ export function followStatus(
           records++;
           const item = unmarshall(image as Record<string, AttributeValue>);
           if (item.endpoint_name === '_region') continue; // heartbeat
-          onStatus(itemToStatus(item));
+          onStatus(itemToStatus(item), r.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now());
         }
       }
       // Every 250 ms (at once after a full batch): each GetRecords costs the single-threaded

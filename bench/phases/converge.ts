@@ -72,15 +72,6 @@ export async function measureConverge(
     const key = `${s.region}/${s.endpointName}`;
     writesByPair.set(key, (writesByPair.get(key) ?? 0) + 1);
   };
-  const statusSink: { fn: (s: RegionStatus) => void } = {
-    fn: (s) => {
-      countWrite(s);
-      latestStatus.set(`${s.region}/${s.endpointName}`, s);
-      if (s.state === 'running') runningAt.set(`${s.region}/${s.endpointName}`, now());
-    },
-  };
-  const follower = followStatus(clients.streams, bench.statusStreamArn, (s) => statusSink.fn(s));
-  teardown.add(() => follower.stop());
   // Pairs still missing an object, checked when the bench's watch reports a change to that
   // endpoint (not by polling: at N = 1 000 a 20 ms loop over 3 000 pairs cost the bench a core).
   const expectedKinds = new Map(names.map((n, i) => [n, expected[i]!]));
@@ -135,8 +126,9 @@ export async function measureConverge(
     }
   };
   const statusListeners: ((s: RegionStatus) => void)[] = [];
-  statusSink.fn = (s) => {
-    const t = now();
+  // `t`: when the DynamoDB server stored the write (its stream record's creation time, on this
+  // machine's clock), not when the bench read it.
+  const onStatus = (s: RegionStatus, t: number) => {
     const key = `${s.region}/${s.endpointName}`;
     if (Number.isNaN(statusConvergeS) || (opts.pods && runningAt.size < totalPairs)) countWrite(s);
     latestStatus.set(key, s);
@@ -144,7 +136,6 @@ export async function measureConverge(
     checkAtGeneration(s, t);
     for (const l of statusListeners) l(s);
   };
-  for (const s of latestStatus.values()) checkAtGeneration(s, now());
   const statusDone = waitUntil(
     `every status item at its generation${opts.pods ? ' and running' : ''}`,
     convergeTimeout,
@@ -153,6 +144,13 @@ export async function measureConverge(
   );
   await waitUntil('every object in every region', convergeTimeout, () => pending.size === 0, 100);
   listeners.splice(listeners.indexOf(checkPair), 1);
+  // The status table's stream is read from here on, from its start: its reads (each a few ms of
+  // the single-threaded DynamoDB server) must not compete with the monitors while they converge.
+  // Every record carries the time it was written, so nothing measured depends on when it is read.
+  const follower = followStatus(clients.streams, bench.statusStreamArn, (st, writtenAt) =>
+    onStatus(st, writtenAt - performance.timeOrigin),
+  );
+  teardown.add(() => follower.stop());
   const convergeS = (allObjectsAt - tConverge) / 1000;
   const cpuConverge = cpuBetween(cpuBeforeConverge, cpu.snapshot());
   // What the monitors asked of each server while converging (server side, as for idle).
