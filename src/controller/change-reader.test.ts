@@ -85,4 +85,49 @@ describe('ChangeReader', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(reads).toEqual([['a'], ['a'], ['b']]);
   });
+
+  test('after() runs once the reads submitted before it are done, before those submitted later', async () => {
+    const log: string[] = [];
+    let releaseFirst: () => void = () => {};
+    const firstRead = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const reader = new ChangeReader({
+      read: async (names) => {
+        log.push(`read start ${names.join(',')}`);
+        if (names[0] === 'a') await firstRead;
+        log.push(`read end ${names.join(',')}`);
+      },
+      onError: () => {},
+    });
+    const done = [
+      reader.submit(['a']),
+      reader.after(() => {
+        log.push('apply images');
+      }),
+      reader.submit(['b']),
+    ];
+    await Promise.resolve();
+    expect(log).toEqual(['read start a']);
+    releaseFirst();
+    await Promise.all(done);
+    expect(log).toEqual(['read start a', 'read end a', 'apply images', 'read start b', 'read end b']);
+  });
+
+  test('a failing after() is reported and the reads after it still run', async () => {
+    const errors: unknown[] = [];
+    const reads: string[] = [];
+    const reader = new ChangeReader({
+      read: async (names) => {
+        reads.push(...names);
+      },
+      onError: (err) => errors.push(err),
+    });
+    await reader.after(() => {
+      throw new Error('bad image');
+    });
+    await reader.submit(['c']);
+    expect(errors.map(String)).toEqual(['Error: bad image']);
+    expect(reads).toEqual(['c']);
+  });
 });

@@ -1,6 +1,7 @@
 // Reads the items the change feed names, and does not lose a change when that read fails.
 //
-// The feed tells us *that* an endpoint changed; the item itself takes another read. When that read
+// The feed tells us *that* an endpoint changed; the item itself takes another read, unless the
+// record's image can stand for it (sources.ts, feed-images.ts). When that read
 // fails (the store throttles, a connection drops) the name used to be dropped, leaving the change to
 // the next full resync, which needs a scan and a batch read to succeed in turn: under heavy
 // throttling that took more than a minute. Here a failed name is kept and read again with backoff
@@ -36,6 +37,21 @@ export class ChangeReader {
   /** Reads `names` after every read submitted before; resolves when done (failures are kept, not thrown). */
   submit(names: readonly string[]): Promise<void> {
     this.chain = this.chain.then(() => this.readAll(names));
+    return this.chain;
+  }
+
+  /**
+   * Runs `apply` after every read submitted before it, so what it puts in the desired cache lands
+   * in the feed's order too. A failure is reported, and the reads after it still run.
+   */
+  after(apply: () => void): Promise<void> {
+    this.chain = this.chain.then(() => {
+      try {
+        apply();
+      } catch (err) {
+        this.options.onError(err);
+      }
+    });
     return this.chain;
   }
 

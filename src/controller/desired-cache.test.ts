@@ -116,6 +116,17 @@ describe('DesiredCache', () => {
       expect(cache.unheldChanges([{ name: 'a', version: '2|t2' }])).toEqual(['a']);
     });
 
+    test('versionOf: the held version, from a scan or a single set; none once the item is gone', () => {
+      const cache = new DesiredCache();
+      cache.replaceFromVersions(new Map([['a', '1|t1']]), new Map([['a', entry('a', 1)]]), cache.beginScan());
+      expect(cache.versionOf('a')).toBe('1|t1');
+      expect(cache.versionOf('b')).toBeUndefined();
+      cache.set('b', entry('b', 2).entry, '2|t2');
+      expect(cache.versionOf('b')).toBe('2|t2');
+      cache.set('a', undefined);
+      expect(cache.versionOf('a')).toBeUndefined();
+    });
+
     test('keeps unchanged entries, replaces fetched ones, drops names the scan no longer has', () => {
       const cache = new DesiredCache();
       cache.replaceFromVersions(

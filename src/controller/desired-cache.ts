@@ -114,6 +114,11 @@ export class DesiredCache {
       .map((c) => c.name);
   }
 
+  /** The version (`generation|updated_at`) of the item the cache holds, if it holds one. */
+  versionOf(name: string): string | undefined {
+    return this.entries.has(name) ? this.versions.get(name) : undefined;
+  }
+
   /** Names whose scanned version differs from what the cache holds (or that it does not hold). */
   staleNames(scanned: ReadonlyMap<string, string>): string[] {
     const stale: string[] = [];

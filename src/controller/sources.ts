@@ -9,10 +9,12 @@ import {
   type DynamoStore,
   type EndpointRecord,
   itemVersion,
+  recordFromItem,
   type StoreClients,
 } from '../store/index.js';
 import { ChangeReader } from './change-reader.js';
 import { type DesiredCache, type DesiredEntry, invalidEntry } from './desired-cache.js';
+import { imageStandsForRead } from './feed-images.js';
 import type { WorkQueue } from './queue.js';
 import type { StatusBook } from './status-book.js';
 import type { StoreHealth } from './store-health.js';
@@ -166,8 +168,24 @@ export class EventSources {
         })) {
           backoff = 500;
           // What a resync already read needs no second read (after a bulk create, all of it).
-          const unheld = desired.unheldChanges(changes);
-          if (unheld.length > 0) await reader.submit(unheld);
+          const unheld = new Set(desired.unheldChanges(changes));
+          if (unheld.size === 0) continue;
+          // A recent image newer than what the cache holds is the item as a read would find it:
+          // taken in the feed's order (after the reads submitted before), the rest is read.
+          const toRead: string[] = [];
+          await reader.after(() => {
+            const now = Date.now();
+            for (const change of changes) {
+              if (!unheld.has(change.name)) continue;
+              if (!change.image || !imageStandsForRead(change, desired.versionOf(change.name), now)) {
+                toRead.push(change.name);
+                continue;
+              }
+              const read = versioned(change.name, recordFromItem(change.image));
+              if (desired.set(change.name, read?.entry, read?.version)) queue.add(change.name, 'high');
+            }
+          });
+          if (toRead.length > 0) await reader.submit(toRead);
         }
       } catch (err) {
         log.warn({ err: String(err) }, 'change feed failed; restarting');

@@ -1,7 +1,8 @@
 // The change feeds: poll a table's DynamoDB Stream. The endpoints table's feed yields the names of
-// endpoints that changed, each with the version its new image carries — not the images themselves:
-// the monitor re-reads the item (PRACTICES 1), unless it already holds that version. The status
-// table's feed yields the status items themselves: they are reports, read only to gate a rollout.
+// endpoints that changed, each with the version and the item its new image carries and when it was
+// written; the monitor decides whether that image is current enough to use or whether to re-read
+// the item (controller/sources.ts). The status table's feed yields the status items themselves:
+// they are reports, read only to gate a rollout.
 import {
   DescribeTableCommand,
   type DynamoDBClient,
@@ -142,6 +143,10 @@ export interface ChangedItem {
    * was removed or the record carries no new image.
    */
   readonly version: string | undefined;
+  /** That new image as an item (what a read returns); undefined when `version` is. */
+  readonly image?: Record<string, unknown> | undefined;
+  /** When the record was written (its ApproximateCreationDateTime, epoch ms), if it says. */
+  readonly writtenAt?: number | undefined;
 }
 
 /**
@@ -154,14 +159,25 @@ export async function* changeFeedVersions(
   options: ChangeFeedOptions,
 ): AsyncGenerator<ChangedItem[], void, undefined> {
   for await (const records of streamRecords(options)) {
-    const names = new Map<string, string | undefined>();
+    const last = new Map<string, StreamRecord>();
     for (const record of records) {
       const name = recordName(record as Parameters<typeof recordName>[0]);
       if (!name) continue;
-      names.delete(name); // keeps stream order by each name's last record
-      names.set(name, imageVersion(record.dynamodb?.NewImage as Record<string, unknown> | undefined));
+      last.delete(name); // keeps stream order by each name's last record
+      last.set(name, record);
     }
-    if (names.size > 0) yield [...names].map(([name, version]) => ({ name, version }));
+    if (last.size === 0) continue;
+    yield [...last].map(([name, record]) => {
+      const image = record.eventName === 'REMOVE' ? undefined : record.dynamodb?.NewImage;
+      const version = imageVersion(image as Record<string, unknown> | undefined);
+      return {
+        name,
+        version,
+        image:
+          image && version !== undefined ? unmarshall(image as Parameters<typeof unmarshall>[0]) : undefined,
+        writtenAt: record.dynamodb?.ApproximateCreationDateTime?.getTime(),
+      };
+    });
   }
 }
 

@@ -52,7 +52,8 @@ export function itemVersion(raw: Readonly<Item>): string {
   return `${String(raw.generation ?? '')}|${String(raw.updated_at ?? '')}`;
 }
 
-function toRecord(raw: Item): EndpointRecord {
+/** An item as the store reads it (a read, or a stream record's new image unmarshalled). */
+export function toRecord(raw: Item): EndpointRecord {
   return {
     name: typeof raw.endpoint_name === 'string' ? raw.endpoint_name : '',
     generation: generationOf(raw),

@@ -20,7 +20,7 @@ export {
 } from './config.js';
 export type { DynamoStoreOptions } from './dynamo-store.js';
 export { DynamoStore } from './dynamo-store.js';
-export { itemVersion } from './endpoints-table.js';
+export { itemVersion, toRecord as recordFromItem } from './endpoints-table.js';
 export { ConflictError, classifyError, NotFoundError, StoreError, StoreUnavailableError } from './errors.js';
 export { DEFAULT_HEARTBEAT_STALE_MS } from './heartbeats.js';
 export { REVISIONS_KEPT } from './revisions-table.js';

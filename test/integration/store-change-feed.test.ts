@@ -1,7 +1,13 @@
 // The change feed reads the endpoints table's stream from the real server.
 import { expect, test } from 'vitest';
 import { parseSpecOrThrow } from '../../src/model/index.js';
-import { changeFeed, changeFeedBatches, changeFeedVersions, itemVersion } from '../../src/store/index.js';
+import {
+  type ChangedItem,
+  changeFeed,
+  changeFeedBatches,
+  changeFeedVersions,
+  itemVersion,
+} from '../../src/store/index.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { freshStore, type TestStore } from '../helpers/store.js';
 
@@ -72,7 +78,7 @@ test('a bulk write reaches the batch feed in few batches, each name once per bat
   t.clients.destroy();
 });
 
-test("each change carries its new image's version, equal to itemVersion of the item read back; a removal carries none", async () => {
+test("each change carries its new image's version and item, equal to the item read back, and when it was written; a removal carries neither", async () => {
   const t = await freshStore(handle.env.dynamodb.endpoint);
   const spec = parseSpecOrThrow({ image: 'img:1' });
   await t.store.createEndpoint({ name: 'v-1', spec, targetRegions: [], namespace: 'gco-inference' });
@@ -82,19 +88,25 @@ test("each change carries its new image's version, equal to itemVersion of the i
   await t.store.setDesiredState('v-2', 1, 'deleted');
   await t.store.purgeEndpoint('v-2', 2);
 
+  const written = Date.now();
   const ac = new AbortController();
   const deadline = setTimeout(() => ac.abort(), 20_000);
-  const seen = new Map<string, string | undefined>();
+  const seen = new Map<string, ChangedItem>();
   for await (const batch of changeFeedVersions(feedOf(t, ac.signal))) {
-    for (const c of batch) seen.set(c.name, c.version);
-    if (seen.has('v-1') && seen.has('v-2') && seen.get('v-2') === undefined) break;
+    for (const c of batch) seen.set(c.name, c);
+    if (seen.has('v-1') && seen.has('v-2') && seen.get('v-2')?.version === undefined) break;
   }
   clearTimeout(deadline);
   ac.abort();
-  // The last record of v-1 is the update to 'stopped': the version the monitor would read.
-  expect(seen.get('v-1')).toBe(itemVersion(read.raw));
-  expect(seen.get('v-1')).toMatch(/^2\|\d{4}-/);
+  // The last record of v-1 is the update to 'stopped': the version and item the monitor would read.
+  const v1 = seen.get('v-1')!;
+  expect(v1.version).toBe(itemVersion(read.raw));
+  expect(v1.version).toMatch(/^2\|\d{4}-/);
+  expect(v1.image).toEqual(read.raw);
+  // Written within the test's few seconds (the server's clock is this machine's).
+  expect(Math.abs((v1.writtenAt ?? 0) - written)).toBeLessThan(20_000);
   expect(seen.has('v-2')).toBe(true);
-  expect(seen.get('v-2')).toBeUndefined();
+  expect(seen.get('v-2')?.version).toBeUndefined();
+  expect(seen.get('v-2')?.image).toBeUndefined();
   t.clients.destroy();
 });
