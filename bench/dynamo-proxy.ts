@@ -47,7 +47,12 @@ export class CountingProxy {
             headers: req.headers,
           },
           (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
+            // The local server closes every connection after its answer (werkzeug's development
+            // server); DynamoDB keeps them open. Its `Connection: close` is not passed on, so the
+            // monitors keep their connections to the proxy as they would to DynamoDB, and only the
+            // proxy pays a connection per request.
+            const { connection: _hop, 'keep-alive': _alive, ...headers } = up.headers;
+            res.writeHead(up.statusCode ?? 502, headers);
             up.pipe(res);
           },
         );
