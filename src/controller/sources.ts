@@ -140,6 +140,11 @@ export class EventSources {
     // enqueueing each chunk as soon as it is read. A chunk that cannot be read is kept and read
     // again (ChangeReader), so a throttled read delays a change instead of losing it until the
     // next full resync.
+    // An item as read (or as a recent image shows it) goes into the desired cache; a change queues it.
+    const take = (name: string, record: EndpointRecord | undefined) => {
+      const read = versioned(name, record);
+      if (desired.set(name, read?.entry, read?.version)) queue.add(name, 'high');
+    };
     const reader = new ChangeReader({
       read: async (chunk) => {
         const records =
@@ -147,10 +152,7 @@ export class EventSources {
             ? new Map([[chunk[0]!, await store.getEndpoint(chunk[0]!)]])
             : await store.getEndpoints(chunk);
         storeHealth.ok();
-        for (const [name, record] of records) {
-          const read = versioned(name, record);
-          if (desired.set(name, read?.entry, read?.version)) queue.add(name, 'high');
-        }
+        for (const [name, record] of records) take(name, record);
       },
       onError: (err) => storeHealth.failed(err),
     });
@@ -181,8 +183,7 @@ export class EventSources {
                 toRead.push(change.name);
                 continue;
               }
-              const read = versioned(change.name, recordFromItem(change.image));
-              if (desired.set(change.name, read?.entry, read?.version)) queue.add(change.name, 'high');
+              take(change.name, recordFromItem(change.image));
             }
           });
           if (toRead.length > 0) await reader.submit(toRead);
