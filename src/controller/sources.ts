@@ -15,6 +15,7 @@ import {
 import { ChangeReader } from './change-reader.js';
 import { type DesiredCache, type DesiredEntry, invalidEntry } from './desired-cache.js';
 import { imageStandsForRead } from './feed-images.js';
+import { FeedTrust, RESCAN_EVERY_RESYNCS } from './feed-trust.js';
 import type { WorkQueue } from './queue.js';
 import type { StatusBook } from './status-book.js';
 import type { StoreHealth } from './store-health.js';
@@ -61,9 +62,13 @@ export function logCacheEvent(log: Logger): (e: CacheEvent) => void {
 
 export class EventSources {
   private resyncing = false;
-  private lastScanAt = 0;
+  private lastResyncAt = 0;
+  /** Whether the change feed keeps the desired cache current, so a resync need not scan. */
+  private readonly trust: FeedTrust;
 
-  constructor(private readonly deps: SourceDeps) {}
+  constructor(private readonly deps: SourceDeps) {
+    this.trust = new FeedTrust(RESCAN_EVERY_RESYNCS * deps.resyncIntervalMs);
+  }
 
   /** Watch events and the API server's return, into whichever queue `current` gives (none on a standby). */
   followCluster(client: KubeClient, current: () => WorkQueue | undefined): void {
@@ -85,29 +90,41 @@ export class EventSources {
   }
 
   /**
-   * One paginated scan of every item's version, a batch read of the items whose version differs
-   * from the desired cache's, then every endpoint we know of is enqueued (changed ones first).
+   * Every endpoint we know of is enqueued (changed ones first). Before that, when the change feed
+   * cannot vouch for the desired cache (FeedTrust, ADR 0016): one paginated scan of every item's
+   * version, and a batch read of the items whose version differs from the desired cache's.
    */
   async resync(queue: WorkQueue): Promise<void> {
     if (this.resyncing) return; // a slow scan is still running; the next tick tries again
-    // While the queue still holds work (a large rollout) a scan would mostly re-queue what is
-    // already queued, and compete with that work for the table: it waits, at most four periods.
-    if (queue.depth > 0 && Date.now() - this.lastScanAt < 4 * this.deps.resyncIntervalMs) return;
+    // While the queue still holds work (a large rollout) a resync would mostly re-queue what is
+    // already queued, and a scan compete with that work for the table: it waits, at most four periods.
+    if (queue.depth > 0 && Date.now() - this.lastResyncAt < 4 * this.deps.resyncIntervalMs) return;
+    if (!this.trust.needsScan()) {
+      this.lastResyncAt = Date.now();
+      const count = this.requeueAll(queue, new Set());
+      this.deps.metrics.resyncs.inc({ scan: 'no' });
+      this.deps.log.debug({ endpoints: count, scan: false }, 'resync');
+      return;
+    }
     this.resyncing = true;
     const started = Date.now();
     const { store, desired, storeHealth } = this.deps;
     try {
       const token = desired.beginScan();
+      const vouch = this.trust.scanStarting();
       const result = await store.scanEndpointVersions();
       const records = await store.getEndpoints(desired.staleNames(result.versions));
       storeHealth.ok();
       const fetched = new Map([...records].map(([name, rec]) => [name, versioned(name, rec)] as const));
       const changed = new Set(desired.replaceFromVersions(result.versions, fetched, token));
-      this.lastScanAt = Date.now();
+      this.trust.scanned(vouch);
+      this.lastResyncAt = Date.now();
       const count = this.requeueAll(queue, changed);
+      this.deps.metrics.resyncs.inc({ scan: 'yes' });
       this.deps.log.debug(
         {
           endpoints: count,
+          scan: true,
           read: records.size,
           changed: changed.size,
           pages: result.pages,
@@ -157,7 +174,11 @@ export class EventSources {
       onError: (err) => storeHealth.failed(err),
     });
     signal.addEventListener('abort', () => reader.stop(), { once: true });
+    const trust = this.trust;
     for (let backoff = 500; !signal.aborted; backoff = Math.min(backoff * 2, 30_000)) {
+      // Each start reads from the stream's latest record: what was written before is the next
+      // scan's to find. A read the feed retries may be late: the next resync scans too.
+      trust.feedStarted();
       try {
         for await (const changes of changeFeedVersions({
           dynamodb: storeClients.dynamodb,
@@ -165,7 +186,11 @@ export class EventSources {
           tableName: this.deps.endpointsTable,
           start: 'LATEST',
           signal,
-          onError: (err) => storeHealth.failed(err),
+          onError: (err) => {
+            trust.feedTrouble();
+            storeHealth.failed(err);
+          },
+          onPositioned: () => trust.feedPositioned(),
           onRecordAge: (seconds) => this.deps.metrics.streamLag.set(seconds),
         })) {
           backoff = 500;
@@ -189,6 +214,7 @@ export class EventSources {
           if (toRead.length > 0) await reader.submit(toRead);
         }
       } catch (err) {
+        trust.feedTrouble();
         log.warn({ err: String(err) }, 'change feed failed; restarting');
         storeHealth.failed(err);
       }

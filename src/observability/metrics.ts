@@ -67,6 +67,12 @@ export class MonitorMetrics {
     help: '1 while this replica holds the lease.',
     registers: [this.registry],
   });
+  readonly resyncs = new Counter({
+    name: 'inferctl_resyncs_total',
+    help: 'Full resyncs, by whether they read the endpoints table (scan) or trusted the change feed.',
+    labelNames: ['scan'] as const,
+    registers: [this.registry],
+  });
   readonly storeRequests = new Counter({
     name: 'inferctl_store_requests_total',
     help: 'DynamoDB requests by operation and result.',

@@ -12,8 +12,11 @@ type ProxyMode =
   | {
       readonly kind: 'throttle';
       readonly fraction: number;
-      /** Throttle only this operation (`Scan`, `PutItem`…) on this table; everything else passes. */
-      readonly only?: { readonly operation: string; readonly table: string };
+      /**
+       * Throttle only this operation (`Scan`, `PutItem`…), on this table when one is named (a
+       * stream read names none); everything else passes.
+       */
+      readonly only?: { readonly operation: string; readonly table?: string };
     };
 
 export interface DynamoProxy {
@@ -106,6 +109,7 @@ export async function startDynamoProxy(upstream: string): Promise<DynamoProxy> {
 function throttles(mode: Extract<ProxyMode, { kind: 'throttle' }>, target: string, body: Buffer): boolean {
   if (mode.only) {
     if (!target.endsWith(`.${mode.only.operation}`)) return false;
+    if (mode.only.table === undefined) return Math.random() < mode.fraction;
     const parsed = JSON.parse(body.toString('utf8') || '{}') as { TableName?: string };
     if (parsed.TableName !== mode.only.table) return false;
   }
