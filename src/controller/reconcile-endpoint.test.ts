@@ -6,6 +6,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { regionStatus } from '../../test/helpers/region-status.js';
 import type { PodView } from '../diagnose/index.js';
 import { KubeApiError, NotLeaderError } from '../kube/index.js';
+import { settleOwned } from '../kube/keep.js';
 import {
   type EndpointSpecInput,
   InvalidSpecError,
@@ -21,6 +22,7 @@ import type { DesiredEntry } from './desired-cache.js';
 import { classify } from './errors.js';
 import { ApplyExpectations } from './expectations.js';
 import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
+import { RenderMemo } from './render-memo.js';
 import { StatusBook } from './status-book.js';
 
 const REGION = 'us-east-1';
@@ -331,6 +333,51 @@ describe('reconcileEndpoint: settling the cache', () => {
       .map((o) => `${o.kind}/${o.metadata.name}`);
     expect(upToDate.length).toBeGreaterThan(0);
     expect(h.settled.sort()).toEqual(upToDate.sort());
+  });
+
+  test("a pass over objects the cache has settled at the last render's hashes renders nothing; any other pass renders", async () => {
+    let renders = 0;
+    // Room for one endpoint's objects: rendering another evicts them, their keys and hashes stay.
+    const memo = new RenderMemo((e, r, o) => {
+      renders++;
+      return render(e, r, o);
+    }, 1);
+    const desired = entry();
+    const world: { entry: DesiredEntry; observed: KubeObject[] } = {
+      entry: desired,
+      observed: live(rendered(desired)),
+    };
+    const h = harness(world);
+    const pass = () => reconcileEndpoint({ ...h.deps, renderMemo: memo }, 'llama');
+    await pass();
+    expect([renders, h.calls, h.settled.length]).toEqual([1, [], world.observed.length]);
+    const written = h.written.length;
+    const other = entry({ image: 'vllm/vllm-openai:v0.9.1' });
+    if (other.kind === 'endpoint') memo.render(other.endpoint, REGION, { ingressPulled: false });
+    expect(renders).toBe(2);
+
+    // The watch cache now holds them settled (ADR 0014): the plan needs no render.
+    world.observed = world.observed.map(settleOwned);
+    await pass();
+    expect([renders, h.calls]).toEqual([2, []]);
+    expect(h.written.slice(written)).toEqual([h.written[written - 1]]); // the same status
+
+    // A new version of the Deployment from the watch (not settled): rendered, checked for drift.
+    world.observed = world.observed.map((o) =>
+      o.kind === 'Deployment' ? live(rendered(desired)).find((d) => d.kind === 'Deployment')! : o,
+    );
+    await pass();
+    expect([renders, h.calls]).toEqual([3, []]);
+
+    // A hand edit that changed our hash annotation: rendered and applied again.
+    world.observed = world.observed
+      .map(settleOwned)
+      .map((o) =>
+        o.kind === 'Service' ? settleOwned({ ...o, metadata: { ...o.metadata, annotations: {} } }) : o,
+      );
+    await pass();
+    expect(renders).toBe(3); // the render is still in the memo
+    expect(h.calls).toEqual(['apply Service/llama']);
   });
 });
 

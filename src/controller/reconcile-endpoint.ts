@@ -28,8 +28,8 @@ import {
   type WatchdogDecision,
   watchdog,
 } from '../observe/index.js';
-import { type Action, plan } from '../plan/index.js';
-import { render } from '../render/index.js';
+import { type Action, plan, planSettled } from '../plan/index.js';
+import { type RenderOptions, render } from '../render/index.js';
 import { ConflictError, NotFoundError } from '../store/index.js';
 import type { DesiredEntry } from './desired-cache.js';
 import { classify, ReconcileError, type Result, TerminalError } from './errors.js';
@@ -240,17 +240,16 @@ async function decideAndExecute(loaded: Loaded): Promise<Pass> {
       const own = { region: deps.region, own: loaded.previous, now: deps.now() };
       const rollout = await decideServe(deps.rollout, { endpoint: guarded.endpoint, ...own });
       const endpoint = rollout?.serve ?? guarded.endpoint;
-      const { objects, targeted, wd } = renderStep(loaded, endpoint);
+      const { targeted, wd, options } = renderInputs(loaded, endpoint);
       // Held back by a gate with nothing to serve: no plan at all, so nothing is deleted either.
       const actions = rollout?.hold
         ? []
-        : plan(objects, observed, {
+        : renderAndPlan(loaded, endpoint, options, {
             endpointName: name,
             endpoint,
             region: deps.region,
             ingressPulled: wd?.ingressPulled ?? false,
           });
-      settleUpToDate(deps, actions, observed);
       return {
         kind: 'reconciled',
         endpoint,
@@ -276,19 +275,37 @@ function settleUpToDate(
 }
 
 /** The watchdog decides whether the Ingress stays; render is told, and so is plan. */
-function renderStep({ deps, observed, previous }: Loaded, endpoint: Endpoint) {
+function renderInputs({ deps, observed, previous }: Loaded, endpoint: Endpoint) {
   const targeted = endpoint.desiredState !== 'deleted' && endpoint.targetRegions.includes(deps.region);
   const wd = targeted
     ? watchdog({ endpoint, observed, previous, now: deps.now(), thresholdMs: deps.unhealthyThresholdMs })
     : undefined;
-  const options = {
+  const options: RenderOptions = {
     ...(deps.modelSyncImage ? { modelSyncImage: deps.modelSyncImage } : {}),
     ingressPulled: wd?.ingressPulled ?? false,
   };
+  return { targeted, wd, options };
+}
+
+/**
+ * The plan, from the memo's keys and hashes of an earlier render when every object is settled
+ * and unchanged (planSettled: no render at all), else from a render (memoized when it can be).
+ */
+function renderAndPlan(
+  { deps, observed }: Loaded,
+  endpoint: Endpoint,
+  options: RenderOptions,
+  context: Parameters<typeof plan>[2],
+): Action[] {
+  const rendered = deps.renderMemo?.renderedRefs(endpoint, deps.region, options);
+  const settled = rendered && planSettled(rendered, observed);
+  if (settled) return settled;
   const objects = deps.renderMemo
     ? deps.renderMemo.render(endpoint, deps.region, options)
     : render(endpoint, deps.region, options);
-  return { objects, targeted, wd };
+  const actions = plan(objects, observed, context);
+  settleUpToDate(deps, actions, observed);
+  return actions;
 }
 
 interface Executed {

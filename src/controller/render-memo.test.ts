@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { type Endpoint, parseSpecOrThrow } from '../model/index.js';
+import { renderedRefs } from '../plan/index.js';
 import { render } from '../render/index.js';
 import { RenderMemo } from './render-memo.js';
 
@@ -68,5 +69,17 @@ describe('RenderMemo', () => {
     expect(calls).toBe(3);
     memo.render(b, 'us-east-1', {});
     expect(calls).toBe(4);
+  });
+
+  test('keeps the keys and hashes of a render after its objects are evicted, per region and options', () => {
+    const memo = new RenderMemo(render, 1);
+    const [a, b] = ['a', 'b'].map((n) => endpoint('vllm/vllm-openai:v0.9.0', n)) as [Endpoint, Endpoint];
+    expect(memo.renderedRefs(a, 'us-east-1', { ingressPulled: false })).toBeUndefined();
+    const objects = memo.render(a, 'us-east-1', { ingressPulled: false });
+    memo.render(b, 'us-east-1', { ingressPulled: false });
+    expect(memo.size).toBe(1);
+    expect(memo.renderedRefs(a, 'us-east-1', { ingressPulled: false })).toEqual(renderedRefs(objects));
+    expect(memo.renderedRefs(a, 'us-east-1', { ingressPulled: true })).toBeUndefined();
+    expect(memo.renderedRefs(a, 'eu-west-1', { ingressPulled: false })).toBeUndefined();
   });
 });

@@ -1,8 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import type { KubeObject } from '../model/index.js';
-import { type Endpoint, type EndpointSpecInput, parseEndpointItem } from '../model/index.js';
+import {
+  ANNOTATION_SPEC_HASH,
+  type Endpoint,
+  type EndpointSpecInput,
+  isSettled,
+  type KubeObject,
+  parseEndpointItem,
+  SETTLED,
+} from '../model/index.js';
 import { type RenderOptions, render } from '../render/index.js';
-import { type Action, plan } from './index.js';
+import { type Action, plan, planSettled, renderedRefs } from './index.js';
 
 const REGION = 'us-east-1';
 const BASE: EndpointSpecInput = { image: 'nvcr.io/nvidia/tritonserver:24.08-py3', env: { A: '1' } };
@@ -346,5 +353,82 @@ describe('plan: replica hand-off', () => {
       o.spec.replicas = 5;
     });
     expect(changes(run(ep, drifted))).toEqual(['apply Deployment/llama Drifted']);
+  });
+});
+
+/** As the watch cache marks an object plan found up to date (kube/keep.ts settleOwned, ADR 0014). */
+const settleOwned = (o: KubeObject): KubeObject => Object.defineProperty({ ...o }, SETTLED, { value: true });
+
+describe('planSettled: the plan of a settled endpoint, without its render', () => {
+  const ep = endpoint({ canary: { image: 'x:2' }, autoscaling: { enabled: true } });
+  const rendered = render(ep, REGION);
+  const refs = renderedRefs(rendered);
+  /** The watch cache after a pass found every object up to date (ADR 0014). */
+  const settled = () => live(rendered).map(settleOwned);
+  const context = { endpointName: 'llama', endpoint: ep, region: REGION, ingressPulled: false };
+
+  test('every rendered object live, settled and at the rendered hash: the same all-UpToDate plan as plan()', () => {
+    const observed = settled();
+    const quick = planSettled(refs, observed);
+    expect(quick).toBeDefined();
+    expect(quick).toEqual(
+      plan(rendered, observed, context).map(({ verb, ref, reason }) => ({ verb, ref, reason })),
+    );
+    // In any order the cache lists them.
+    expect(planSettled(refs, [...observed].reverse())).toEqual(quick);
+  });
+
+  test.each<[string, (objs: KubeObject[]) => KubeObject[]]>([
+    ['an object missing', (objs) => objs.filter((o) => o.kind !== 'Service' || o.metadata.name !== 'llama')],
+    [
+      'an object not settled (a new version from the watch, not checked for drift yet)',
+      (objs) => {
+        const fresh = live(rendered).find((o) => o.kind === 'Deployment' && o.metadata.name === 'llama')!;
+        return objs.map((o) => (o.kind === 'Deployment' && o.metadata.name === 'llama' ? fresh : o));
+      },
+    ],
+    [
+      'another hash (a render of another spec)',
+      (objs) =>
+        objs.map((o) =>
+          o.kind === 'Service' && o.metadata.name === 'llama'
+            ? settleOwned({
+                ...o,
+                metadata: {
+                  ...o.metadata,
+                  annotations: { ...o.metadata.annotations, [ANNOTATION_SPEC_HASH]: 'x' },
+                },
+              })
+            : o,
+        ),
+    ],
+    [
+      'an object being deleted',
+      (objs) =>
+        objs.map((o) =>
+          o.kind === 'Ingress'
+            ? settleOwned({ ...o, metadata: { ...o.metadata, deletionTimestamp: '2025-01-01T00:00:00Z' } })
+            : o,
+        ),
+    ],
+    [
+      'one more observed object (an owned one plan would delete)',
+      (objs) => [
+        ...objs,
+        settleOwned({
+          ...objs.find((o) => o.kind === 'Service')!,
+          metadata: { ...objs[0]!.metadata, name: 'llama-old' },
+        }),
+      ],
+    ],
+    ['the same object twice and another missing', (objs) => [...objs.slice(1), objs[1]!]],
+  ])('undefined, so the pass renders and plans, when %s', (_what, change) => {
+    const observed = change(settled());
+    expect(planSettled(refs, observed)).toBeUndefined();
+    // …and plan, on the render, indeed decides something other than all UpToDate, or the object
+    // was not settled (plan then checks it for drift).
+    const actions = plan(rendered, observed, context);
+    const allUpToDate = actions.length === refs.length && actions.every((a) => a.reason === 'UpToDate');
+    expect(allUpToDate && observed.every(isSettled)).toBe(false);
   });
 });

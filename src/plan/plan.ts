@@ -191,6 +191,44 @@ export function plan(
   return sortActions(actions);
 }
 
+/** One object of a render, without the object: what `planSettled` compares. */
+export interface RenderedRef {
+  /** refKey of the object. */
+  readonly key: string;
+  /** The render's content hash (its spec-hash annotation). */
+  readonly hash: string | undefined;
+}
+
+/** The keys and hashes of rendered objects, for `planSettled`. */
+export function renderedRefs(desired: readonly KubeObject[]): RenderedRef[] {
+  return desired.map((d) => ({ key: refKey(refOf(d)), hash: hashOf(d) }));
+}
+
+/**
+ * `plan` for the commonest pass, decided from the render's keys and hashes alone: when exactly the
+ * rendered objects are observed, none terminating, each settled (checked for drift against a
+ * render with this very hash, ADR 0014) and carrying the rendered hash, every action is
+ * `UpToDate`. Undefined whenever `plan` could decide anything else; the caller then renders and
+ * plans. A resync's passes over a settled fleet take this path, without rendering.
+ */
+export function planSettled(
+  rendered: readonly RenderedRef[],
+  observed: readonly KubeObject[],
+): Action[] | undefined {
+  if (observed.length !== rendered.length) return undefined;
+  const live = new Map<string, KubeObject>();
+  for (const o of observed) live.set(refKey(refOf(o)), o);
+  // As many distinct observed objects as rendered ones, each matched below: nothing else to delete.
+  if (live.size !== rendered.length) return undefined;
+  const actions: Action[] = [];
+  for (const r of rendered) {
+    const l = live.get(r.key);
+    if (!l || l.metadata.deletionTimestamp || !isSettled(l) || hashOf(l) !== r.hash) return undefined;
+    actions.push({ verb: 'none', ref: refOf(l), reason: 'UpToDate' });
+  }
+  return sortActions(actions);
+}
+
 function replicasOf(obj: KubeObject): number | undefined {
   const replicas = (obj.spec as { replicas?: unknown } | undefined)?.replicas;
   return typeof replicas === 'number' ? replicas : undefined;
