@@ -28,8 +28,7 @@ describe('FeedTrust.needsScan', () => {
 
   test('a scan begun after the feed was positioned vouches: the next resyncs only requeue', () => {
     const { trust, scan, tick } = setUp();
-    trust.feedStarted();
-    trust.feedPositioned();
+    trust.feedPositioned(trust.feedStarted());
     scan();
     tick(15_000);
     expect(trust.needsScan()).toBe(false);
@@ -39,18 +38,17 @@ describe('FeedTrust.needsScan', () => {
 
   test('a scan begun before the feed was positioned does not vouch, even if it ends after', () => {
     const { trust, tick } = setUp();
-    trust.feedStarted();
+    const run = trust.feedStarted();
     const token = trust.scanStarting();
     tick(100);
-    trust.feedPositioned();
+    trust.feedPositioned(run);
     trust.scanned(token);
     expect(trust.needsScan()).toBe(true);
   });
 
   test('feed trouble after the scan began means the next resync reads the table', () => {
     const { trust, scan, tick } = setUp();
-    trust.feedStarted();
-    trust.feedPositioned();
+    trust.feedPositioned(trust.feedStarted());
     const token = trust.scanStarting();
     tick(50);
     trust.feedTrouble();
@@ -64,12 +62,11 @@ describe('FeedTrust.needsScan', () => {
 
   test('a restarted feed (positioned at the latest record again) vouches for nothing before it', () => {
     const { trust, scan } = setUp();
-    trust.feedStarted();
-    trust.feedPositioned();
+    trust.feedPositioned(trust.feedStarted());
     scan();
-    trust.feedStarted();
+    const second = trust.feedStarted();
     expect(trust.needsScan()).toBe(true);
-    trust.feedPositioned();
+    trust.feedPositioned(second);
     expect(trust.needsScan()).toBe(true);
     scan();
     expect(trust.needsScan()).toBe(false);
@@ -77,20 +74,26 @@ describe('FeedTrust.needsScan', () => {
 
   test('a scan that began in an earlier feed run vouches for nothing when it completes', () => {
     const { trust, tick } = setUp();
-    trust.feedStarted();
-    trust.feedPositioned();
+    trust.feedPositioned(trust.feedStarted());
     const token = trust.scanStarting();
-    trust.feedStarted();
-    trust.feedPositioned();
+    trust.feedPositioned(trust.feedStarted());
     tick(10);
     trust.scanned(token);
     expect(trust.needsScan()).toBe(true);
   });
 
+  test('a replaced run that positions late (its listing outlived a lost lease) does not vouch for the new one', () => {
+    const { trust, scan } = setUp();
+    const old = trust.feedStarted();
+    trust.feedStarted();
+    trust.feedPositioned(old);
+    scan();
+    expect(trust.needsScan()).toBe(true);
+  });
+
   test('the table is read again once the last vouching scan is rescanEveryMs old', () => {
     const { trust, scan, tick } = setUp();
-    trust.feedStarted();
-    trust.feedPositioned();
+    trust.feedPositioned(trust.feedStarted());
     scan();
     tick(RESCAN_MS);
     expect(trust.needsScan()).toBe(true);

@@ -26,15 +26,22 @@ export class FeedTrust {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The feed starts (or restarts after a failure) at the stream's latest record. */
-  feedStarted(): void {
+  /**
+   * The feed starts (or restarts after a failure) at the stream's latest record. Returns this
+   * run's number, for `feedPositioned`.
+   */
+  feedStarted(): number {
     this.run++;
     this.positioned = false;
+    return this.run;
   }
 
-  /** The feed reads from every shard: writes from now on reach the desired cache. */
-  feedPositioned(): void {
-    this.positioned = true;
+  /**
+   * The feed's run `run` reads from every shard: writes from now on reach the desired cache. A
+   * run that has been replaced (a lost lease, a restart) positions nothing.
+   */
+  feedPositioned(run: number): void {
+    if (run === this.run) this.positioned = true;
   }
 
   /** A feed read failed: a record may be late or, if the feed restarts, missed. */

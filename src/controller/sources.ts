@@ -178,7 +178,7 @@ export class EventSources {
     for (let backoff = 500; !signal.aborted; backoff = Math.min(backoff * 2, 30_000)) {
       // Each start reads from the stream's latest record: what was written before is the next
       // scan's to find. A read the feed retries may be late: the next resync scans too.
-      trust.feedStarted();
+      const run = trust.feedStarted();
       try {
         for await (const changes of changeFeedVersions({
           dynamodb: storeClients.dynamodb,
@@ -190,7 +190,7 @@ export class EventSources {
             trust.feedTrouble();
             storeHealth.failed(err);
           },
-          onPositioned: () => trust.feedPositioned(),
+          onPositioned: () => trust.feedPositioned(run),
           onRecordAge: (seconds) => this.deps.metrics.streamLag.set(seconds),
         })) {
           backoff = 500;
