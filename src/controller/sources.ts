@@ -99,36 +99,25 @@ export class EventSources {
     // While the queue still holds work (a large rollout) a resync would mostly re-queue what is
     // already queued, and a scan compete with that work for the table: it waits, at most four periods.
     if (queue.depth > 0 && Date.now() - this.lastResyncAt < 4 * this.deps.resyncIntervalMs) return;
-    if (!this.trust.needsScan()) {
-      this.lastResyncAt = Date.now();
-      const count = this.requeueAll(queue, new Set());
-      this.deps.metrics.resyncs.inc({ scan: 'no' });
-      this.deps.log.debug({ endpoints: count, scan: false }, 'resync');
-      return;
-    }
     this.resyncing = true;
     const started = Date.now();
-    const { store, desired, storeHealth } = this.deps;
     try {
-      const token = desired.beginScan();
-      const vouch = this.trust.scanStarting();
-      const result = await store.scanEndpointVersions();
-      const records = await store.getEndpoints(desired.staleNames(result.versions));
-      storeHealth.ok();
-      const fetched = new Map([...records].map(([name, rec]) => [name, versioned(name, rec)] as const));
-      const changed = new Set(desired.replaceFromVersions(result.versions, fetched, token));
-      this.trust.scanned(vouch);
+      const scanned = this.trust.needsScan() ? await this.scan() : undefined;
       this.lastResyncAt = Date.now();
-      const count = this.requeueAll(queue, changed);
-      this.deps.metrics.resyncs.inc({ scan: 'yes' });
+      const count = this.requeueAll(queue, scanned?.changed ?? new Set());
+      this.deps.metrics.resyncs.inc({ scan: scanned ? 'yes' : 'no' });
       this.deps.log.debug(
         {
           endpoints: count,
-          scan: true,
-          read: records.size,
-          changed: changed.size,
-          pages: result.pages,
-          ms: Date.now() - started,
+          scan: scanned !== undefined,
+          ...(scanned
+            ? {
+                read: scanned.read,
+                changed: scanned.changed.size,
+                pages: scanned.pages,
+                ms: Date.now() - started,
+              }
+            : {}),
         },
         'resync',
       );
@@ -136,11 +125,25 @@ export class EventSources {
       // A failed or partial read deletes nothing: the desired cache keeps its last complete scan.
       // The pass still runs against it, so what failed since (a throttled status write, say) is
       // retried once a period even while the store refuses most scans.
-      storeHealth.failed(err);
+      this.deps.storeHealth.failed(err);
       this.requeueAll(queue, new Set());
     } finally {
       this.resyncing = false;
     }
+  }
+
+  /** The table's versions into the desired cache (items that moved read in full): what changed. */
+  private async scan(): Promise<{ changed: Set<string>; read: number; pages: number }> {
+    const { store, desired, storeHealth } = this.deps;
+    const token = desired.beginScan();
+    const vouch = this.trust.scanStarting();
+    const result = await store.scanEndpointVersions();
+    const records = await store.getEndpoints(desired.staleNames(result.versions));
+    storeHealth.ok();
+    const fetched = new Map([...records].map(([name, rec]) => [name, versioned(name, rec)] as const));
+    const changed = new Set(desired.replaceFromVersions(result.versions, fetched, token));
+    this.trust.scanned(vouch);
+    return { changed, read: records.size, pages: result.pages };
   }
 
   /** Queues every endpoint we know of: changed ones at high priority, the rest low. */
@@ -177,7 +180,7 @@ export class EventSources {
     const trust = this.trust;
     for (let backoff = 500; !signal.aborted; backoff = Math.min(backoff * 2, 30_000)) {
       // Each start reads from the stream's latest record: what was written before is the next
-      // scan's to find. A read the feed retries may be late: the next resync scans too.
+      // scan's to find. A read the feed reports failed may be late: the next resync scans too.
       const run = trust.feedStarted();
       try {
         for await (const changes of changeFeedVersions({
@@ -214,7 +217,7 @@ export class EventSources {
           if (toRead.length > 0) await reader.submit(toRead);
         }
       } catch (err) {
-        trust.feedTrouble();
+        // The restart (feedStarted) is what makes the next resync scan.
         log.warn({ err: String(err) }, 'change feed failed; restarting');
         storeHealth.failed(err);
       }
