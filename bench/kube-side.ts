@@ -131,7 +131,17 @@ export interface KubeCounts {
   readonly monitor: Record<string, number>;
   /** `apiserver_request_total` by verb, all clients (for reference). */
   readonly allClients: Record<string, number>;
+  /** `apiserver_request_total` by verb and resource[/subresource], all clients. */
+  readonly byResource: Record<string, number>;
+  /** `apiserver_watch_events_total` (events sent to watchers) by resource. */
+  readonly watchEvents: Record<string, number>;
 }
+
+const label = (line: string, name: string) => new RegExp(`[{,]${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+const value = (line: string) => Number(/}\s+([0-9.e+]+)/.exec(line)?.[1] ?? Number.NaN);
+const add = (to: Record<string, number>, key: string, n: number) => {
+  if (Number.isFinite(n)) to[key] = (to[key] ?? 0) + n;
+};
 
 /** Reads /metrics (the bench's only request at that moment) and extracts the counters. */
 export async function scrape(client: KubeClient): Promise<KubeCounts> {
@@ -139,16 +149,28 @@ export async function scrape(client: KubeClient): Promise<KubeCounts> {
   const text = String(res.body);
   const monitor: Record<string, number> = {};
   const allClients: Record<string, number> = {};
+  const byResource: Record<string, number> = {};
+  const watchEvents: Record<string, number> = {};
   for (const line of text.split('\n')) {
+    if (line.startsWith('apiserver_watch_events_total{')) {
+      add(watchEvents, label(line, 'resource') || label(line, 'kind'), value(line));
+      continue;
+    }
     if (line.startsWith('apiserver_flowcontrol_dispatched_requests_total{')) {
       const m = /flow_schema="bench-monitor-([^"]+)"[^}]*}\s+([0-9.e+]+)/.exec(line);
       if (m) monitor[m[1]!] = (monitor[m[1]!] ?? 0) + Number(m[2]);
     } else if (line.startsWith('apiserver_request_total{')) {
       const m = /verb="([^"]+)"[^}]*}\s+([0-9.e+]+)/.exec(line);
       if (m) allClients[m[1]!] = (allClients[m[1]!] ?? 0) + Number(m[2]);
+      const sub = label(line, 'subresource');
+      add(
+        byResource,
+        `${label(line, 'verb')} ${label(line, 'resource')}${sub ? `/${sub}` : ''}`,
+        value(line),
+      );
     }
   }
-  return { monitor, allClients };
+  return { monitor, allClients, byResource, watchEvents };
 }
 
 export function diffKube(before: KubeCounts, after: KubeCounts): KubeCounts {
@@ -160,5 +182,25 @@ export function diffKube(before: KubeCounts, after: KubeCounts): KubeCounts {
     }
     return out;
   };
-  return { monitor: d(before.monitor, after.monitor), allClients: d(before.allClients, after.allClients) };
+  return {
+    monitor: d(before.monitor, after.monitor),
+    allClients: d(before.allClients, after.allClients),
+    byResource: d(before.byResource, after.byResource),
+    watchEvents: d(before.watchEvents, after.watchEvents),
+  };
+}
+
+/** The sum of several regions' counts. */
+export function sumCounts(all: readonly KubeCounts[]): KubeCounts {
+  const sum = (pick: (c: KubeCounts) => Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const c of all) for (const [k, v] of Object.entries(pick(c))) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    monitor: sum((c) => c.monitor),
+    allClients: sum((c) => c.allClients),
+    byResource: sum((c) => c.byResource),
+    watchEvents: sum((c) => c.watchEvents),
+  };
 }

@@ -23,9 +23,9 @@ import { measureChanges } from './phases/change.js';
 import { measureConverge } from './phases/converge.js';
 import { measureDiagnosis } from './phases/diagnose.js';
 import { measureIdle, waitQuiet } from './phases/idle.js';
-import { measureLimit } from './phases/limit.js';
+import { measureLimitLoop, sweepLimit } from './phases/limit.js';
 import { setUp } from './phases/setup.js';
-import { startWatchesAndMonitors, type Watching } from './phases/start.js';
+import { startMonitors, startWatches, type Watching } from './phases/start.js';
 import { measureWaves } from './phases/waves.js';
 import { printTable, type Result } from './report.js';
 import { distribution, log, round } from './stats.js';
@@ -56,9 +56,12 @@ async function main(): Promise<void> {
 
   try {
     const bench = await setUp(opts, regionNames, dir, logDir, teardown);
-    const limit = await measureLimit(bench, KIND_PATHS);
-    const watching = await startWatchesAndMonitors(bench, teardown);
-    const converged = await measureConverge(bench, watching, limit.limitS, teardown);
+    const sweep = await sweepLimit(bench, KIND_PATHS);
+    const limit = await measureLimitLoop(bench, KIND_PATHS, sweep, 'l');
+    const watching = await startWatches(bench, teardown);
+    const limitWatched = await measureLimitLoop(bench, KIND_PATHS, sweep, 'w', watching);
+    await startMonitors(bench, watching, teardown);
+    const converged = await measureConverge(bench, watching, limit.limitS, limitWatched.limitS, teardown);
     const changes = await measureChanges(bench, watching, converged);
     const podToStatus = opts.pods ? await measureDiagnosis(bench, converged) : null;
     await waitQuiet(bench);
@@ -74,15 +77,28 @@ async function main(): Promise<void> {
       endpoints: bench.N,
       regions: opts.regions,
       pods: opts.pods,
-      objects_per_region: bench.N * limit.objectsPerEndpoint,
+      objects_per_region: bench.N * sweep.objectsPerEndpoint,
       limit_s: round(limit.limitS),
-      limit_concurrency: limit.concurrency,
-      limit_sweep: limit.sweep,
+      limit_concurrency: sweep.concurrency,
+      limit_sweep: sweep.sweep,
+      limit_watched_s: round(limitWatched.limitS),
       write_s: round(converged.writeS),
       converge_s: round(converged.convergeS),
       converge_over_limit: round(converged.convergeS / limit.limitS),
+      converge_over_limit_watched: round(converged.convergeS / limitWatched.limitS),
       status_converge_s: round(converged.statusConvergeS),
+      limit_ready_s: opts.pods ? round(limit.readyS) : null,
+      limit_watched_ready_s: opts.pods ? round(limitWatched.readyS) : null,
+      converge_ready_s: opts.pods ? round(converged.readyS) : null,
       converge_requests: converged.requests,
+      kube_all_clients: {
+        limit: { by_resource: limit.kube.byResource, watch_events: limit.kube.watchEvents },
+        limit_watched: {
+          by_resource: limitWatched.kube.byResource,
+          watch_events: limitWatched.kube.watchEvents,
+        },
+        converge: { by_resource: converged.kube.byResource, watch_events: converged.kube.watchEvents },
+      },
       converge_writes: converged.writes,
       change_ms: changes.change,
       change_after_ack_ms: changes.afterAck,
@@ -95,13 +111,17 @@ async function main(): Promise<void> {
       waves,
       cpu_s: {
         limit: limit.cpu,
+        limit_to_ready: opts.pods ? limit.cpuToReady : null,
+        limit_watched: limitWatched.cpu,
         converge: converged.cpu,
         converged_to_running: converged.cpuToRunning,
         idle: idle.cpu,
       },
       date: new Date().toISOString(),
     };
-    const skipped = opts.skipLimit ? ['limit_s', 'converge_over_limit'] : [];
+    const skipped = opts.skipLimit
+      ? ['limit_s', 'converge_over_limit', 'limit_watched_s', 'converge_over_limit_watched']
+      : [];
     for (const [k, v] of Object.entries(result))
       if (typeof v === 'number' && !Number.isFinite(v) && !skipped.includes(k))
         throw new Error(`measurement ${k} could not be taken`);

@@ -7,7 +7,7 @@ import { render } from '../../src/render/index.js';
 import { cpuBetween } from '../cpu.js';
 import { diffCounts } from '../dynamo-proxy.js';
 import { benchRollout, endpointName, endpointValue, NS, SPEC } from '../fleet.js';
-import { diffKube, type KubeCounts, scrape } from '../kube-side.js';
+import { diffKube, type KubeCounts, scrape, sumCounts } from '../kube-side.js';
 import { log, now, pool, waitUntil } from '../stats.js';
 import { followStatus } from '../status-stream.js';
 import type { Teardown } from '../teardown.js';
@@ -27,6 +27,10 @@ export interface Converged {
   readonly writeS: number;
   readonly convergeS: number;
   readonly statusConvergeS: number;
+  /** With pods: from the table writes' start until the bench's watches saw every Deployment ready. */
+  readonly readyS: number;
+  /** Every client's requests and the watch events sent until the objects converged, all regions. */
+  readonly kube: Pick<KubeCounts, 'byResource' | 'watchEvents'>;
   readonly requests: { k8s_by_verb: Record<string, number>; dynamodb_by_operation: Record<string, number> };
   readonly cpu: Record<string, number>;
   readonly cpuToRunning: Record<string, number>;
@@ -48,11 +52,12 @@ export interface ConvergeWrites {
   readonly event_creates_per_endpoint: number;
 }
 
-/** `limitS`: the limit phase's figure, which the log line compares convergence with. */
+/** `limitS`, `limitWatchedS`: the limit loops' figures, which the log line compares convergence with. */
 export async function measureConverge(
   bench: Bench,
   watching: Watching,
   limitS: number,
+  limitWatchedS: number,
   teardown: Teardown,
 ): Promise<Converged> {
   const { regions, regionNames, N, width, opts, cpu, proxy, store, clients } = bench;
@@ -89,10 +94,11 @@ export async function measureConverge(
     if (pending.size === 0) allObjectsAt = now();
   };
   listeners.push(checkPair);
-  const cpuBeforeConverge = cpu.snapshot();
   const dynBeforeConverge = proxy.snapshot();
   const kubeBeforeConverge: KubeCounts[] = [];
   for (const r of regions) kubeBeforeConverge.push(await scrape(r.client));
+  // After the scrapes: rendering /metrics is the API server's work for the bench, not the phase's.
+  const cpuBeforeConverge = cpu.snapshot();
   // With --waves the fleet is created with its rollout policy, so creation is itself a gated
   // rollout: wave 2 creates its objects once wave 1 has been healthy for the bake.
   const spec = parseSpecOrThrow(
@@ -143,6 +149,7 @@ export async function measureConverge(
     100,
   );
   await waitUntil('every object in every region', convergeTimeout, () => pending.size === 0, 100);
+  const cpuConverge = cpuBetween(cpuBeforeConverge, cpu.snapshot());
   listeners.splice(listeners.indexOf(checkPair), 1);
   // The status table's stream is read from here on, from its start: its reads (each a few ms of
   // the single-threaded DynamoDB server) must not compete with the monitors while they converge.
@@ -152,19 +159,29 @@ export async function measureConverge(
   );
   teardown.add(() => follower.stop());
   const convergeS = (allObjectsAt - tConverge) / 1000;
-  const cpuConverge = cpuBetween(cpuBeforeConverge, cpu.snapshot());
   // What the monitors asked of each server while converging (server side, as for idle).
   const requests = { k8s_by_verb: {} as Record<string, number>, dynamodb_by_operation: {} };
   requests.dynamodb_by_operation = diffCounts(dynBeforeConverge, proxy.snapshot()).byOperation;
-  for (const [i, r] of regions.entries()) {
-    const d = diffKube(kubeBeforeConverge[i]!, await scrape(r.client));
-    for (const [k, v] of Object.entries(d.monitor))
-      requests.k8s_by_verb[k] = (requests.k8s_by_verb[k] ?? 0) + v;
-  }
-  log(`objects converged in ${convergeS.toFixed(2)} s (${(convergeS / limitS).toFixed(2)} × limit)`);
+  const kubeDiffs: KubeCounts[] = [];
+  for (const [i, r] of regions.entries())
+    kubeDiffs.push(diffKube(kubeBeforeConverge[i]!, await scrape(r.client)));
+  const kube = sumCounts(kubeDiffs);
+  requests.k8s_by_verb = kube.monitor;
+  log(
+    `objects converged in ${convergeS.toFixed(2)} s (${(convergeS / limitS).toFixed(2)} × limit, ${(convergeS / limitWatchedS).toFixed(2)} × limit with watches)`,
+  );
   const cpuAfterObjects = cpu.snapshot();
   await statusDone;
   const cpuToRunning = cpuBetween(cpuAfterObjects, cpu.snapshot());
+  let readyS = Number.NaN;
+  if (opts.pods) {
+    const pairs = regions.flatMap((r) => names.map((n) => `${r.name}/${n}`));
+    await waitUntil("every Deployment ready in the bench's watches", convergeTimeout, () =>
+      pairs.every((k) => watching.readyAt.has(k)),
+    );
+    readyS = (Math.max(...pairs.map((k) => watching.readyAt.get(k)!)) - tConverge) / 1000;
+    log(`every Deployment ready ${readyS.toFixed(2)} s after the table writes' start`);
+  }
   const kubeWrites: Record<string, number> = {};
   for (const [i, r] of regions.entries()) {
     const d = diffKube(kubeBeforeConverge[i]!, await scrape(r.client));
@@ -191,6 +208,8 @@ export async function measureConverge(
     writeS,
     convergeS,
     statusConvergeS,
+    readyS,
+    kube: { byResource: kube.byResource, watchEvents: kube.watchEvents },
     requests,
     cpu: cpuConverge,
     cpuToRunning,

@@ -1,5 +1,6 @@
-// Phase 3: the bench's own watch caches in every region (how it sees objects arrive), then one
-// monitor per region, waited for until each leads and has done its first (empty) resync.
+// Phase 3: the bench's own watch caches in every region (how it sees objects arrive; open for the
+// second limit loop too), then one monitor per region, waited for until each leads and has done
+// its first (empty) resync.
 import { mkdirSync } from 'node:fs';
 import { KubeCaches, type KubeObject } from '../../src/kube/index.js';
 import type { MonitorProcess } from '../../src/local/monitor-process.js';
@@ -14,11 +15,12 @@ export interface Watching {
   readonly readyAt: Map<string, number>;
   /** Called on every change the bench's watches see; phases add and remove their own. */
   readonly listeners: ((region: string, name: string) => void)[];
-  readonly monitors: readonly MonitorProcess[];
+  /** Empty until startMonitors. */
+  readonly monitors: MonitorProcess[];
 }
 
-export async function startWatchesAndMonitors(bench: Bench, teardown: Teardown): Promise<Watching> {
-  const { regions, opts } = bench;
+export async function startWatches(bench: Bench, teardown: Teardown): Promise<Watching> {
+  const { regions } = bench;
   const readyAt = new Map<string, number>();
   const listeners: ((region: string, name: string) => void)[] = [];
   teardown.add(() => Promise.all(regions.map((r) => r.caches?.stop().catch(() => {}))));
@@ -38,11 +40,15 @@ export async function startWatchesAndMonitors(bench: Bench, teardown: Teardown):
     caches.start();
   }
   await Promise.all(regions.map((r) => r.caches!.synced()));
+  return { readyAt, listeners, monitors: [] };
+}
 
+export async function startMonitors(bench: Bench, watching: Watching, teardown: Teardown): Promise<void> {
+  const { regions, opts } = bench;
   const profDir = opts.cpuProf;
   if (profDir) mkdirSync(profDir, { recursive: true });
   if (opts.heapSnapshot) mkdirSync(opts.heapSnapshot, { recursive: true });
-  const monitors: MonitorProcess[] = [];
+  const monitors = watching.monitors;
   teardown.add(() => Promise.all(monitors.map((m) => m.stop().catch(() => {}))));
   for (const [i, r] of regions.entries())
     monitors.push(
@@ -64,5 +70,4 @@ export async function startWatchesAndMonitors(bench: Bench, teardown: Teardown):
     return monitors.every((m) => m.leading);
   });
   await sleep(2000); // first (empty) resync done
-  return { readyAt, listeners, monitors };
 }
