@@ -120,7 +120,14 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
     };
     const skipped = opts.skipLimit
-      ? ['limit_s', 'converge_over_limit', 'limit_watched_s', 'converge_over_limit_watched']
+      ? [
+          'limit_s',
+          'converge_over_limit',
+          'limit_watched_s',
+          'converge_over_limit_watched',
+          'limit_ready_s',
+          'limit_watched_ready_s',
+        ]
       : [];
     for (const [k, v] of Object.entries(result))
       if (typeof v === 'number' && !Number.isFinite(v) && !skipped.includes(k))
