@@ -146,7 +146,11 @@ const add = (to: Record<string, number>, key: string, n: number) => {
 /** Reads /metrics (the bench's only request at that moment) and extracts the counters. */
 export async function scrape(client: KubeClient): Promise<KubeCounts> {
   const res = await client.send({ method: 'GET', path: '/metrics', verb: 'get' });
-  const text = String(res.body);
+  return parseKubeMetrics(String(res.body));
+}
+
+/** The counters of one `/metrics` text (Prometheus exposition format). */
+export function parseKubeMetrics(text: string): KubeCounts {
   const monitor: Record<string, number> = {};
   const allClients: Record<string, number> = {};
   const byResource: Record<string, number> = {};
@@ -154,20 +158,16 @@ export async function scrape(client: KubeClient): Promise<KubeCounts> {
   for (const line of text.split('\n')) {
     if (line.startsWith('apiserver_watch_events_total{')) {
       add(watchEvents, label(line, 'resource') || label(line, 'kind'), value(line));
-      continue;
-    }
-    if (line.startsWith('apiserver_flowcontrol_dispatched_requests_total{')) {
-      const m = /flow_schema="bench-monitor-([^"]+)"[^}]*}\s+([0-9.e+]+)/.exec(line);
-      if (m) monitor[m[1]!] = (monitor[m[1]!] ?? 0) + Number(m[2]);
+    } else if (line.startsWith('apiserver_flowcontrol_dispatched_requests_total{')) {
+      const schema = /^bench-monitor-(.+)$/.exec(label(line, 'flow_schema'));
+      if (schema) add(monitor, schema[1]!, value(line));
     } else if (line.startsWith('apiserver_request_total{')) {
-      const m = /verb="([^"]+)"[^}]*}\s+([0-9.e+]+)/.exec(line);
-      if (m) allClients[m[1]!] = (allClients[m[1]!] ?? 0) + Number(m[2]);
+      // Non-resource requests (/readyz, /metrics) carry their path as the subresource.
+      const resource = label(line, 'resource');
       const sub = label(line, 'subresource');
-      add(
-        byResource,
-        `${label(line, 'verb')} ${label(line, 'resource')}${sub ? `/${sub}` : ''}`,
-        value(line),
-      );
+      const what = resource && sub ? `${resource}/${sub}` : resource || sub;
+      add(allClients, label(line, 'verb'), value(line));
+      add(byResource, `${label(line, 'verb')} ${what}`, value(line));
     }
   }
   return { monitor, allClients, byResource, watchEvents };

@@ -48,6 +48,10 @@ test('npm run bench at N = 20: every measurement taken, and an idle fleet costs 
     ready_to_running_ms: { samples: number };
     pod_to_status_ms: { samples: number; p50: number; max: number };
     cpu_s: Record<string, Record<string, number>>;
+    kube_all_clients: Record<
+      string,
+      { by_resource: Record<string, number>; watch_events: Record<string, number> }
+    >;
     converge_writes: {
       status_writes_per_pair: number;
       reapplies: number;
@@ -60,6 +64,11 @@ test('npm run bench at N = 20: every measurement taken, and an idle fleet costs 
     'limit_s',
     'converge_s',
     'converge_over_limit',
+    'limit_watched_s',
+    'converge_over_limit_watched',
+    'limit_ready_s',
+    'limit_watched_ready_s',
+    'converge_ready_s',
     'status_converge_s',
     'monitor_rss_mb',
   ]) {
@@ -84,6 +93,20 @@ test('npm run bench at N = 20: every measurement taken, and an idle fleet costs 
   expect(r.idle.k8s_watches).toBe(0);
   expect(r.idle.dynamodb_writes).toBe(0);
   expect(r.idle.k8s_lease_requests).toBeGreaterThan(0);
-  expect(Object.keys(r.cpu_s)).toEqual(['limit', 'converge', 'converged_to_running', 'idle']);
+  expect(Object.keys(r.cpu_s)).toEqual([
+    'limit',
+    'limit_to_ready',
+    'limit_watched',
+    'converge',
+    'converged_to_running',
+    'idle',
+  ]);
   expect(r.cpu_s.converge?.monitor).toBeGreaterThan(0);
+  // Both loops and the convergence apply each of the 20 endpoints' objects once, counted by the
+  // API server; while converging, the monitors' and the bench's watches receive the Deployments
+  // on top of what the controllers' own watches receive during the bare loop.
+  for (const phase of ['limit', 'limit_watched', 'converge'])
+    expect(r.kube_all_clients[phase]?.by_resource['APPLY deployments'], phase).toBe(20);
+  const deploymentEvents = (phase: string) => r.kube_all_clients[phase]?.watch_events.deployments ?? 0;
+  expect(deploymentEvents('converge')).toBeGreaterThan(deploymentEvents('limit'));
 }, 600_000);
