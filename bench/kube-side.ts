@@ -204,3 +204,13 @@ export function sumCounts(all: readonly KubeCounts[]): KubeCounts {
     watchEvents: sum((c) => c.watchEvents),
   };
 }
+
+/** One scrape of every region's API server, in region order. */
+export function scrapeAll(clients: readonly KubeClient[]): Promise<KubeCounts[]> {
+  return Promise.all(clients.map((c) => scrape(c)));
+}
+
+/** What every region's counters grew by between two `scrapeAll`s, summed over regions. */
+export function sumDiffs(before: readonly KubeCounts[], after: readonly KubeCounts[]): KubeCounts {
+  return sumCounts(after.map((a, i) => diffKube(before[i]!, a)));
+}

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { OWNED_KINDS } from '../src/model/index.js';
 import { parseArgs, REGION_NAMES } from './args.js';
 import { NS } from './fleet.js';
+import type { KubeCounts } from './kube-side.js';
 import { peakRssByRegion, writeHeapSnapshot } from './monitors.js';
 import { measureChanges } from './phases/change.js';
 import { measureConverge } from './phases/converge.js';
@@ -92,12 +93,9 @@ async function main(): Promise<void> {
       converge_ready_s: opts.pods ? round(converged.readyS) : null,
       converge_requests: converged.requests,
       kube_all_clients: {
-        limit: { by_resource: limit.kube.byResource, watch_events: limit.kube.watchEvents },
-        limit_watched: {
-          by_resource: limitWatched.kube.byResource,
-          watch_events: limitWatched.kube.watchEvents,
-        },
-        converge: { by_resource: converged.kube.byResource, watch_events: converged.kube.watchEvents },
+        limit: allClients(limit.kube),
+        limit_watched: allClients(limitWatched.kube),
+        converge: allClients(converged.kube),
       },
       converge_writes: converged.writes,
       change_ms: changes.change,
@@ -142,6 +140,11 @@ async function main(): Promise<void> {
     clearTimeout(deadline);
   }
 }
+
+const allClients = (k: Pick<KubeCounts, 'byResource' | 'watchEvents'>) => ({
+  by_resource: k.byResource,
+  watch_events: k.watchEvents,
+});
 
 /** From the bench's watch seeing every replica ready to the status item saying running. */
 function readyToRunning(

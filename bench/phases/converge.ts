@@ -7,12 +7,12 @@ import { render } from '../../src/render/index.js';
 import { cpuBetween } from '../cpu.js';
 import { diffCounts } from '../dynamo-proxy.js';
 import { benchRollout, endpointName, endpointValue, NS, SPEC } from '../fleet.js';
-import { diffKube, type KubeCounts, scrape, sumCounts } from '../kube-side.js';
+import { type KubeCounts, scrapeAll, sumDiffs } from '../kube-side.js';
 import { log, now, pool, waitUntil } from '../stats.js';
 import { followStatus } from '../status-stream.js';
 import type { Teardown } from '../teardown.js';
 import type { Bench } from './setup.js';
-import type { Watching } from './start.js';
+import { lastReadyAt, type Watching } from './start.js';
 
 export interface Converged {
   readonly names: readonly string[];
@@ -95,8 +95,8 @@ export async function measureConverge(
   };
   listeners.push(checkPair);
   const dynBeforeConverge = proxy.snapshot();
-  const kubeBeforeConverge: KubeCounts[] = [];
-  for (const r of regions) kubeBeforeConverge.push(await scrape(r.client));
+  const kubeClients = regions.map((r) => r.client);
+  const kubeBeforeConverge = await scrapeAll(kubeClients);
   // After the scrapes: rendering /metrics is the API server's work for the bench, not the phase's.
   const cpuBeforeConverge = cpu.snapshot();
   // With --waves the fleet is created with its rollout policy, so creation is itself a gated
@@ -162,10 +162,7 @@ export async function measureConverge(
   // What the monitors asked of each server while converging (server side, as for idle).
   const requests = { k8s_by_verb: {} as Record<string, number>, dynamodb_by_operation: {} };
   requests.dynamodb_by_operation = diffCounts(dynBeforeConverge, proxy.snapshot()).byOperation;
-  const kubeDiffs: KubeCounts[] = [];
-  for (const [i, r] of regions.entries())
-    kubeDiffs.push(diffKube(kubeBeforeConverge[i]!, await scrape(r.client)));
-  const kube = sumCounts(kubeDiffs);
+  const kube = sumDiffs(kubeBeforeConverge, await scrapeAll(kubeClients));
   requests.k8s_by_verb = kube.monitor;
   log(
     `objects converged in ${convergeS.toFixed(2)} s (${(convergeS / limitS).toFixed(2)} × limit, ${(convergeS / limitWatchedS).toFixed(2)} × limit with watches)`,
@@ -176,17 +173,16 @@ export async function measureConverge(
   let readyS = Number.NaN;
   if (opts.pods) {
     const pairs = regions.flatMap((r) => names.map((n) => `${r.name}/${n}`));
-    await waitUntil("every Deployment ready in the bench's watches", convergeTimeout, () =>
-      pairs.every((k) => watching.readyAt.has(k)),
+    const last = await lastReadyAt(
+      watching,
+      pairs,
+      "every Deployment ready in the bench's watches",
+      convergeTimeout,
     );
-    readyS = (Math.max(...pairs.map((k) => watching.readyAt.get(k)!)) - tConverge) / 1000;
+    readyS = (last - tConverge) / 1000;
     log(`every Deployment ready ${readyS.toFixed(2)} s after the table writes' start`);
   }
-  const kubeWrites: Record<string, number> = {};
-  for (const [i, r] of regions.entries()) {
-    const d = diffKube(kubeBeforeConverge[i]!, await scrape(r.client));
-    for (const [k, v] of Object.entries(d.monitor)) kubeWrites[k] = (kubeWrites[k] ?? 0) + v;
-  }
+  const kubeWrites = sumDiffs(kubeBeforeConverge, await scrapeAll(kubeClients)).monitor;
   const objects = expected.reduce((sum, kinds) => sum + kinds.length, 0) * regions.length;
   const perPair = [...writesByPair.values()];
   const writes: ConvergeWrites = {
@@ -209,7 +205,7 @@ export async function measureConverge(
     convergeS,
     statusConvergeS,
     readyS,
-    kube: { byResource: kube.byResource, watchEvents: kube.watchEvents },
+    kube,
     requests,
     cpu: cpuConverge,
     cpuToRunning,

@@ -7,10 +7,10 @@ import { KubeCaches, type KubeObject } from '../../src/kube/index.js';
 import { render } from '../../src/render/index.js';
 import { cpuBetween } from '../cpu.js';
 import { endpointName, endpointValue, NS, type Region } from '../fleet.js';
-import { diffKube, type KubeCounts, scrape, sumCounts } from '../kube-side.js';
+import { type KubeCounts, scrapeAll, sumDiffs } from '../kube-side.js';
 import { log, now, pool, waitUntil } from '../stats.js';
 import type { Bench } from './setup.js';
-import type { Watching } from './start.js';
+import { deploymentReady, lastReadyAt, type Watching } from './start.js';
 
 /** One run of the loop: every endpoint's objects applied in every region, nothing else. */
 export interface LimitLoop {
@@ -103,14 +103,14 @@ export async function measureLimitLoop(
   if (opts.skipLimit) return NOT_MEASURED;
   const label = watching ? "limit, with the bench's watches" : 'limit';
   const perRegion = regions.map((r) => limitObjects(bench, prefix, N, r.name));
-  const kubeBefore = await Promise.all(regions.map((r) => scrape(r.client)));
+  const clients = regions.map((r) => r.client);
+  const kubeBefore = await scrapeAll(clients);
   const cpuBeforeLimit = cpu.snapshot();
   const tLimit = now();
   await Promise.all(regions.map((r, i) => createAll(r, perRegion[i]!, sweep.concurrency)));
   const limitS = (now() - tLimit) / 1000;
   const cpuLimit = cpuBetween(cpuBeforeLimit, cpu.snapshot());
-  const kubeAfter = await Promise.all(regions.map((r) => scrape(r.client)));
-  const kube = sumCounts(regions.map((_, i) => diffKube(kubeBefore[i]!, kubeAfter[i]!)));
+  const kube = sumDiffs(kubeBefore, await scrapeAll(clients));
   log(`${label}: ${perRegion.flat().length} objects in ${limitS.toFixed(2)} s`);
   let readyS = Number.NaN;
   let cpuToReady: Record<string, number> = {};
@@ -119,10 +119,13 @@ export async function measureLimitLoop(
       const pairs = regions.flatMap((r) =>
         Array.from({ length: N }, (_, i) => `${r.name}/${endpointName(prefix, i, width)}`),
       );
-      await waitUntil(`every Deployment of the ${label} to be ready`, 15 * 60_000, () =>
-        pairs.every((k) => watching.readyAt.has(k)),
+      const last = await lastReadyAt(
+        watching,
+        pairs,
+        `every Deployment of the ${label} to be ready`,
+        15 * 60_000,
       );
-      readyS = (Math.max(...pairs.map((k) => watching.readyAt.get(k)!)) - tLimit) / 1000;
+      readyS = (last - tLimit) / 1000;
     } else {
       // Watched only from here on: a watch open during the loop would slow the loop it measures.
       await untilLimitDeploymentsReady(regions, N, 15 * 60_000);
@@ -132,20 +135,8 @@ export async function measureLimitLoop(
     log(`${label}: every Deployment ready ${readyS.toFixed(2)} s after the loop's start`);
   }
   await Promise.all(regions.map((r) => cleanUp(r, kindPaths, opts.pods, 15 * 60_000)));
-  return {
-    limitS,
-    cpu: cpuLimit,
-    readyS,
-    cpuToReady,
-    kube: { byResource: kube.byResource, watchEvents: kube.watchEvents },
-  };
+  return { limitS, cpu: cpuLimit, readyS, cpuToReady, kube };
 }
-
-const isReady = (o: KubeObject) => {
-  const d = o as KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } };
-  const want = d.spec?.replicas ?? 1;
-  return want > 0 && (d.status?.readyReplicas ?? 0) >= want;
-};
 
 /** Waits until each region has `count` of the limit loop's Deployments with every replica ready. */
 async function untilLimitDeploymentsReady(
@@ -166,8 +157,8 @@ async function untilLimitDeploymentsReady(
   try {
     for (const [i, c] of caches.entries()) {
       c.onChange((endpoint) => {
-        const d = c.byEndpoint(endpoint).find((o) => o.kind === 'Deployment');
-        if (d && isReady(d)) ready[i]!.add(endpoint);
+        if (deploymentReady(c.byEndpoint(endpoint).find((o) => o.kind === 'Deployment')))
+          ready[i]!.add(endpoint);
         else ready[i]!.delete(endpoint);
       });
       c.start();

@@ -19,6 +19,29 @@ export interface Watching {
   readonly monitors: MonitorProcess[];
 }
 
+/** Whether a Deployment has every replica it asks for (at least one) ready. */
+export function deploymentReady(o: KubeObject | undefined): boolean {
+  const d = o as
+    | (KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } })
+    | undefined;
+  const want = d?.spec?.replicas ?? 1;
+  return d !== undefined && want > 0 && (d.status?.readyReplicas ?? 0) >= want;
+}
+
+/**
+ * Waits until the bench's watches have seen the Deployment of every `region/name` pair ready and
+ * returns when the last of them was.
+ */
+export async function lastReadyAt(
+  watching: Watching,
+  pairs: readonly string[],
+  what: string,
+  timeoutMs: number,
+): Promise<number> {
+  await waitUntil(what, timeoutMs, () => pairs.every((k) => watching.readyAt.has(k)));
+  return Math.max(...pairs.map((k) => watching.readyAt.get(k)!));
+}
+
 export async function startWatches(bench: Bench, teardown: Teardown): Promise<Watching> {
   const { regions } = bench;
   const readyAt = new Map<string, number>();
@@ -29,13 +52,8 @@ export async function startWatches(bench: Bench, teardown: Teardown): Promise<Wa
     r.caches = caches;
     caches.onChange((name) => {
       for (const l of listeners) l(r.name, name);
-      if (!readyAt.has(`${r.name}/${name}`)) {
-        const d = caches.get('Deployment', NS, name) as
-          | (KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } })
-          | undefined;
-        if (d && (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1) && (d.spec?.replicas ?? 1) > 0)
-          readyAt.set(`${r.name}/${name}`, now());
-      }
+      if (!readyAt.has(`${r.name}/${name}`) && deploymentReady(caches.get('Deployment', NS, name)))
+        readyAt.set(`${r.name}/${name}`, now());
     });
     caches.start();
   }
