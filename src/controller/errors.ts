@@ -59,6 +59,11 @@ export type QueueOutcome =
 
 export interface Result {
   readonly requeueAfterMs?: number;
+  /**
+   * The pass wrote nothing (no apply, delete or status write), failed nothing and asked for no
+   * later look: until something it read changes, another pass would find the same (QuietPasses).
+   */
+  readonly quiet?: boolean;
 }
 
 /** Maps a reconcile's result or error to what the queue does next. */

@@ -46,6 +46,11 @@ export class ApplyExpectations {
     objects.set(key, { applied, beforeVersion, expiresAt: this.now() + this.ttlMs });
   }
 
+  /** Whether an apply of this endpoint's is still waiting for the watch to show it. */
+  pending(endpoint: string): boolean {
+    return this.byEndpoint.has(endpoint);
+  }
+
   /** An apply that failed or was never sent: the cache decides again. */
   forget(endpoint: string, ref: KubeRef): void {
     this.forgetKey(endpoint, refKey(ref));

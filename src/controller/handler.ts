@@ -9,6 +9,7 @@ import type { DesiredCache } from './desired-cache.js';
 import { type QueueOutcome, toQueueResult } from './errors.js';
 import { ApplyExpectations } from './expectations.js';
 import type { WorkQueue } from './queue.js';
+import type { QuietPasses } from './quiet-passes.js';
 import { type ReconcileDeps, reconcileEndpoint } from './reconcile-endpoint.js';
 import type { RenderMemo } from './render-memo.js';
 import type { RolloutPorts } from './rollout-step.js';
@@ -28,6 +29,7 @@ interface HandlerDeps {
   readonly events: EventRecorder;
   readonly storeHealth: StoreHealth;
   readonly rollout: RolloutPorts;
+  readonly quiet: QuietPasses;
 }
 
 const RESULT_LABEL = {
@@ -39,6 +41,7 @@ const RESULT_LABEL = {
 
 export class Handler {
   private reconcileDeps: ReconcileDeps;
+  private readonly expectations = new ApplyExpectations();
   private sequence = 0;
 
   /** `--once` ends after one pass: a status held back for later would never be written. */
@@ -57,7 +60,7 @@ export class Handler {
       desired: deps.desired,
       renderMemo: deps.renderMemo,
       observed: deps.caches,
-      expectations: new ApplyExpectations(),
+      expectations: this.expectations,
       executor: deps.executor,
       store,
       statuses: deps.statuses,
@@ -82,8 +85,12 @@ export class Handler {
     try {
       const result = await reconcileEndpoint({ ...this.reconcileDeps, log: child }, name);
       storeHealth.ok();
+      // An own apply still on its way to the watch will change what the next pass reads.
+      if (result.quiet && !this.expectations.pending(name)) this.deps.quiet.record(name);
+      else this.deps.quiet.forget(name);
       outcome = toQueueResult(result);
     } catch (err) {
+      this.deps.quiet.forget(name);
       outcome = toQueueResult(undefined, err);
       const reason = err instanceof Error ? ((err as { reason?: string }).reason ?? err.name) : 'Unknown';
       metrics.reconcileErrors.inc({ reason });

@@ -21,6 +21,7 @@ import type { QueueOutcome } from './errors.js';
 import { Handler } from './handler.js';
 import { OtherRegions } from './other-regions.js';
 import { WorkQueue } from './queue.js';
+import { passInputs, QuietPasses } from './quiet-passes.js';
 import { apiServerProbe, Reachability, storeProbe } from './reachability.js';
 import { RenderMemo } from './render-memo.js';
 import { RevisionCache } from './revision-cache.js';
@@ -56,6 +57,7 @@ export class Monitor {
   private readonly desired = new DesiredCache();
   private readonly statuses = new StatusBook();
   private readonly caches: KubeCaches;
+  private readonly quiet: QuietPasses;
   private readonly elector: LeaderElector;
   private readonly storeHealth: StoreHealth;
   private readonly sources: EventSources;
@@ -82,8 +84,12 @@ export class Monitor {
       pods: true,
       onEvent: logCacheEvent(deps.log),
     });
+    this.quiet = new QuietPasses(
+      passInputs({ desired: this.desired, statuses: this.statuses, observed: this.caches }),
+    );
     this.sources = new EventSources({
       ...deps,
+      quiet: this.quiet,
       desired: this.desired,
       caches: this.caches,
       statuses: this.statuses,
@@ -155,6 +161,7 @@ export class Monitor {
       executor: new KubeExecutor(client, this.elector.guard),
       events: new EventRecorder(client, config.identity, this.elector.guard),
       storeHealth: this.storeHealth,
+      quiet: this.quiet,
     });
   }
 
@@ -272,6 +279,7 @@ export class Monitor {
     // The previous leader's status items are our starting point (watchdog clocks included), and
     // the baseline our put-if-changed writes compare against: another replica may have written.
     store.invalidateStatusCache();
+    this.quiet.clear();
     for (let backoff = 500; !abort.signal.aborted; backoff = Math.min(backoff * 2, 30_000)) {
       try {
         this.statuses.replaceAll(await store.loadStatusOf(this.config.region));

@@ -65,6 +65,8 @@ interface World {
   readonly applyGate?: Promise<void>;
   /** Thrown by the executor for the first apply of this kind. */
   readonly failApply?: { kind: string; error: unknown };
+  /** The status store already holds what the pass computes: its put writes nothing. */
+  readonly statusUnchanged?: boolean;
 }
 
 function harness(world: World, statuses = new StatusBook(), expectations?: ApplyExpectations) {
@@ -103,6 +105,7 @@ function harness(world: World, statuses = new StatusBook(), expectations?: Apply
     },
     store: {
       async putStatusIfChanged(status) {
+        if (world.statusUnchanged) return { written: false };
         written.push(status);
         return { written: true };
       },
@@ -680,5 +683,54 @@ describe('reconcileEndpoint: Events', () => {
     );
     await other.run();
     expect(other.events).toEqual([expect.stringMatching(/overloaded$/)]);
+  });
+});
+
+describe('reconcileEndpoint: quiet passes (a resync may skip them while their inputs stay)', () => {
+  const running = () => live(rendered(entry()), 1);
+  test.each<{ name: string; world: World; quiet: boolean }>([
+    {
+      name: 'objects up to date, replicas ready, the status as written: quiet',
+      world: { entry: entry(), observed: running(), statusUnchanged: true },
+      quiet: true,
+    },
+    {
+      name: 'the same, but the status changed: written, not quiet',
+      world: { entry: entry(), observed: running() },
+      quiet: false,
+    },
+    {
+      name: 'an object missing: applied, not quiet',
+      world: {
+        entry: entry(),
+        observed: running().filter((o) => o.kind !== 'Service'),
+        statusUnchanged: true,
+      },
+      quiet: false,
+    },
+    {
+      name: 'no replica ready: the watchdog and diagnosis look again later, not quiet',
+      world: {
+        entry: entry(),
+        observed: running().map((o) =>
+          o.kind === 'Deployment' ? { ...o, status: { readyReplicas: 0, updatedReplicas: 1 } } : o,
+        ),
+        statusUnchanged: true,
+      },
+      quiet: false,
+    },
+    {
+      name: 'deleted and gone here: the purge reads the other regions, not quiet',
+      world: { entry: entry({}, { desired_state: 'deleted' }), statusUnchanged: true },
+      quiet: false,
+    },
+    {
+      name: 'an invalid item: Stalled, ends with an error',
+      world: { entry: invalid, statusUnchanged: true },
+      quiet: false,
+    },
+  ])('$name', async ({ world, quiet }) => {
+    const { result } = await harness(world).run();
+    expect(result?.quiet === true).toBe(quiet);
   });
 });

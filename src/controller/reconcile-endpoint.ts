@@ -309,6 +309,8 @@ function renderAndPlan(
 }
 
 interface Executed {
+  /** How many writes (applies, deletes, hand-offs) the plan sent. */
+  readonly sent: number;
   /** The endpoint's objects as they now are (apply results over the cache). */
   readonly remaining: KubeObject[];
   /** One line per write that changed something, for the Event. */
@@ -330,6 +332,7 @@ async function execute(
   observed: readonly KubeObject[],
 ): Promise<Executed> {
   const changes: string[] = [];
+  let sent = 0;
   const now = new Map(observed.map((o) => [refKey(refOf(o)), o]));
   // Every apply of the plan is expected before the first is sent: a pass of the same endpoint
   // running beside this one (the lease lost and won back mid-pass) finds them in flight, not
@@ -341,6 +344,7 @@ async function execute(
     deps.expectations.expect(name, now.get(refKey(a.ref)) ?? null, a.object);
   }
   const perform = async (action: Action): Promise<void> => {
+    sent++;
     const key = refKey(action.ref);
     if (action.verb === 'handOff') {
       if (action.replicas !== undefined) await deps.executor.handOffReplicas(action.ref, action.replicas);
@@ -391,12 +395,13 @@ async function execute(
       const message = `${action.verb} ${action.ref.kind} ${action.ref.namespace}/${action.ref.name}: ${err instanceof Error ? err.message : String(err)}`;
       const reason = action.verb === 'delete' ? Reason.DeleteFailed : Reason.ApplyFailed;
       return {
+        sent,
         remaining: [...now.values()],
         changes,
         failure: new ReconcileError(name, reason, message, { cause: err }),
       };
     }
-    return { remaining: [...now.values()], changes };
+    return { sent, remaining: [...now.values()], changes };
   } finally {
     for (const ref of inFlight.values()) deps.expectations?.forget(name, ref);
   }
@@ -486,8 +491,8 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
         },
         deps.statusHoldMs,
       );
-      if (hold.write) await putStatus(deps, status);
-      else deps.statuses.setHeld(status, hold.since);
+      const written = hold.write ? await putStatus(deps, status) : false;
+      if (!hold.write) deps.statuses.setHeld(status, hold.since);
       if (targeted && eventWorthy(loaded, changes, failure))
         recordEvent(deps, endpoint, status, changes, failure);
       if (wave && deps.rollout) {
@@ -503,7 +508,16 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
         hold.write ? undefined : hold.recheckInMs,
         (wave as RolloutReport | undefined)?.requeueAfterMs,
       ].filter((ms): ms is number => ms !== undefined);
-      return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
+      if (waits.length > 0) return { requeueAfterMs: Math.min(...waits) };
+      // A wave's gates and the purge of a deleted endpoint read the other regions' status items,
+      // which change without a watch event here: those passes are never quiet.
+      const quiet =
+        executed.sent === 0 &&
+        !written &&
+        hold.write &&
+        pass.rollout === undefined &&
+        endpoint.desiredState !== 'deleted';
+      return quiet ? { quiet } : {};
     }
   }
 }
@@ -557,10 +571,12 @@ async function writeStatus(deps: ReconcileDeps, input: StatusInput): Promise<voi
   await putStatus(deps, computeStatus(input));
 }
 
-async function putStatus(deps: ReconcileDeps, status: RegionStatus): Promise<void> {
+/** Whether the status item changed. */
+async function putStatus(deps: ReconcileDeps, status: RegionStatus): Promise<boolean> {
   const { written } = await deps.store.putStatusIfChanged(status);
   deps.statuses.set(status);
   if (written) deps.onStatusWritten?.(status);
+  return written;
 }
 
 /**

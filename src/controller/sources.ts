@@ -17,6 +17,7 @@ import { type DesiredCache, type DesiredEntry, invalidEntry } from './desired-ca
 import { imageStandsForRead } from './feed-images.js';
 import { FeedTrust, RESCAN_EVERY_RESYNCS } from './feed-trust.js';
 import type { WorkQueue } from './queue.js';
+import type { QuietPasses } from './quiet-passes.js';
 import type { StatusBook } from './status-book.js';
 import type { StoreHealth } from './store-health.js';
 
@@ -31,6 +32,7 @@ interface SourceDeps {
   readonly storeHealth: StoreHealth;
   readonly endpointsTable: string;
   readonly resyncIntervalMs: number;
+  readonly quiet: QuietPasses;
 }
 
 /** A read item as the desired cache holds it: its entry (parsed, or invalid) and its version. */
@@ -104,11 +106,14 @@ export class EventSources {
     try {
       const scanned = this.trust.needsScan() ? await this.scan() : undefined;
       this.lastResyncAt = Date.now();
-      const count = this.requeueAll(queue, scanned?.changed ?? new Set());
+      // A resync that scans is the safety net for the quiet passes too: it queues every endpoint.
+      const { queued, quiet } = this.requeueAll(queue, scanned?.changed ?? new Set(), scanned === undefined);
       this.deps.metrics.resyncs.inc({ scan: scanned ? 'yes' : 'no' });
+      this.deps.metrics.resyncSkippedQuiet.inc(quiet);
       this.deps.log.debug(
         {
-          endpoints: count,
+          endpoints: queued,
+          quiet,
           scan: scanned !== undefined,
           ...(scanned
             ? {
@@ -126,7 +131,7 @@ export class EventSources {
       // The pass still runs against it, so what failed since (a throttled status write, say) is
       // retried once a period even while the store refuses most scans.
       this.deps.storeHealth.failed(err);
-      this.requeueAll(queue, new Set());
+      this.requeueAll(queue, new Set(), true);
     } finally {
       this.resyncing = false;
     }
@@ -146,11 +151,26 @@ export class EventSources {
     return { changed, read: records.size, pages: result.pages };
   }
 
-  /** Queues every endpoint we know of: changed ones at high priority, the rest low. */
-  private requeueAll(queue: WorkQueue, changed: ReadonlySet<string>): number {
-    const names = this.names();
-    for (const name of names) queue.add(name, changed.has(name) ? 'high' : 'low');
-    return names.size;
+  /**
+   * Queues every endpoint we know of: changed ones at high priority, the rest low. With
+   * `skipQuiet`, an endpoint whose last pass was quiet and whose inputs are unchanged is left out.
+   */
+  private requeueAll(
+    queue: WorkQueue,
+    changed: ReadonlySet<string>,
+    skipQuiet: boolean,
+  ): { queued: number; quiet: number } {
+    let queued = 0;
+    let quiet = 0;
+    for (const name of this.names()) {
+      if (changed.has(name)) queue.add(name, 'high');
+      else if (skipQuiet && this.deps.quiet.unchanged(name)) {
+        quiet++;
+        continue;
+      } else queue.add(name, 'low');
+      queued++;
+    }
+    return { queued, quiet };
   }
 
   /** Follows the change feed until `signal` aborts, restarting it with backoff when it fails. */

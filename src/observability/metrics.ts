@@ -73,6 +73,11 @@ export class MonitorMetrics {
     labelNames: ['scan'] as const,
     registers: [this.registry],
   });
+  readonly resyncSkippedQuiet = new Counter({
+    name: 'inferctl_resync_quiet_skipped_total',
+    help: 'Endpoints a resync left out: their last pass was quiet and nothing it read has changed since.',
+    registers: [this.registry],
+  });
   readonly storeRequests = new Counter({
     name: 'inferctl_store_requests_total',
     help: 'DynamoDB requests by operation and result.',

@@ -110,12 +110,16 @@ test('kill -9 of the leader mid-batch: the standby takes over within the lease, 
   expect(takeoverMs).toBeLessThan((LEASE_SECONDS + 6) * 1000);
 
   await waitAll(ts.store, A, gen2, 'running', 90_000);
-  // A full resync after convergence (every endpoint reconciled once more), so a late or duplicate
-  // write would be seen by the recorders.
-  const runs = await metricSum(standby, 'inferctl_reconcile_total');
+  // A full resync after convergence (every endpoint reconciled once more, or left out as quiet:
+  // its last pass wrote nothing and nothing it read has changed), so a late or duplicate write
+  // would be seen by the recorders.
+  const looked = async () =>
+    (await metricSum(standby, 'inferctl_reconcile_total')) +
+    (await metricSum(standby, 'inferctl_resync_quiet_skipped_total'));
+  const runs = await looked();
   await waitFor(
     'one more full resync',
-    async () => ((await metricSum(standby, 'inferctl_reconcile_total')) >= runs + N ? true : undefined),
+    async () => ((await looked()) >= runs + N ? true : undefined),
     30_000,
   );
   await statuses.stop();
