@@ -120,6 +120,27 @@ describe('WorkQueue', () => {
     }
   });
 
+  test("reschedule replaces the key's pending schedule, later or earlier, and undefined cancels it", () => {
+    vi.useFakeTimers();
+    try {
+      const q = new WorkQueue(fastBackoff);
+      q.addAfter('a', 1000);
+      q.reschedule('a', 5000);
+      vi.advanceTimersByTime(4999);
+      expect(q.depth).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(q.tryGet()).toBe('a');
+      q.addRateLimited('b');
+      q.addAfter('c', 1000);
+      q.reschedule('b', undefined);
+      q.reschedule('c', undefined);
+      vi.advanceTimersByTime(200_000);
+      expect(q.depth).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test('retryFailedNow runs the keys waiting out a failure backoff at once, and leaves scheduled re-checks alone', () => {
     vi.useFakeTimers();
     try {

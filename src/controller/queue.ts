@@ -3,7 +3,8 @@
  * - a key waiting more than once is run once (merged);
  * - a key never runs in two workers at once; added during its run, it runs once more afterwards;
  * - failures back off per key exponentially (forgotten on success), under a global token bucket;
- * - `addAfter` schedules a key (the watchdog's next deadline, a rollout re-check);
+ * - `addAfter` schedules a key (the watchdog's next deadline, a rollout re-check); `reschedule`
+ *   lets a key's latest pass replace what its earlier passes scheduled;
  * - resync keys go in at low priority, so a user's change never waits behind a full pass;
  * - keys whose cluster objects changed go in first ('urgent'): such a reconcile is nearly always a
  *   status update without writes to the cluster, so running it before the applies of other
@@ -104,6 +105,22 @@ export class WorkQueue {
     }, delayMs);
     timer.unref();
     this.timers.set(key, { at, timer });
+  }
+
+  /**
+   * The key's own pass has decided when it wants its next look: after `delayMs`, or (undefined)
+   * not without an event. This replaces whatever an earlier pass of the key scheduled, a failure's
+   * retry included: the latest pass read everything at the current time. (controller-runtime keeps
+   * every AddAfter; here a rollout's early passes left a recheck per endpoint that fired after it
+   * had settled.)
+   */
+  reschedule(key: string, delayMs: number | undefined): void {
+    const existing = this.timers.get(key);
+    if (existing) {
+      clearTimeout(existing.timer);
+      this.timers.delete(key);
+    }
+    if (delayMs !== undefined) this.addAfter(key, delayMs);
   }
 
   /** Re-adds a failed key after its per-key backoff (and the global bucket's delay). */

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { WorkQueue } from './queue.js';
 import { runWorker } from './worker.js';
 
@@ -45,6 +45,51 @@ describe('runWorker', () => {
     expect(runs.filter((k) => k === 'later')).toHaveLength(2);
     expect(runs.filter((k) => k === 'flaky')).toHaveLength(2);
     expect(queue.retries('flaky')).toBe(0);
+  });
+
+  test('a settled pass cancels the later look an earlier pass of the key asked for; a newer request replaces it', async () => {
+    // Only the queue's schedules are faked; the worker's yield (setImmediate) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const queue = new WorkQueue();
+      const runs: string[] = [];
+      const outcomes = new Map([
+        // Still converging: look again in 10 s. Then an event's pass finds it settled.
+        ['settles', [{ kind: 'requeueAfter' as const, ms: 10_000 }, { kind: 'forget' as const }]],
+        // A look in 10 s, then a newer pass asks for one in 30 s.
+        [
+          'moves',
+          [
+            { kind: 'requeueAfter' as const, ms: 10_000 },
+            { kind: 'requeueAfter' as const, ms: 30_000 },
+            { kind: 'forget' as const },
+          ],
+        ],
+      ]);
+      const worker = runWorker(queue, async (key) => {
+        runs.push(key);
+        return outcomes.get(key)!.shift()!;
+      });
+      const idle = async () => {
+        for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+      };
+      queue.add('settles');
+      queue.add('moves');
+      await idle();
+      queue.add('settles'); // the events
+      queue.add('moves');
+      await idle();
+      expect(runs).toEqual(['settles', 'moves', 'settles', 'moves']);
+      await vi.advanceTimersByTimeAsync(29_000);
+      expect(runs).toHaveLength(4);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await idle();
+      expect(runs).toEqual(['settles', 'moves', 'settles', 'moves', 'moves']);
+      queue.shutdown();
+      await worker;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test('draining (--once): every waiting key runs once, then the workers return without a shutdown', async () => {

@@ -33,10 +33,11 @@ function settle(queue: WorkQueue, key: string, outcome: QueueOutcome): void {
     case 'forget':
     case 'drop':
       queue.forget(key);
+      queue.reschedule(key, undefined);
       break;
     case 'requeueAfter':
       queue.forget(key);
-      queue.addAfter(key, outcome.ms);
+      queue.reschedule(key, outcome.ms);
       break;
     case 'retry':
       queue.addRateLimited(key);
