@@ -60,8 +60,9 @@ export type QueueOutcome =
 export interface Result {
   readonly requeueAfterMs?: number;
   /**
-   * The pass wrote nothing (no apply, delete or status write), failed nothing and asked for no
-   * later look: until something it read changes, another pass would find the same (QuietPasses).
+   * The pass wrote nothing (no apply, delete or status write) and failed nothing: until something
+   * it read changes or the later look it asked for is due, another pass would find the same
+   * (QuietPasses).
    */
   readonly quiet?: boolean;
 }

@@ -1,9 +1,9 @@
-// Endpoints whose last pass found everything as it should be and asked for no later look, with
-// what that pass read. A resync skips such an endpoint while none of it has been replaced since:
-// a change reaches the queue by itself (the watch caches, the change feed), and what changes with
-// time alone (the watchdog, diagnosis thresholds, a held-back status, region waves) keeps its
-// endpoint out of here by asking for a later look. At 10 000 endpoints a resync that passed over
-// every settled endpoint kept an idle monitor a third of a core busy (BENCHMARKS.md, session 10).
+// Endpoints whose last pass found nothing to write, with what that pass read. A resync skips such
+// an endpoint while none of it has been replaced since: a change reaches the queue by itself (the
+// watch caches, the change feed), and what changes with time alone (the watchdog, diagnosis
+// thresholds) is a later look the pass asked the queue for, which the queue keeps. At 10 000
+// endpoints a resync that passed over every endpoint kept an idle monitor a third of a core busy
+// (BENCHMARKS.md, session 10).
 
 import type { KubeObject } from '../model/index.js';
 
@@ -24,7 +24,7 @@ export class QuietPasses {
     this.seen.set(name, this.read(name));
   }
 
-  /** The endpoint's pass did something, failed or asked for a later look. */
+  /** The endpoint's pass wrote something or failed. */
   forget(name: string): void {
     this.seen.delete(name);
   }

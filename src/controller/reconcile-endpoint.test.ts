@@ -688,7 +688,7 @@ describe('reconcileEndpoint: Events', () => {
 
 describe('reconcileEndpoint: quiet passes (a resync may skip them while their inputs stay)', () => {
   const running = () => live(rendered(entry()), 1);
-  test.each<{ name: string; world: World; quiet: boolean }>([
+  test.each<{ name: string; world: World; quiet: boolean; later?: boolean }>([
     {
       name: 'objects up to date, replicas ready, the status as written: quiet',
       world: { entry: entry(), observed: running(), statusUnchanged: true },
@@ -709,15 +709,23 @@ describe('reconcileEndpoint: quiet passes (a resync may skip them while their in
       quiet: false,
     },
     {
-      name: 'no replica ready: the watchdog and diagnosis look again later, not quiet',
+      name: 'no replica ready, the status as written: quiet, and the watchdog asks the queue for a later look',
       world: {
         entry: entry(),
         observed: running().map((o) =>
           o.kind === 'Deployment' ? { ...o, status: { readyReplicas: 0, updatedReplicas: 1 } } : o,
         ),
+        // Reported for this generation already, so nothing is held back.
+        previous: regionStatus({
+          endpointName: 'llama',
+          region: REGION,
+          observedGeneration: 2,
+          state: 'creating',
+        }),
         statusUnchanged: true,
       },
-      quiet: false,
+      quiet: true,
+      later: true,
     },
     {
       name: 'deleted and gone here: the purge reads the other regions, not quiet',
@@ -729,8 +737,9 @@ describe('reconcileEndpoint: quiet passes (a resync may skip them while their in
       world: { entry: invalid, statusUnchanged: true },
       quiet: false,
     },
-  ])('$name', async ({ world, quiet }) => {
+  ])('$name', async ({ world, quiet, later }) => {
     const { result } = await harness(world).run();
     expect(result?.quiet === true).toBe(quiet);
+    expect(result?.requeueAfterMs !== undefined).toBe(later === true);
   });
 });

@@ -508,16 +508,20 @@ async function report(loaded: Loaded, pass: Pass): Promise<Result> {
         hold.write ? undefined : hold.recheckInMs,
         (wave as RolloutReport | undefined)?.requeueAfterMs,
       ].filter((ms): ms is number => ms !== undefined);
-      if (waits.length > 0) return { requeueAfterMs: Math.min(...waits) };
-      // A wave's gates and the purge of a deleted endpoint read the other regions' status items,
-      // which change without a watch event here: those passes are never quiet.
+      // A later look this pass asks for is the queue's to keep (the pass's latest schedule stands),
+      // so it does not stop the pass from being quiet. A wave's gates and the purge of a deleted
+      // endpoint read the other regions' status items, which change without a watch event here:
+      // those passes are never quiet.
       const quiet =
         executed.sent === 0 &&
         !written &&
         hold.write &&
         pass.rollout === undefined &&
         endpoint.desiredState !== 'deleted';
-      return quiet ? { quiet } : {};
+      return {
+        ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
+        ...(quiet ? { quiet } : {}),
+      };
     }
   }
 }
