@@ -19,7 +19,6 @@ import {
 import {
   causesToWrite,
   computeStatus,
-  DIAGNOSIS_RECHECK_MS,
   diagnoseEndpoint,
   type PodSource,
   plainProgress,
@@ -547,10 +546,9 @@ function diagnosis(
     now,
   );
   if (chosen.fresh) deps.statuses.markCausesWritten(name, now);
-  const waits = [
-    chosen.recheckAt !== undefined ? Math.max(chosen.recheckAt - now, 1) : undefined,
-    found.unsettled ? DIAGNOSIS_RECHECK_MS : undefined,
-  ].filter((ms): ms is number => ms !== undefined);
+  const waits = [chosen.recheckAt, found.recheckAt]
+    .filter((at): at is number => at !== undefined)
+    .map((at) => Math.max(at - now, 1));
   return { causes: chosen.causes, recheckInMs: waits.length > 0 ? Math.min(...waits) : undefined };
 }
 

@@ -38,6 +38,33 @@ const cond = (conditions: readonly ConditionView[], type: string) => conditions.
 const withText = (head: string, text: string | undefined) => (text ? `${head}: ${text}` : head);
 const exitText = (t: Terminated) => `exit code ${t.exitCode}${t.reason ? ` (${t.reason})` : ''}`;
 
+/**
+ * The time a diagnosis is made at, and the earliest later moment at which one of the thresholds
+ * it compared passes: until then, the same pods and Deployments are diagnosed the same way, so
+ * the caller needs no look before it (or before an event).
+ */
+class Clock {
+  next: number | undefined;
+
+  constructor(readonly now: number) {}
+
+  /** Whether `ms` have passed since `since`; remembers when they will, if that is still ahead. */
+  passed(since: number, ms: number): boolean {
+    this.turnsAt(since + ms);
+    return this.now - since >= ms;
+  }
+
+  /** Whether `since` is at most `ms` ago; remembers when it will not be, if that is still ahead. */
+  within(since: number, ms: number): boolean {
+    this.turnsAt(since + ms + 1);
+    return this.now - since <= ms;
+  }
+
+  private turnsAt(at: number): void {
+    if (at > this.now && (this.next === undefined || at < this.next)) this.next = at;
+  }
+}
+
 function notReadySince(pod: PodView): number {
   const ready = cond(pod.conditions, 'Ready');
   return (ready?.status === 'False' ? ready.since : undefined) ?? pod.startTime ?? pod.created;
@@ -68,7 +95,7 @@ function disruption(pod: PodView): Finding | undefined {
   };
 }
 
-function imagePull(pod: PodView, th: Thresholds, now: number): Finding | undefined {
+function imagePull(pod: PodView, th: Thresholds, clock: Clock): Finding | undefined {
   for (const c of [...pod.initContainers, ...pod.containers]) {
     const s = c.state;
     if (s?.kind !== 'waiting' || !PULL_FAILURES.has(s.reason ?? '')) continue;
@@ -76,7 +103,7 @@ function imagePull(pod: PodView, th: Thresholds, now: number): Finding | undefin
     const reason = s.reason ?? '';
     return {
       reason: 'ImagePullFailed',
-      terminal: PULL_FAILURES_AT_ONCE.has(reason) || now - since >= th.imagePullMs,
+      terminal: PULL_FAILURES_AT_ONCE.has(reason) || clock.passed(since, th.imagePullMs),
       message: withText(`image "${c.image}" of container "${c.name}": ${reason}`, s.message),
       since,
       pods: 1,
@@ -107,7 +134,7 @@ function failedInit(c: ContainerView): Terminated | undefined {
   return exit && exit.exitCode !== 0 ? exit : undefined;
 }
 
-function modelSync(pod: PodView, th: Thresholds, now: number): Finding | undefined {
+function modelSync(pod: PodView, th: Thresholds, clock: Clock): Finding | undefined {
   const initialized = cond(pod.conditions, 'Initialized');
   const since =
     (initialized?.status === 'False' ? initialized.since : undefined) ?? pod.startTime ?? pod.created;
@@ -126,7 +153,11 @@ function modelSync(pod: PodView, th: Thresholds, now: number): Finding | undefin
       };
     }
     const s = c.state;
-    if (s?.kind === 'running' && s.startedAt !== undefined && now - s.startedAt >= th.modelSyncStuckMs) {
+    if (
+      s?.kind === 'running' &&
+      s.startedAt !== undefined &&
+      clock.passed(s.startedAt, th.modelSyncStuckMs)
+    ) {
       const started = new Date(s.startedAt).toISOString();
       return {
         reason: 'ModelSyncFailed',
@@ -170,12 +201,12 @@ function crashLoop(pod: PodView, th: Thresholds): Finding | undefined {
   return undefined;
 }
 
-function probeFailing(pod: PodView, track: TrackInput, th: Thresholds, now: number): Finding | undefined {
+function probeFailing(pod: PodView, track: TrackInput, th: Thresholds, clock: Clock): Finding | undefined {
   if (pod.phase !== 'Running') return undefined;
   const c = pod.containers.find((x) => x.state?.kind === 'running' && !x.ready);
   if (c?.state?.kind !== 'running') return undefined;
   const since = notReadySince(pod);
-  if (now - Math.max(since, c.state.startedAt ?? since) < th.probeGraceMs) return undefined;
+  if (!clock.passed(Math.max(since, c.state.startedAt ?? since), th.probeGraceMs)) return undefined;
   const { path, port } = track.probe;
   const ready = cond(pod.conditions, 'Ready');
   return {
@@ -194,7 +225,7 @@ function probeFailing(pod: PodView, track: TrackInput, th: Thresholds, now: numb
 }
 
 /** The one cause that explains a live pod best, in precedence order. */
-function podFinding(pod: PodView, track: TrackInput, th: Thresholds, now: number): Finding | undefined {
+function podFinding(pod: PodView, track: TrackInput, th: Thresholds, clock: Clock): Finding | undefined {
   if (pod.deleting || pod.phase === 'Failed' || pod.phase === 'Succeeded') return undefined;
   const scheduled = cond(pod.conditions, 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
@@ -209,17 +240,18 @@ function podFinding(pod: PodView, track: TrackInput, th: Thresholds, now: number
     };
   }
   return (
-    imagePull(pod, th, now) ??
-    modelSync(pod, th, now) ??
+    imagePull(pod, th, clock) ??
+    modelSync(pod, th, clock) ??
     crashLoop(pod, th) ??
-    probeFailing(pod, track, th, now)
+    probeFailing(pod, track, th, clock)
   );
 }
 
 /** A create failure no retry fixes: an admission rejection or an invalid pod. */
 const REJECTED = /forbidden|is invalid|denied/i;
 
-function deploymentFindings(d: DeploymentView, th: Thresholds, now: number): Finding[] {
+function deploymentFindings(d: DeploymentView, th: Thresholds, clock: Clock): Finding[] {
+  const now = clock.now;
   const out: Finding[] = [];
   const failure = cond(d.conditions, 'ReplicaFailure');
   if (failure?.status === 'True') {
@@ -228,7 +260,7 @@ function deploymentFindings(d: DeploymentView, th: Thresholds, now: number): Fin
     const kind = /exceeded quota/i.test(message) ? 'quota' : REJECTED.test(message) ? 'rejected' : 'other';
     out.push({
       reason: 'CreateFailed',
-      terminal: kind === 'rejected' || (kind === 'quota' && now - since >= th.quotaMs),
+      terminal: kind === 'rejected' || (kind === 'quota' && clock.passed(since, th.quotaMs)),
       message,
       since,
       pods: Math.max(1, d.desired - d.replicas),
@@ -252,7 +284,7 @@ function deploymentFindings(d: DeploymentView, th: Thresholds, now: number): Fin
   return out;
 }
 
-function trackFindings(track: TrackInput, th: Thresholds, now: number): Finding[] {
+function trackFindings(track: TrackInput, th: Thresholds, clock: Clock): Finding[] {
   // Pods running none of the current image belong to an older rollout that is being replaced.
   const current = track.pods.filter((p) =>
     [...p.initContainers, ...p.containers].some((c) => c.image === track.image),
@@ -263,13 +295,13 @@ function trackFindings(track: TrackInput, th: Thresholds, now: number): Finding[
   for (const pod of current) {
     const disrupted = disruption(pod);
     if (disrupted) {
-      if (missingReplicas && now - disrupted.since <= th.disruptionWindowMs) findings.push(disrupted);
+      if (missingReplicas && clock.within(disrupted.since, th.disruptionWindowMs)) findings.push(disrupted);
       continue;
     }
-    const f = podFinding(pod, track, th, now);
+    const f = podFinding(pod, track, th, clock);
     if (f) findings.push(f);
   }
-  if (d) findings.push(...deploymentFindings(d, th, now));
+  if (d) findings.push(...deploymentFindings(d, th, clock));
   return findings;
 }
 
@@ -295,8 +327,19 @@ function aggregate(findings: readonly Finding[], track: Track): Cause[] {
 
 /** Why an endpoint in one region is not serving: its causes, most important first; [] when none. */
 export function diagnose(input: DiagnoseInput): Cause[] {
+  return diagnoseUntil(input).causes;
+}
+
+/**
+ * `diagnose`, and when its answer would change with time alone: the earliest moment a threshold
+ * it compared passes (a pull failing long enough to be terminal, a probe's grace ending, a
+ * disruption leaving its window), or undefined when no threshold is ahead. Anything else that
+ * changes the answer is a change of the pods or Deployments themselves, which their watch brings.
+ */
+export function diagnoseUntil(input: DiagnoseInput): { causes: Cause[]; changesAt: number | undefined } {
   const th: Thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
-  const causes = aggregate(trackFindings(input.primary, th, input.now), 'primary');
-  if (input.canary) causes.push(...aggregate(trackFindings(input.canary, th, input.now), 'canary'));
-  return causes.sort(compareCauses);
+  const clock = new Clock(input.now);
+  const causes = aggregate(trackFindings(input.primary, th, clock), 'primary');
+  if (input.canary) causes.push(...aggregate(trackFindings(input.canary, th, clock), 'canary'));
+  return { causes: causes.sort(compareCauses), changesAt: clock.next };
 }

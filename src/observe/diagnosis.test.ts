@@ -59,31 +59,26 @@ describe('diagnoseEndpoint', () => {
     expect(found.causes).toHaveLength(1);
     expect(found.causes[0]).toMatchObject({ reason: 'ProbeFailing', track: 'canary', severity: 'waiting' });
     expect(found.causes[0]?.message).toContain('GET /inference/llm/health on port 8000');
-    expect(found.unsettled).toBe(true);
+    // The probe's grace ended long ago: nothing changes with time alone any more.
+    expect(found.recheckAt).toBeUndefined();
   });
 
   test('nothing to say before the Deployment is seen, and nothing for a healthy endpoint', () => {
     const ep = endpoint();
     expect(
       diagnoseEndpoint(ep, [], pods({ llm: [unreadyPod('a', 'vllm/vllm-openai:v0.9.0')] }), NOW),
-    ).toEqual({
-      causes: [],
-      unsettled: false,
-    });
-    expect(diagnoseEndpoint(ep, render(ep, 'us-east-1'), pods({}), NOW)).toEqual({
-      causes: [],
-      unsettled: false,
-    });
+    ).toEqual({ causes: [] });
+    expect(diagnoseEndpoint(ep, render(ep, 'us-east-1'), pods({}), NOW)).toEqual({ causes: [] });
   });
 
-  test('an unready pod within its grace period has no cause yet, but is looked at again', () => {
+  test('an unready pod within its grace period has no cause yet, and is looked at again when the grace ends', () => {
     const ep = endpoint();
     const young = {
       ...unreadyPod('a', 'vllm/vllm-openai:v0.9.0'),
       conditions: [{ type: 'Ready', status: 'False', since: NOW - 1000 }],
     };
     const found = diagnoseEndpoint(ep, render(ep, 'us-east-1'), pods({ llm: [young] }), NOW);
-    expect(found).toEqual({ causes: [], unsettled: true });
+    expect(found).toEqual({ causes: [], recheckAt: NOW - 1000 + 120_000 });
   });
 });
 

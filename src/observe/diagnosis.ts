@@ -2,7 +2,7 @@
 // tracks, and the write policy's answer into the causes a status item carries.
 import {
   type Cause,
-  diagnose,
+  diagnoseUntil,
   type PodView,
   significantChange,
   type TrackInput,
@@ -15,13 +15,6 @@ import {
   INFERENCE_CONTAINER,
   type KubeObject,
 } from '../model/index.js';
-
-/**
- * While an endpoint has causes or unready pods, it is looked at again this often without a pod
- * event: the thresholds that turn a cause terminal (or make one appear, like a probe's grace
- * period) pass with time alone.
- */
-export const DIAGNOSIS_RECHECK_MS = 10_000;
 
 /** The trimmed pods of an endpoint's Deployments, by Deployment name. */
 export interface PodSource {
@@ -50,8 +43,12 @@ function track(obj: KubeObject | undefined, pods: readonly PodView[]): TrackInpu
 
 export interface EndpointDiagnosis {
   readonly causes: Cause[];
-  /** Some pod of the endpoint is not ready (or not there yet): worth a later look. */
-  readonly unsettled: boolean;
+  /**
+   * When a threshold of the diagnosis passes with time alone (a probe's grace ending, a pull
+   * failing long enough to be terminal), epoch ms: the endpoint is worth a look then, even
+   * without an event. Undefined: only a change of the pods or Deployments changes the answer.
+   */
+  readonly recheckAt?: number;
 }
 
 export function diagnoseEndpoint(
@@ -64,15 +61,12 @@ export function diagnoseEndpoint(
   const podsOf = (name: string) => pods.podsOf(endpoint.namespace, name);
   const primaryPods = podsOf(deploymentName(endpoint.name));
   const primary = track(find(deploymentName(endpoint.name)), primaryPods);
-  if (!primary) return { causes: [], unsettled: false };
+  if (!primary) return { causes: [] };
   const canaryPods = endpoint.spec.canary ? podsOf(canaryName(endpoint.name)) : [];
   const canary = endpoint.spec.canary ? track(find(canaryName(endpoint.name)), canaryPods) : undefined;
-  const causes = diagnose({ primary, ...(canary ? { canary } : {}), now });
-  return { causes, unsettled: causes.length > 0 || primaryPods.some(unready) || canaryPods.some(unready) };
+  const { causes, changesAt } = diagnoseUntil({ primary, ...(canary ? { canary } : {}), now });
+  return changesAt === undefined ? { causes } : { causes, recheckAt: changesAt };
 }
-
-const unready = (p: PodView) =>
-  !p.deleting && p.conditions.find((c) => c.type === 'Ready')?.status !== 'True' && p.phase !== 'Succeeded';
 
 export interface CausesToWrite {
   /** What the status item carries after this pass: the new causes, or the last written ones. */

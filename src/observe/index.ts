@@ -2,7 +2,6 @@
 // watchdog's decision. Pure, no I/O.
 export {
   causesToWrite,
-  DIAGNOSIS_RECHECK_MS,
   diagnoseEndpoint,
   type PodSource,
 } from './diagnosis.js';
