@@ -131,6 +131,19 @@ export function peakRssByRegion(monitors: readonly MonitorProcess[]): Record<str
   return rss;
 }
 
+/** A counter's value summed over its label sets and over `monitors`, from their /metrics. */
+export async function metricSum(monitors: readonly MonitorProcess[], name: string): Promise<number> {
+  let sum = 0;
+  for (const m of monitors) {
+    const text = await (await fetch(`${m.healthUrl()}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return sum;
+}
+
 /**
  * Has a monitor started with a heap snapshot directory write one there; resolves with its path
  * once its size has stopped growing.

@@ -106,7 +106,7 @@ export function printTable(r: Result): void {
     ],
     [
       'writes while converging',
-      `${r.converge_writes.status_writes_per_pair} status writes per endpoint and region (max ${r.converge_writes.status_writes_max_per_pair}, ${r.converge_writes.pairs_written_more_than_once} pairs written more than once), ${r.converge_writes.reapplies} re-applies, ${r.converge_writes.event_creates_per_endpoint} Event creates per endpoint`,
+      `${r.converge_writes.status_writes_per_pair} status writes per endpoint and region (max ${r.converge_writes.status_writes_max_per_pair}, ${r.converge_writes.pairs_written_more_than_once} pairs written more than once), ${r.converge_writes.reapplies} re-applies, ${r.converge_writes.event_creates_per_endpoint} Event creates per endpoint, ${r.converge_writes.passes_per_pair} reconcile passes per endpoint and region`,
     ],
     [
       'change latency',

@@ -14,6 +14,7 @@ import { down, up } from '../src/local/env.js';
 import { type MonitorProcess, startMonitor } from '../src/local/monitor-process.js';
 import { parseSpecOrThrow } from '../src/model/index.js';
 import { ensureTables, openStore } from '../src/store/index.js';
+import { metricSum } from './monitors.js';
 
 const REGION = 'us-east-1';
 const IMAGE = 'vllm/vllm-openai:v0.9.0';
@@ -41,14 +42,6 @@ const log = (msg: string) => console.error(`[soak ${new Date().toISOString().sli
 function rssMb(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
-}
-
-async function metricSum(m: MonitorProcess, name: string): Promise<number> {
-  const text = await (await fetch(`${m.healthUrl()}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
@@ -160,7 +153,7 @@ async function main(): Promise<number> {
     };
     const initial = await waitConverged(15 * 60_000);
     log(`initial convergence: ${initial ? 'yes' : 'NO'} in ${Math.round((Date.now() - started) / 1000)} s`);
-    const errorsBefore = await metricSum(monitor, 'inferctl_reconcile_errors_total');
+    const errorsBefore = await metricSum([monitor], 'inferctl_reconcile_errors_total');
     const rssStart = rss.length;
 
     const perRound = Math.max(1, Math.round(o.endpoints * o.fraction));
@@ -189,7 +182,7 @@ async function main(): Promise<number> {
     clearInterval(sampler);
     polling = false;
     await poller;
-    const reconcileErrors = (await metricSum(monitor, 'inferctl_reconcile_errors_total')) - errorsBefore;
+    const reconcileErrors = (await metricSum([monitor], 'inferctl_reconcile_errors_total')) - errorsBefore;
     const logErrors = readFileSync(monitor.log, 'utf8')
       .split('\n')
       .filter((l) => /"level":(50|60)/.test(l)).length;

@@ -8,6 +8,7 @@ import { cpuBetween } from '../cpu.js';
 import { diffCounts } from '../dynamo-proxy.js';
 import { benchRollout, endpointName, endpointValue, NS, SPEC } from '../fleet.js';
 import { type KubeCounts, scrapeAll, sumDiffs } from '../kube-side.js';
+import { metricSum } from '../monitors.js';
 import { log, now, pool, waitUntil } from '../stats.js';
 import { followStatus } from '../status-stream.js';
 import type { Teardown } from '../teardown.js';
@@ -50,6 +51,8 @@ export interface ConvergeWrites {
   readonly reapplies: number;
   /** Event creates per endpoint, all regions (the monitor's only `create` requests; SSA is `patch`). */
   readonly event_creates_per_endpoint: number;
+  /** Reconcile passes per endpoint and region (the monitors' `inferctl_reconcile_total`), same span. */
+  readonly passes_per_pair: number;
 }
 
 /** `limitS`, `limitWatchedS`: the limit loops' figures, which the log line compares convergence with. */
@@ -97,6 +100,7 @@ export async function measureConverge(
   const dynBeforeConverge = proxy.snapshot();
   const kubeClients = regions.map((r) => r.client);
   const kubeBeforeConverge = await scrapeAll(kubeClients);
+  const passesBefore = await metricSum(watching.monitors, PASSES_METRIC);
   // After the scrapes: rendering /metrics is the API server's work for the bench, not the phase's.
   const cpuBeforeConverge = cpu.snapshot();
   // With --waves the fleet is created with its rollout policy, so creation is itself a gated
@@ -183,6 +187,7 @@ export async function measureConverge(
     log(`every Deployment ready ${readyS.toFixed(2)} s after the table writes' start`);
   }
   const kubeWrites = sumDiffs(kubeBeforeConverge, await scrapeAll(kubeClients)).monitor;
+  const passes = (await metricSum(watching.monitors, PASSES_METRIC)) - passesBefore;
   const objects = expected.reduce((sum, kinds) => sum + kinds.length, 0) * regions.length;
   const perPair = [...writesByPair.values()];
   const writes: ConvergeWrites = {
@@ -191,9 +196,10 @@ export async function measureConverge(
     pairs_written_more_than_once: perPair.filter((n) => n > 1).length,
     reapplies: (kubeWrites.patch ?? 0) - objects,
     event_creates_per_endpoint: round2((kubeWrites.create ?? 0) / N),
+    passes_per_pair: round2(passes / totalPairs),
   };
   log(
-    `while converging: ${writes.status_writes_per_pair} status writes per endpoint and region, ${writes.reapplies} re-applies, ${writes.event_creates_per_endpoint} Event creates per endpoint`,
+    `while converging: ${writes.status_writes_per_pair} status writes per endpoint and region, ${writes.reapplies} re-applies, ${writes.event_creates_per_endpoint} Event creates per endpoint, ${writes.passes_per_pair} passes per endpoint and region`,
   );
   return {
     names,
@@ -213,4 +219,5 @@ export async function measureConverge(
   };
 }
 
+const PASSES_METRIC = 'inferctl_reconcile_total';
 const round2 = (x: number) => Math.round(x * 100) / 100;
