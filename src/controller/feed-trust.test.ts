@@ -101,3 +101,20 @@ describe('FeedTrust.needsScan', () => {
     expect(trust.needsScan()).toBe(false);
   });
 });
+
+describe('FeedTrust.isPositioned', () => {
+  test("says whether the current run reads every shard: a restart or a replaced run's positioning does not count", () => {
+    const { trust } = setUp();
+    expect(trust.isPositioned()).toBe(false);
+    const first = trust.feedStarted();
+    expect(trust.isPositioned()).toBe(false);
+    trust.feedPositioned(first);
+    expect(trust.isPositioned()).toBe(true);
+    const second = trust.feedStarted();
+    expect(trust.isPositioned()).toBe(false);
+    trust.feedPositioned(first);
+    expect(trust.isPositioned()).toBe(false);
+    trust.feedPositioned(second);
+    expect(trust.isPositioned()).toBe(true);
+  });
+});

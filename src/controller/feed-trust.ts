@@ -44,6 +44,11 @@ export class FeedTrust {
     if (run === this.run) this.positioned = true;
   }
 
+  /** Whether the feed's current run reads from every shard. */
+  isPositioned(): boolean {
+    return this.positioned;
+  }
+
   /** A feed read failed: a record may be late or, if the feed restarts, missed. */
   feedTrouble(): void {
     this.troubleAt = this.now();

@@ -44,6 +44,11 @@ interface MonitorDeps {
 }
 
 const WITHDRAW_TIMEOUT_MS = 3_000;
+/**
+ * How long a new leader's first resync waits for the change feed to be positioned (a DescribeTable,
+ * a DescribeStream and an iterator per shard: milliseconds when the store answers).
+ */
+const FIRST_SCAN_WAITS_FOR_FEED_MS = 5_000;
 
 /** What exists only while this replica leads; `standDown` takes it apart. */
 interface Term {
@@ -294,6 +299,8 @@ export class Monitor {
     if (abort.signal.aborted) return;
 
     void this.sources.followChangeFeed(queue, abort.signal);
+    await this.sources.feedPositioned(FIRST_SCAN_WAITS_FOR_FEED_MS, abort.signal);
+    if (abort.signal.aborted) return;
     await this.resync(queue);
     // A SIGTERM or a lost lease during the awaits above already ran standDown: starting timers or
     // workers now would leak them past it (their intervals kept a stopped process alive).

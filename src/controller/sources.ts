@@ -67,6 +67,8 @@ export class EventSources {
   private lastResyncAt = 0;
   /** Whether the change feed keeps the desired cache current, so a resync need not scan. */
   private readonly trust: FeedTrust;
+  /** Callers of `feedPositioned` waiting for the feed's current run to read from every shard. */
+  private readonly positionWaiters = new Set<() => void>();
 
   constructor(private readonly deps: SourceDeps) {
     this.trust = new FeedTrust(RESCAN_EVERY_RESYNCS * deps.resyncIntervalMs);
@@ -83,6 +85,27 @@ export class EventSources {
     // A change in the cluster (a pod became ready, an object was edited) goes first: its reconcile
     // is usually a status write only (see WorkQueue).
     this.deps.caches.onChange((name) => current()?.add(name, 'urgent'));
+  }
+
+  /**
+   * Resolves once the change feed reads from every shard, or after `maxMs` (a store that does not
+   * answer must not hold up what waits). A leader's first resync waits for it: a scan that starts
+   * before the feed is positioned vouches for nothing (FeedTrust), so the next resync would read
+   * the whole table again and requeue every endpoint, quiet or not.
+   */
+  feedPositioned(maxMs: number, signal: AbortSignal): Promise<void> {
+    if (this.trust.isPositioned()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const abort = new AbortController();
+      const done = () => {
+        this.positionWaiters.delete(done);
+        abort.abort();
+        resolve();
+      };
+      this.positionWaiters.add(done);
+      const stop = AbortSignal.any([signal, abort.signal]);
+      void delay(maxMs, stop).then(done);
+    });
   }
 
   /** Every endpoint the monitor knows of: in the table, in the cluster, or with a status item. */
@@ -213,7 +236,10 @@ export class EventSources {
             trust.feedTrouble();
             storeHealth.failed(err);
           },
-          onPositioned: () => trust.feedPositioned(run),
+          onPositioned: () => {
+            trust.feedPositioned(run);
+            for (const wake of [...this.positionWaiters]) wake();
+          },
           onRecordAge: (seconds) => this.deps.metrics.streamLag.set(seconds),
         })) {
           backoff = 500;
