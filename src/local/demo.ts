@@ -63,9 +63,12 @@ function inferctl(
   });
 }
 
-// Ctrl-C reaches every process of the terminal's foreground group: this one, npm and tsx above
-// it, a running `inferctl`; not the servers and monitors, which were started detached. So this
-// process must outlive the signal long enough to stop them.
+// Ctrl-C reaches every process of the terminal's foreground group: this one, npm above it, a
+// running `inferctl`; not the servers and monitors, which were started detached. So this process
+// must outlive the signal long enough to stop them. That is why `npm run demo` runs
+// `node --import tsx` and not the tsx command: tsx relays a signal to its child and SIGKILLs the
+// child if it has not acknowledged the signal within about 60 ms, which on a busy machine cut the
+// teardown short and left three kube-apiservers running (session 12).
 const interrupted = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => {
