@@ -1,13 +1,61 @@
-"""Runs moto's server (DynamoDB and DynamoDB Streams) without werkzeug's per-request access log.
+"""Runs moto's server (DynamoDB and DynamoDB Streams) the way the project's tests and demo need it.
 
-The access log line is formatted and written for every request; under the bench's load that was
-about 5 % of the server's CPU, on the same two cores as the API servers and the monitors. Warnings
-and errors are still logged. Arguments are moto_server's own (-H host -p port).
+Two changes to moto_server, whose arguments (-H host -p port) this takes unchanged:
+
+1. One request at a time. moto's server answers each connection on its own thread, but its
+   DynamoDB backend takes no lock: a conditional write checks its condition and then writes, so two
+   writers at the same generation could both pass the check and both win, and a transaction that
+   fails puts back a copy of the whole table taken when it began, undoing every write other threads
+   made meanwhile (a purged endpoint came back that way). DynamoDB makes each write and each
+   transaction atomic; a lock around the backend gives the same here. It costs nothing measurable:
+   the backend is pure Python under one interpreter lock, so requests never ran in parallel anyway.
+   The request body is read before the lock is taken, so a slow or stalled client (the fault
+   tests' proxies) holds up only itself.
+2. No access log. werkzeug formats and writes a line per request; under the bench's load that was
+   about 5 % of the server's CPU, on the same two cores as the API servers and the monitors.
+   Warnings and errors are still logged.
 """
+import io
 import logging
 import sys
+import threading
 
-from moto.server import main
+import moto.server
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
-main(sys.argv[1:])
+
+_backend_lock = threading.Lock()
+
+
+def one_at_a_time(app):
+    def serialised(environ, start_response):
+        stream = environ["wsgi.input"]
+        if environ.get("wsgi.input_terminated"):
+            body = stream.read()  # chunked: the server ends the stream at the last chunk
+        else:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = stream.read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        with _backend_lock:
+            response = app(environ, start_response)
+            try:
+                # The body is produced here, under the lock: a lazy response would otherwise run
+                # backend code after the lock is released.
+                return [b"".join(response)]
+            finally:
+                close = getattr(response, "close", None)
+                if close is not None:
+                    close()
+
+    return serialised
+
+
+_run_simple = moto.server.run_simple
+
+
+def run_simple_one_at_a_time(host, port, app, **options):
+    _run_simple(host, port, one_at_a_time(app), **options)
+
+
+moto.server.run_simple = run_simple_one_at_a_time
+moto.server.main(sys.argv[1:])
