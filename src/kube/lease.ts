@@ -210,6 +210,7 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(sentAt: number): Promise<boolean> {
+    if (await this.renewOverOwnRecord(sentAt)) return true;
     const client = this.options.client;
     const now = microTime(sentAt);
     let lease: Lease;
@@ -223,7 +224,7 @@ export class LeaderElector {
         .send({
           method: 'POST',
           path: await this.path(false),
-          body: this.record(undefined, now, 0),
+          body: this.record(now, 0),
           contentType: 'application/json',
           verb: 'create',
           ref: this.ref(),
@@ -248,10 +249,9 @@ export class LeaderElector {
       const updated = await client.send({
         method: 'PUT',
         path: await this.path(true),
-        body: {
-          ...this.record(lease.metadata.resourceVersion, now, transitions),
-          spec: { ...this.spec(now, transitions), acquireTime },
-        },
+        // Over the lease as read, as client-go's LeaseLock does: labels or annotations someone
+        // else put on it stay, and its resourceVersion makes a concurrent write lose with 409.
+        body: { ...lease, spec: { ...this.spec(now, transitions), acquireTime } },
         contentType: 'application/json',
         verb: 'update',
         ref: this.ref(),
@@ -261,6 +261,34 @@ export class LeaderElector {
     } catch (err) {
       if (err instanceof KubeApiError && err.isConflict) return false; // lost the race; read again next round
       throw err;
+    }
+  }
+
+  /**
+   * A leader's renewal in one request, as client-go's fast path does: the record it last wrote,
+   * with a new renewTime, at that record's resourceVersion. Anyone else's write since then makes
+   * the server refuse it (409), and any failure falls back to reading the lease first. Half the
+   * requests of read-then-write: the same 2 s renewals cost an idle monitor one request each, and
+   * under load a renewal waits for one answer from a busy API server, not two.
+   */
+  private async renewOverOwnRecord(sentAt: number): Promise<boolean> {
+    const mine = this.written;
+    if (!this.isLeader() || mine?.spec?.holderIdentity !== this.identity || !mine.metadata.resourceVersion)
+      return false;
+    try {
+      const updated = await this.options.client.send({
+        method: 'PUT',
+        path: await this.path(true),
+        body: { ...mine, spec: { ...mine.spec, renewTime: microTime(sentAt) } },
+        contentType: 'application/json',
+        verb: 'update',
+        ref: this.ref(),
+      });
+      this.afterWrite(updated.body as Lease, sentAt);
+      return true;
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.isConflict)) this.options.onError?.(err);
+      return false;
     }
   }
 
@@ -279,15 +307,12 @@ export class LeaderElector {
     };
   }
 
-  private record(resourceVersion: string | undefined, now: string, transitions: number): Lease {
+  /** A new Lease, for the first candidate ever (create). */
+  private record(now: string, transitions: number): Lease {
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: {
-        name: this.name,
-        namespace: this.namespace,
-        ...(resourceVersion ? { resourceVersion } : {}),
-      },
+      metadata: { name: this.name, namespace: this.namespace },
       spec: this.spec(now, transitions),
     };
   }

@@ -129,6 +129,74 @@ describe('LeaderElector', () => {
     }
   });
 
+  it('a leader renews with one write a period over its own record, and reads first only after someone else wrote', async () => {
+    const kc = await kubeConfigAs(kubeConfigFor(handle), ns, 'monitor-c');
+    const client = KubeClient.fromConfig(kc);
+    const verbs: string[] = [];
+    const send = client.send.bind(client);
+    client.send = (req) => {
+      verbs.push(req.verb);
+      return send(req);
+    };
+    const e = new LeaderElector({
+      client,
+      namespace: ns,
+      name: 'fast-renew',
+      identity: 'monitor-c',
+      ...timing,
+    });
+    const raw = KubeClient.fromConfig(kubeConfigFor(handle));
+    const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: ns, name: 'fast-renew' };
+    type LeaseBody = {
+      metadata: { resourceVersion?: string; labels?: Record<string, string> };
+      spec?: { holderIdentity?: string; renewTime?: string };
+    };
+    const read = async () =>
+      (await raw.send({ method: 'GET', path: await raw.pathFor(ref), verb: 'get' })).body as LeaseBody;
+    try {
+      e.start();
+      await waitFor('it leads', () => e.isLeader());
+      const leading = verbs.length;
+      await waitFor('four renewals', () => verbs.length >= leading + 4, 10_000);
+      expect(verbs.slice(leading, leading + 4)).toEqual(['update', 'update', 'update', 'update']);
+
+      // Someone else writes the lease (a label): the renewal over the old record gets 409, and the
+      // leader reads the lease, renews over what it read and keeps leading. (A renewal landing
+      // between our read and our write makes ours 409: try again.)
+      let writtenAt = 0;
+      await waitFor('the label written', async () => {
+        const current = await read();
+        await raw.send({
+          method: 'PUT',
+          path: await raw.pathFor(ref),
+          body: { ...current, metadata: { ...current.metadata, labels: { touched: 'yes' } } },
+          contentType: 'application/json',
+          verb: 'update',
+        });
+        writtenAt = Date.now();
+        return true;
+      });
+      const from = verbs.length;
+      await waitFor(
+        'a renewal after reading the lease',
+        async () => {
+          const after = verbs.slice(from);
+          const renewed = Date.parse((await read()).spec?.renewTime ?? '');
+          return (
+            after.includes('get') && after.lastIndexOf('update') > after.indexOf('get') && renewed > writtenAt
+          );
+        },
+        10_000,
+      );
+      expect(e.isLeader()).toBe(true);
+      const lease = await read();
+      expect(lease.metadata.labels).toEqual({ touched: 'yes' });
+      expect(lease.spec?.holderIdentity).toBe('monitor-c');
+    } finally {
+      await e.stop();
+    }
+  });
+
   it('a stopping leader releases only the record it wrote: a lease someone else wrote since stays theirs', async () => {
     const marks: Mark[] = [];
     const c = await elector('monitor-c', marks, 'holder-test');
