@@ -377,3 +377,68 @@ describe('waitForRollout with region waves', () => {
     );
   });
 });
+
+describe('waitForRollout on a delete', () => {
+  const t0 = new Date('2025-06-01T12:00:00.000Z');
+  const deleting = endpoint({ desiredState: 'deleted', targetRegions: ['r', 's'], generation: 4 });
+  const gone = (region: string) =>
+    status({ region, state: 'deleted', observedGeneration: 4, replicasReady: 0 });
+
+  /** Each poll: seconds since t0, whether the item is still in the table, the status items. */
+  function run(polls: readonly { s: number; item: boolean; statuses: readonly RegionStatus[] }[]) {
+    const progress: string[] = [];
+    let next = 0;
+    let poll = polls[0]!;
+    const store = {
+      getEndpoint: async () => {
+        poll = polls[Math.min(next++, polls.length - 1)]!;
+        return poll.item
+          ? { name: 'e', generation: 4, raw: {}, parsed: { ok: true, value: deleting } }
+          : undefined;
+      },
+      listStatus: async () => poll.statuses,
+      listRegions: async () => ['r', 's'].map((region) => ({ ...alive, region })),
+    };
+    const ctx = {
+      store,
+      deps: { now: () => new Date(t0.getTime() + poll.s * 1000), pollMs: 0 },
+      progress: (line: string) => {
+        progress.push(line);
+      },
+    } as unknown as Ctx;
+    const result = waitForRollout(ctx, 'e', 4, 60_000).then(
+      () => undefined,
+      (err: unknown) => err as CliError,
+    );
+    return { progress, result, polls: () => next };
+  }
+
+  test('every region clean is not the end: it waits, saying so once, until the item is purged', async () => {
+    const clean = [gone('r'), gone('s')];
+    const { progress, result, polls } = run([
+      { s: 0, item: true, statuses: [gone('r'), status({ region: 's', observedGeneration: 3 })] },
+      { s: 1, item: true, statuses: clean },
+      { s: 2, item: true, statuses: clean },
+      { s: 3, item: false, statuses: [] },
+    ]);
+    expect(await result).toBeUndefined();
+    expect(polls()).toBe(4);
+    expect(progress.filter((l) => l.includes('purged'))).toEqual([
+      'e: generation 4 deleted in every target region; waiting for the item to be purged',
+      'e: purged',
+    ]);
+  });
+
+  test('a timeout with every region clean says the purge is what never came, and the way out', async () => {
+    const clean = [gone('r'), gone('s')];
+    const { result } = run([
+      { s: 0, item: true, statuses: clean },
+      { s: 61, item: true, statuses: clean },
+    ]);
+    const err = await result;
+    expect(err?.code).toBe('TIMEOUT');
+    expect(err?.message).toBe(
+      'e: timed out waiting for the item to be purged: every target region reports generation 4 deleted, but no monitor has removed the item; if the monitors are gone for good: `inferctl delete e --force`',
+    );
+  });
+});

@@ -164,6 +164,7 @@ export async function waitForRollout(
   const last = new Map<string, string>();
   const seen = new Set<string>();
   let planShown = false;
+  let cleanedShown = false;
   for (;;) {
     const rec = await ctx.store.getEndpoint(name);
     if (!rec) {
@@ -242,17 +243,28 @@ export async function waitForRollout(
         if (v.key) gated.push(v.line);
       }
     }
-    if (pending.length === 0 && (endpoint.targetRegions.length > 0 || endpoint.desiredState === 'deleted')) {
-      const what =
-        endpoint.desiredState === 'deleted'
-          ? 'deleted'
-          : endpoint.desiredState === 'stopped'
-            ? 'stopped'
-            : 'ready';
+    // A delete is done when the item is gone, not when the regions are clean: the monitor that
+    // sees every region report deleted purges it a moment later, and until then `status` still
+    // finds the endpoint. So --wait on a delete returns at the top of the loop, on "purged".
+    const cleaned = pending.length === 0 && endpoint.desiredState === 'deleted';
+    if (cleaned && !cleanedShown) {
+      ctx.progress(
+        `${name}: generation ${generation} deleted in every target region; waiting for the item to be purged`,
+      );
+      cleanedShown = true;
+    }
+    if (pending.length === 0 && endpoint.targetRegions.length > 0 && !cleaned) {
+      const what = endpoint.desiredState === 'stopped' ? 'stopped' : 'ready';
       ctx.progress(`${name}: generation ${generation} ${what} in every target region`);
       return;
     }
     if (ctx.deps.now().getTime() >= deadline) {
+      if (cleaned) {
+        throw new CliError(
+          'TIMEOUT',
+          `${name}: timed out waiting for the item to be purged: every target region reports generation ${generation} deleted, but no monitor has removed the item${monitorProblems(endpoint.targetRegions, heartbeats)}; if the monitors are gone for good: \`inferctl delete ${name} --force\``,
+        );
+      }
       throw new CliError(
         'TIMEOUT',
         `${name}: timed out waiting for generation ${generation} in ${pending.join(', ') || 'any region (no target regions)'}${monitorProblems(pending, heartbeats)}${pendingCauses(pending, statuses, generation)}${gated.length > 0 ? `; ${gated.join('; ')}` : ''}`,
