@@ -79,9 +79,21 @@ const TLS_KEYS = ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as co
 /** How often file-backed credentials (token, certificates) are read again. client-go: 1 minute. */
 export const CREDENTIAL_REFRESH_MS = 60_000;
 
+/**
+ * How long a request (not a watch) may go unanswered: `K8S_API_TIMEOUT`'s default. Without a bound,
+ * an API server that stops answering on an open connection (frozen, or a network path that drops
+ * packets without a reset) would hold a reconcile, or the lease renewal loop, forever.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface AccessOptions {
+  /** Each request's bound, from sending it to the end of its answer. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+}
+
 /** Builds the transport for a plan; imports client-node only for a plan that needs it. */
-export async function openKubeAccess(plan: AccessPlan): Promise<KubeAccess> {
-  if (plan.kind === 'native') return nativeAccess(plan.access);
+export async function openKubeAccess(plan: AccessPlan, options: AccessOptions = {}): Promise<KubeAccess> {
+  if (plan.kind === 'native') return nativeAccess(plan.access, Date.now, options);
   let kc: KubeConfig;
   if ('config' in plan.source) kc = plan.source.config;
   else {
@@ -90,7 +102,7 @@ export async function openKubeAccess(plan: AccessPlan): Promise<KubeAccess> {
     kc.loadFromFile(plan.source.file);
     kc.setCurrentContext(plan.source.context);
   }
-  return clientNodeAccess(kc, plan.description, plan.namespace);
+  return clientNodeAccess(kc, plan.description, plan.namespace, options);
 }
 
 /** For a KubeConfig client-node already loaded: no import needed either way. */
@@ -100,7 +112,11 @@ export function accessFromKubeConfig(kc: KubeConfig): KubeAccess {
   return clientNodeAccess(kc, plan.description, plan.namespace);
 }
 
-export function nativeAccess(a: NativeAccess, now: () => number = Date.now): KubeAccess {
+export function nativeAccess(
+  a: NativeAccess,
+  now: () => number = Date.now,
+  options: AccessOptions = {},
+): KubeAccess {
   let cached: { at: number; creds: Credentials } | undefined;
   const credentials = (): Credentials => {
     if (cached && now() - cached.at < CREDENTIAL_REFRESH_MS) return cached.creds;
@@ -125,7 +141,7 @@ export function nativeAccess(a: NativeAccess, now: () => number = Date.now): Kub
     cached = { at: now(), creds };
     return creds;
   };
-  return new Connection(a.server, a.description, a.namespace, async () => credentials());
+  return new Connection(a.server, a.description, a.namespace, async () => credentials(), options);
 }
 
 function readMaterial(m: Material | undefined): Buffer | undefined {
@@ -134,34 +150,46 @@ function readMaterial(m: Material | undefined): Buffer | undefined {
 }
 
 /** Every request asks the KubeConfig for its headers and TLS options (exec tokens expire). */
-function clientNodeAccess(kc: KubeConfig, description: string, namespace: string | undefined): KubeAccess {
+function clientNodeAccess(
+  kc: KubeConfig,
+  description: string,
+  namespace: string | undefined,
+  options: AccessOptions = {},
+): KubeAccess {
   const server = kc.getCurrentCluster()?.server.replace(/\/+$/, '');
   if (!server) throw new Error('the kubeconfig has no current cluster');
-  return new Connection(server, description, namespace, async () => {
-    const opts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-    }
-    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    const agent = opts.agent;
-    const plain =
-      agent instanceof http.Agent && (agent.constructor === https.Agent || agent.constructor === http.Agent);
-    // client-node builds a fresh Agent per call; a plain one is replaced by our pooled agent.
-    if (plain) agent.destroy();
-    return {
-      headers,
-      tls: {
-        ca: opts.ca as Buffer | undefined,
-        cert: opts.cert as Buffer | undefined,
-        key: opts.key as Buffer | undefined,
-        rejectUnauthorized: opts.rejectUnauthorized,
-        servername: opts.servername,
-      },
-      agent: plain || !(agent instanceof http.Agent) ? undefined : agent,
-    };
-  });
+  return new Connection(
+    server,
+    description,
+    namespace,
+    async () => {
+      const opts: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(opts);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) {
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+      }
+      if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+      const agent = opts.agent;
+      const plain =
+        agent instanceof http.Agent &&
+        (agent.constructor === https.Agent || agent.constructor === http.Agent);
+      // client-node builds a fresh Agent per call; a plain one is replaced by our pooled agent.
+      if (plain) agent.destroy();
+      return {
+        headers,
+        tls: {
+          ca: opts.ca as Buffer | undefined,
+          cert: opts.cert as Buffer | undefined,
+          key: opts.key as Buffer | undefined,
+          rejectUnauthorized: opts.rejectUnauthorized,
+          servername: opts.servername,
+        },
+        agent: plain || !(agent instanceof http.Agent) ? undefined : agent,
+      };
+    },
+    options,
+  );
 }
 
 /**
@@ -179,6 +207,7 @@ class Connection implements KubeAccess {
     readonly description: string,
     readonly namespace: string | undefined,
     private readonly credentials: () => Promise<Credentials>,
+    private readonly options: AccessOptions = {},
   ) {
     this.base = new URL(server);
     this.secure = this.base.protocol === 'https:';
@@ -186,15 +215,23 @@ class Connection implements KubeAccess {
   }
 
   async request(req: KubeHttpRequest): Promise<KubeHttpResponse> {
-    const res = await this.open(req);
-    const chunks: Buffer[] = [];
-    await new Promise<void>((resolve, reject) => {
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', resolve);
-      res.on('error', reject);
-      res.on('aborted', () => reject(new Error('connection closed before the response was complete')));
-    });
-    return { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') };
+    const timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const res = await this.open({ ...req, signal });
+      const chunks: Buffer[] = [];
+      await new Promise<void>((resolve, reject) => {
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', resolve);
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('connection closed before the response was complete')));
+      });
+      return { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') };
+    } catch (err) {
+      if (signal.aborted)
+        throw new Error(`no answer within ${timeoutMs} ms (K8S_API_TIMEOUT)`, { cause: err });
+      throw err;
+    }
   }
 
   async watch(

@@ -81,3 +81,21 @@ export async function stopApiserver(dir: string, region: string): Promise<Stoppe
     },
   };
 }
+
+interface FrozenApiserver {
+  /** Lets the process run again (SIGCONT). */
+  thaw(): void;
+}
+
+/**
+ * Freezes `region`'s kube-apiserver (SIGSTOP): its sockets stay open and the kernel still accepts
+ * connections, but nothing is answered. What a client sees of a hung server, or of a network path
+ * that drops packets without a reset, which stopping the process (connection refused) does not show.
+ */
+export function freezeApiserver(dir: string, region: string): FrozenApiserver {
+  const proc = findApiserver(readState(dir), dir, region);
+  if (!isAlive(proc.pid))
+    throw new LocalEnvError(`kube-apiserver of ${region} (pid ${proc.pid}) is not running`);
+  process.kill(proc.pid, 'SIGSTOP');
+  return { thaw: () => process.kill(proc.pid, 'SIGCONT') };
+}

@@ -46,7 +46,7 @@ export async function runMonitor(
     if (err instanceof KubeconfigError) throw new CliError('INVALID_INPUT', err.message, { cause: err });
     throw err;
   }
-  const kubeAccess = await openKubeAccess(plan);
+  const kubeAccess = await openKubeAccess(plan, { requestTimeoutMs: config.kubeApiTimeoutMs });
   log.info({ kubeAccess: kubeAccess.description }, 'kubernetes access');
   const { store, clients } = openStore(
     storeConfigFromEnv(deps.env, {
