@@ -13,6 +13,7 @@ describe('loadMonitorConfig', () => {
       inferenceNamespace: 'gco-inference',
       allowedNamespaces: ['gco-inference'],
       leaseNamespace: 'gco-inference',
+      dynamodbTimeoutMs: 10_000,
       kubeApiTimeoutMs: 30_000,
       unhealthyThresholdMs: 300_000,
       listenAddress: '127.0.0.1',

@@ -15,6 +15,7 @@ export interface MonitorConfig {
   readonly leaseNamespace: string;
   readonly dynamodbRegion: string | undefined;
   readonly dynamodbEndpoint: string | undefined;
+  readonly dynamodbTimeoutMs: number;
   readonly kubeApiTimeoutMs: number;
   readonly unhealthyThresholdMs: number;
   /** How long a fresh generation's plain progress may wait for the rollout before it is written. */
@@ -94,6 +95,12 @@ export const SETTINGS = {
     flag: 'dynamodb-endpoint',
     help: 'DynamoDB endpoint URL (local server)',
     default: '',
+  },
+  dynamodbTimeoutSeconds: {
+    env: 'DYNAMODB_TIMEOUT_SECONDS',
+    flag: 'dynamodb-timeout-seconds',
+    help: 'DynamoDB request timeout, seconds (each attempt; the SDK retries)',
+    default: '10',
   },
   kubeApiTimeoutSeconds: {
     env: 'K8S_API_TIMEOUT',
@@ -238,6 +245,7 @@ export function loadMonitorConfig(
     leaseNamespace: get('leaseNamespace') || inferenceNamespace,
     dynamodbRegion: opt('dynamodbRegion'),
     dynamodbEndpoint: opt('dynamodbEndpoint'),
+    dynamodbTimeoutMs: number('dynamodbTimeoutSeconds', get('dynamodbTimeoutSeconds'), { min: 1 }) * 1000,
     kubeApiTimeoutMs: number('kubeApiTimeoutSeconds', get('kubeApiTimeoutSeconds'), { min: 1 }) * 1000,
     unhealthyThresholdMs:
       number('unhealthyThresholdSeconds', get('unhealthyThresholdSeconds'), { min: 1 }) * 1000,

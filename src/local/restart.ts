@@ -82,9 +82,15 @@ export async function stopApiserver(dir: string, region: string): Promise<Stoppe
   };
 }
 
-interface FrozenApiserver {
+interface Frozen {
   /** Lets the process run again (SIGCONT). */
   thaw(): void;
+}
+
+function freeze(proc: Started, what: string): Frozen {
+  if (!isAlive(proc.pid)) throw new LocalEnvError(`${what} (pid ${proc.pid}) is not running`);
+  process.kill(proc.pid, 'SIGSTOP');
+  return { thaw: () => process.kill(proc.pid, 'SIGCONT') };
 }
 
 /**
@@ -92,10 +98,13 @@ interface FrozenApiserver {
  * connections, but nothing is answered. What a client sees of a hung server, or of a network path
  * that drops packets without a reset, which stopping the process (connection refused) does not show.
  */
-export function freezeApiserver(dir: string, region: string): FrozenApiserver {
-  const proc = findApiserver(readState(dir), dir, region);
-  if (!isAlive(proc.pid))
-    throw new LocalEnvError(`kube-apiserver of ${region} (pid ${proc.pid}) is not running`);
-  process.kill(proc.pid, 'SIGSTOP');
-  return { thaw: () => process.kill(proc.pid, 'SIGCONT') };
+export function freezeApiserver(dir: string, region: string): Frozen {
+  return freeze(findApiserver(readState(dir), dir, region), `kube-apiserver of ${region}`);
+}
+
+/** Freezes the local DynamoDB server the same way (its data stays in its memory). */
+export function freezeDynamo(dir: string): Frozen {
+  const proc = readState(dir).processes.find((p) => p.name === 'dynamodb');
+  if (!proc) throw new LocalEnvError(`no DynamoDB server in ${stateFile(dir)}`);
+  return freeze(proc, 'the DynamoDB server');
 }

@@ -21,6 +21,8 @@ export interface StoreConfig {
   readonly endpoint?: string;
   /** undefined: the SDK's chain (AWS_REGION, profile…). */
   readonly region?: string;
+  /** Each attempt's bound, from sending it to the end of its answer. Default 10 s. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface StoreConfigOverrides {
@@ -29,6 +31,7 @@ export interface StoreConfigOverrides {
   readonly endpointsTable?: string | undefined;
   readonly statusTable?: string | undefined;
   readonly revisionsTable?: string | undefined;
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 const nonEmpty = (s: string | undefined): string | undefined => (s && s.trim() !== '' ? s.trim() : undefined);
@@ -55,8 +58,18 @@ export function storeConfigFromEnv(
     },
     ...(endpoint ? { endpoint } : {}),
     ...(region ? { region } : {}),
+    ...(overrides.requestTimeoutMs !== undefined ? { requestTimeoutMs: overrides.requestTimeoutMs } : {}),
   };
 }
+
+/**
+ * The SDK sets no request timeout: a DynamoDB endpoint that stops answering on an open connection
+ * (a frozen server, a network path that drops packets without a reset) held a call until the
+ * kernel gave up on the connection, about 15 minutes, while nothing reported the store as down.
+ * DynamoDB answers in milliseconds; 10 s leaves room for a busy local server. A timed-out attempt
+ * is retried by the SDK like any transient error, then classified as the store being unavailable.
+ */
+export const DEFAULT_DYNAMODB_TIMEOUT_MS = 10_000;
 
 function isLoopback(endpoint: string): boolean {
   try {
@@ -72,10 +85,17 @@ function isLoopback(endpoint: string): boolean {
  * no keys, dummy credentials: a local server ignores them, and a fresh machine has none.
  */
 export function clientConfig(
-  config: Pick<StoreConfig, 'endpoint' | 'region'>,
+  config: Pick<StoreConfig, 'endpoint' | 'region' | 'requestTimeoutMs'>,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): DynamoDBClientConfig {
-  const out: DynamoDBClientConfig = {};
+  const out: DynamoDBClientConfig = {
+    requestHandler: {
+      connectionTimeout: Math.min(3_000, config.requestTimeoutMs ?? DEFAULT_DYNAMODB_TIMEOUT_MS),
+      requestTimeout: config.requestTimeoutMs ?? DEFAULT_DYNAMODB_TIMEOUT_MS,
+      // Without it the handler only logs a warning when the timeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
+  };
   if (config.endpoint) out.endpoint = config.endpoint;
   if (config.region) out.region = config.region;
   if (config.endpoint && isLoopback(config.endpoint)) {
@@ -94,7 +114,9 @@ export interface StoreClients {
   destroy(): void;
 }
 
-export function createClients(config: Pick<StoreConfig, 'endpoint' | 'region'>): StoreClients {
+export function createClients(
+  config: Pick<StoreConfig, 'endpoint' | 'region' | 'requestTimeoutMs'>,
+): StoreClients {
   const opts = clientConfig(config);
   const dynamodb = new DynamoDBClient(opts);
   const doc = DynamoDBDocumentClient.from(dynamodb, {

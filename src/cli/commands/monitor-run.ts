@@ -54,6 +54,7 @@ export async function runMonitor(
       region: config.dynamodbRegion,
       endpointsTable: config.endpointsTable,
       statusTable: config.statusTable,
+      requestTimeoutMs: config.dynamodbTimeoutMs,
     }),
     { ownRegion: config.region },
   );

@@ -1,12 +1,14 @@
-// Fault: one region's kube-apiserver freezes (SIGSTOP): connections stay open and nothing is
-// answered, as with a hung server or a network path that drops packets without a reset. Stopping
-// the process (faults-apiserver) refuses connections at once; this is the case that needs the
-// request timeout, K8S_API_TIMEOUT, or a request would wait for as long as the freeze lasts.
+// Fault: a server freezes (SIGSTOP) — the region's kube-apiserver, then the DynamoDB server:
+// connections stay open and nothing is answered, as with a hung server or a network path that
+// drops packets without a reset. Stopping the process (faults-apiserver, faults-store) refuses
+// connections at once; this is the case that needs request timeouts (K8S_API_TIMEOUT,
+// DYNAMODB_TIMEOUT_SECONDS), or a request waits for as long as the freeze lasts.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { KubeClient, KubeTransportError, openKubeAccess, planKubeconfigFile } from '../../src/kube/index.js';
-import { freezeApiserver } from '../../src/local/restart.js';
-import { metricSum, waitLeader } from '../helpers/faults.js';
+import { freezeApiserver, freezeDynamo } from '../../src/local/restart.js';
+import { openStore, StoreUnavailableError } from '../../src/store/index.js';
+import { metricSum, readyz, waitLeader } from '../helpers/faults.js';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { type MonitorProcess, startMonitor } from '../helpers/monitor.js';
 import { freshStore, type TestStore } from '../helpers/store.js';
@@ -26,6 +28,7 @@ beforeAll(async () => {
     logDir: join(handle.dir, 'monitors'),
     extraEnv: {
       K8S_API_TIMEOUT: '2',
+      DYNAMODB_TIMEOUT_SECONDS: '1',
       LEASE_DURATION_SECONDS: '6',
       RENEW_DEADLINE_SECONDS: '4',
       RETRY_PERIOD_SECONDS: '1',
@@ -73,4 +76,46 @@ test('the monitor: its lease renewals time out while the API server is frozen, a
     frozen.thaw();
   }
   await waitLeader(monitor);
+});
+
+test('a call to a frozen DynamoDB server fails as the store being unavailable, instead of waiting', async () => {
+  const { store, clients } = openStore({
+    tables: ts.tables,
+    endpoint: handle.env.dynamodb.endpoint,
+    region: 'us-east-1',
+    requestTimeoutMs: 1000,
+  });
+  // Answered, and its connection kept alive: the frozen server's socket stays open.
+  await store.getEndpoint('anything');
+  const frozen = freezeDynamo(handle.dir);
+  try {
+    const err = await store.getEndpoint('anything').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect(String(err)).toMatch(/GetItem.*1000 ms requestTimeout/);
+  } finally {
+    frozen.thaw();
+    clients.destroy();
+  }
+});
+
+test('the monitor: /readyz names the store while the DynamoDB server is frozen, and recovers', async () => {
+  const ready = () =>
+    waitFor('/readyz 200', async () => ((await readyz(monitor)).status === 200 ? true : undefined), 60_000);
+  await ready();
+  const frozen = freezeDynamo(handle.dir);
+  try {
+    // The change feed polls four times a second: a poll times out after 1 s, three attempts.
+    const body = await waitFor(
+      '/readyz to fail naming the store',
+      async () => {
+        const r = await readyz(monitor);
+        return r.status === 503 ? r.body : undefined;
+      },
+      30_000,
+    );
+    expect(body).toMatch(/^store unavailable: /m);
+  } finally {
+    frozen.thaw();
+  }
+  await ready();
 });
