@@ -246,17 +246,12 @@ export class LeaderElector {
     const transitions = (spec.leaseTransitions ?? 0) + (holder === this.identity ? 0 : 1);
     const acquireTime = holder === this.identity ? (spec.acquireTime ?? now) : now;
     try {
-      const updated = await client.send({
-        method: 'PUT',
-        path: await this.path(true),
-        // Over the lease as read, as client-go's LeaseLock does: labels or annotations someone
-        // else put on it stay, and its resourceVersion makes a concurrent write lose with 409.
-        body: { ...lease, spec: { ...this.spec(now, transitions), acquireTime } },
-        contentType: 'application/json',
-        verb: 'update',
-        ref: this.ref(),
-      });
-      this.afterWrite(updated.body as Lease, sentAt);
+      // Over the lease as read, as client-go's LeaseLock does: labels or annotations someone else
+      // put on it stay, and its resourceVersion makes a concurrent write lose with 409.
+      this.afterWrite(
+        await this.update({ ...lease, spec: { ...this.spec(now, transitions), acquireTime } }),
+        sentAt,
+      );
       return true;
     } catch (err) {
       if (err instanceof KubeApiError && err.isConflict) return false; // lost the race; read again next round
@@ -276,20 +271,28 @@ export class LeaderElector {
     if (!this.isLeader() || mine?.spec?.holderIdentity !== this.identity || !mine.metadata.resourceVersion)
       return false;
     try {
-      const updated = await this.options.client.send({
-        method: 'PUT',
-        path: await this.path(true),
-        body: { ...mine, spec: { ...mine.spec, renewTime: microTime(sentAt) } },
-        contentType: 'application/json',
-        verb: 'update',
-        ref: this.ref(),
-      });
-      this.afterWrite(updated.body as Lease, sentAt);
+      this.afterWrite(
+        await this.update({ ...mine, spec: { ...mine.spec, renewTime: microTime(sentAt) } }),
+        sentAt,
+      );
       return true;
     } catch (err) {
       if (!(err instanceof KubeApiError && err.isConflict)) this.options.onError?.(err);
       return false;
     }
+  }
+
+  /** Writes the Lease at the resourceVersion `body` carries: 409 when anyone wrote it since. */
+  private async update(body: Lease): Promise<Lease> {
+    const res = await this.options.client.send({
+      method: 'PUT',
+      path: await this.path(true),
+      body,
+      contentType: 'application/json',
+      verb: 'update',
+      ref: this.ref(),
+    });
+    return res.body as Lease;
   }
 
   private afterWrite(lease: Lease, sentAt: number): void {
@@ -327,22 +330,9 @@ export class LeaderElector {
     if (!mine || mine.spec?.holderIdentity !== this.identity || !mine.metadata.resourceVersion) return;
     const now = microTime(Date.now());
     try {
-      await this.options.client.send({
-        method: 'PUT',
-        path: await this.path(true),
-        body: {
-          ...mine,
-          spec: {
-            ...mine.spec,
-            holderIdentity: '',
-            leaseDurationSeconds: 1,
-            renewTime: now,
-            acquireTime: now,
-          },
-        },
-        contentType: 'application/json',
-        verb: 'update',
-        ref: this.ref(),
+      await this.update({
+        ...mine,
+        spec: { ...mine.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
       });
     } catch (err) {
       if (!(err instanceof KubeApiError && err.isConflict)) throw err;
