@@ -65,3 +65,48 @@ export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): Record<stri
   out.total = Math.round(total * 10) / 10;
   return out;
 }
+
+export interface Calm {
+  /** How long the wait took, and the CPU every measured process spent meanwhile. */
+  readonly seconds: number;
+  readonly cpu: Record<string, number>;
+  /** False when the deadline came first (the phase then starts on a busy machine). */
+  readonly reached: boolean;
+}
+
+/**
+ * Waits until every process the bench measures, together, has used less than `maxCores` of the
+ * machine for `forMs` in a row (sampled each second), or `timeoutMs` passed. A phase that starts
+ * while the previous one's aftermath still runs (the garbage collector removing ReplicaSets,
+ * EndpointSlices and their watch events after a cleanup, monitors finishing their start) pays for
+ * work that is not its own; on two shared cores that is the difference between two phases, not
+ * noise around one.
+ */
+export async function waitCalm(
+  meter: CpuMeter,
+  { maxCores = 0.3, forMs = 3000, timeoutMs = 120_000 } = {},
+): Promise<Calm> {
+  const start = meter.snapshot();
+  const t0 = performance.now();
+  const samples: { t: number; total: number }[] = [{ t: t0, total: sum(start) }];
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let reached = false;
+  while (performance.now() - t0 < timeoutMs) {
+    await sleep(1000);
+    const t = performance.now();
+    samples.push({ t, total: sum(meter.snapshot()) });
+    const first = samples.find((s) => t - s.t <= forMs + 500);
+    if (!first || t - first.t < forMs - 500) continue;
+    if ((samples.at(-1)!.total - first.total) / ((t - first.t) / 1000) < maxCores) {
+      reached = true;
+      break;
+    }
+  }
+  return {
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    cpu: cpuBetween(start, meter.snapshot()),
+    reached,
+  };
+}
+
+const sum = (s: CpuSnapshot) => Object.values(s).reduce((a, b) => a + b, 0);

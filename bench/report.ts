@@ -1,3 +1,4 @@
+import type { Calm } from './cpu.js';
 // What one run measured: the JSON (--json) and the table printed at the end.
 import type { ChangeBreakdown } from './phases/change.js';
 import type { ConvergeWrites } from './phases/converge.js';
@@ -63,6 +64,12 @@ export interface Result {
   /** --waves: the region-wave gate's own overhead and idle cost with a policy; null without. */
   waves: Waves | null;
   /** CPU seconds by process role during each phase (all processes on the machine we started). */
+  /**
+   * The wait for a calm machine before each measured phase (bench/cpu.ts waitCalm): how long it
+   * took, what the processes spent meanwhile (the previous phase's aftermath), and whether it
+   * was reached before its deadline.
+   */
+  calm_before: Record<'limit' | 'limit_watched' | 'converge', Calm | null>;
   cpu_s: {
     limit: Record<string, number>;
     /** From the limit loop's start until every Deployment it applied is ready (with pods). */

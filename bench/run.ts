@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OWNED_KINDS } from '../src/model/index.js';
 import { parseArgs, REGION_NAMES } from './args.js';
+import { waitCalm } from './cpu.js';
 import { NS } from './fleet.js';
 import type { KubeCounts } from './kube-side.js';
 import { peakRssByRegion, writeHeapSnapshot } from './monitors.js';
@@ -58,10 +59,22 @@ async function main(): Promise<void> {
   try {
     const bench = await setUp(opts, regionNames, dir, logDir, teardown);
     const sweep = await sweepLimit(bench, KIND_PATHS);
+    const calmBefore: Result['calm_before'] = { limit: null, limit_watched: null, converge: null };
+    const calm = async (phase: keyof Result['calm_before']) => {
+      if (opts.skipLimit && phase !== 'converge') return;
+      calmBefore[phase] = await waitCalm(bench.cpu);
+      const c = calmBefore[phase]!;
+      log(
+        `${c.reached ? 'calm' : 'still busy'} after ${c.seconds} s (${c.cpu.total} CPU-s spent meanwhile); measuring ${phase}`,
+      );
+    };
+    await calm('limit');
     const limit = await measureLimitLoop(bench, KIND_PATHS, sweep, 'l');
     const watching = await startWatches(bench, teardown);
+    await calm('limit_watched');
     const limitWatched = await measureLimitLoop(bench, KIND_PATHS, sweep, 'w', watching);
     await startMonitors(bench, watching, teardown);
+    await calm('converge');
     const converged = await measureConverge(bench, watching, limit.limitS, limitWatched.limitS, teardown);
     const changes = await measureChanges(bench, watching, converged);
     const podToStatus = opts.pods ? await measureDiagnosis(bench, converged) : null;
@@ -107,6 +120,7 @@ async function main(): Promise<void> {
       ready_to_running_ms: opts.pods ? readyToRunning(watching, converged.runningAt) : null,
       pod_to_status_ms: podToStatus,
       waves,
+      calm_before: calmBefore,
       cpu_s: {
         limit: limit.cpu,
         limit_to_ready: opts.pods ? limit.cpuToReady : null,
