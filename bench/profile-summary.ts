@@ -1,5 +1,7 @@
-// tsx bench/profile-summary.ts FILE.cpuprofile [TOP]
-// Summarises a V8 CPU profile (node --cpu-prof): self time by function and by package/file area.
+// tsx bench/profile-summary.ts FILE.cpuprofile [TOP] [FROM_S TO_S]
+// Summarises a V8 CPU profile (node --cpu-prof): self time by function and by package/file area,
+// over the whole profile or the window FROM_S..TO_S seconds after its start (a monitor's profile
+// spans every phase of a bench; the busy seconds it prints first show where convergence was).
 import { readFileSync } from 'node:fs';
 
 interface Node {
@@ -15,17 +17,33 @@ interface Profile {
   endTime: number;
 }
 
-const [file, topArg] = process.argv.slice(2);
-if (!file) throw new Error('usage: tsx bench/profile-summary.ts FILE.cpuprofile [TOP]');
+const [file, topArg, fromArg, toArg] = process.argv.slice(2);
+if (!file) throw new Error('usage: tsx bench/profile-summary.ts FILE.cpuprofile [TOP] [FROM_S TO_S]');
 const top = Number(topArg ?? 20);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const idleId = profile.nodes.find((n) => n.callFrame.functionName === '(idle)')?.id;
+const fromUs = fromArg === undefined ? 0 : Number(fromArg) * 1e6;
+const toUs = toArg === undefined ? Number.POSITIVE_INFINITY : Number(toArg) * 1e6;
 const selfUs = new Map<number, number>();
+const busyBySecond: number[] = [];
+let t = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i]!;
-  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const dt = profile.timeDeltas[i] ?? 0;
+  t += dt;
+  if (id !== idleId) busyBySecond[Math.floor(t / 1e6)] = (busyBySecond[Math.floor(t / 1e6)] ?? 0) + dt;
+  if (t < fromUs || t >= toUs) continue;
+  selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
 }
-const total = profile.endTime - profile.startTime;
+const total = Math.min(toUs, profile.endTime - profile.startTime) - fromUs;
+process.stdout.write(
+  `busy ms per second since the start (seconds with > 100 ms): ${busyBySecond
+    .map((us, s) => [s, Math.round((us ?? 0) / 1000)] as const)
+    .filter(([, ms]) => ms > 100)
+    .map(([s, ms]) => `${s}:${ms}`)
+    .join(' ')}\n`,
+);
 
 function area(url: string): string {
   if (!url) return '(native/VM)';
