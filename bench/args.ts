@@ -25,6 +25,11 @@ export interface BenchOptions {
   bakeSeconds: number;
   /** The waves phase's new generations: 0 = all at once, else one at a time this far apart. */
   waveGapMs: number;
+  /**
+   * How many times the loop with the bench's watches and the convergence are measured, in
+   * alternation; the report gives each pair's ratio and their median (bench/phases/rounds.ts).
+   */
+  rounds: number;
 }
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -46,6 +51,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     waves: false,
     bakeSeconds: 10,
     waveGapMs: 0,
+    rounds: 1,
   };
   let wavesOnly = '';
   for (let i = 0; i < argv.length; i++) {
@@ -78,6 +84,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       opts.waveGapMs = int(next());
       wavesOnly = a;
     } else if (a === '--cpu-prof') opts.cpuProf = next();
+    else if (a === '--rounds') opts.rounds = int(next());
     else if (a === '--timeout-minutes') opts.timeoutMinutes = int(next());
     else if (a === '--dir') opts.dir = next();
     else if (a === '--log-dir') opts.logDir = next();
@@ -87,6 +94,8 @@ export function parseArgs(argv: string[]): BenchOptions {
   if (opts.regions > REGION_NAMES.length) throw new Error(`at most ${REGION_NAMES.length} regions`);
   if (opts.waves && opts.regions < 2)
     throw new Error('--waves needs --regions 2 or more: wave 1 is the first region, wave 2 the others');
+  if (opts.rounds > 1 && opts.skipLimit)
+    throw new Error('--rounds compares the loop with convergence: it cannot go with --skip-limit');
   if (wavesOnly && !opts.waves)
     throw new Error(`${wavesOnly} is an option of the --waves phase: add --waves`);
   // N=1000 R=3 with pods took ≈ 26 min on a loaded 2-core machine: leave room.
@@ -95,6 +104,8 @@ export function parseArgs(argv: string[]): BenchOptions {
       30 +
       Math.ceil((opts.endpoints * opts.regions) / 200) +
       // Two fleet-wide generations rolled wave by wave, and a second idle window.
-      (opts.waves ? 10 + Math.ceil((opts.endpoints * opts.regions) / 300) : 0);
+      (opts.waves ? 10 + Math.ceil((opts.endpoints * opts.regions) / 300) : 0) +
+      // Each further round: a loop, a convergence and two clean-ups.
+      (opts.rounds - 1) * (2 + Math.ceil((opts.endpoints * opts.regions) / 150));
   return opts;
 }

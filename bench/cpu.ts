@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { log } from './stats.js';
 
 type CpuSnapshot = Record<string, number>;
 
@@ -107,6 +108,15 @@ export async function waitCalm(
     cpu: cpuBetween(start, meter.snapshot()),
     reached,
   };
+}
+
+/** waitCalm, with a log line saying how it went and what the bench measures next. */
+export async function waitCalmLogged(meter: CpuMeter, next: string): Promise<Calm> {
+  const c = await waitCalm(meter);
+  log(
+    `${c.reached ? 'calm' : 'still busy'} after ${c.seconds} s (${c.cpu.total} CPU-s spent meanwhile); measuring ${next}`,
+  );
+  return c;
 }
 
 const sum = (s: CpuSnapshot) => Object.values(s).reduce((a, b) => a + b, 0);

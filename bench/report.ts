@@ -3,6 +3,7 @@ import type { Calm } from './cpu.js';
 import type { ChangeBreakdown } from './phases/change.js';
 import type { ConvergeWrites } from './phases/converge.js';
 import type { Idle } from './phases/idle.js';
+import type { RoundResult } from './phases/rounds.js';
 import type { Waves } from './phases/waves.js';
 import type { Distribution } from './stats.js';
 
@@ -64,6 +65,12 @@ export interface Result {
   /** --waves: the region-wave gate's own overhead and idle cost with a policy; null without. */
   waves: Waves | null;
   /** CPU seconds by process role during each phase (all processes on the machine we started). */
+  /**
+   * Every round's loop (with the bench's watches) and convergence (--rounds; the last round is
+   * the one the figures above and the later phases come from), and the median of their ratios.
+   */
+  rounds: RoundResult[];
+  converge_over_limit_watched_median: number;
   /**
    * The wait for a calm machine before each measured phase (bench/cpu.ts waitCalm): how long it
    * took, what the processes spent meanwhile (the previous phase's aftermath), and whether it

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OWNED_KINDS } from '../src/model/index.js';
 import { parseArgs, REGION_NAMES } from './args.js';
-import { waitCalm } from './cpu.js';
+import { waitCalmLogged } from './cpu.js';
 import { NS } from './fleet.js';
 import type { KubeCounts } from './kube-side.js';
 import { peakRssByRegion, writeHeapSnapshot } from './monitors.js';
@@ -26,6 +26,7 @@ import { measureConverge } from './phases/converge.js';
 import { measureDiagnosis } from './phases/diagnose.js';
 import { measureIdle, waitQuiet } from './phases/idle.js';
 import { measureLimitLoop, sweepLimit } from './phases/limit.js';
+import { measureRound, medianRatio, type RoundResult, roundResult } from './phases/rounds.js';
 import { setUp } from './phases/setup.js';
 import { startMonitors, startWatches, type Watching } from './phases/start.js';
 import { measureWaves } from './phases/waves.js';
@@ -62,20 +63,24 @@ async function main(): Promise<void> {
     const calmBefore: Result['calm_before'] = { limit: null, limit_watched: null, converge: null };
     const calm = async (phase: keyof Result['calm_before']) => {
       if (opts.skipLimit && phase !== 'converge') return;
-      calmBefore[phase] = await waitCalm(bench.cpu);
-      const c = calmBefore[phase]!;
-      log(
-        `${c.reached ? 'calm' : 'still busy'} after ${c.seconds} s (${c.cpu.total} CPU-s spent meanwhile); measuring ${phase}`,
-      );
+      calmBefore[phase] = await waitCalmLogged(bench.cpu, phase);
     };
     await calm('limit');
     const limit = await measureLimitLoop(bench, KIND_PATHS, sweep, 'l');
     const watching = await startWatches(bench, teardown);
+    const rounds: RoundResult[] = [];
+    for (let k = 1; k < opts.rounds; k++)
+      rounds.push(await measureRound(bench, watching, KIND_PATHS, sweep, k, limit.limitS, teardown));
     await calm('limit_watched');
     const limitWatched = await measureLimitLoop(bench, KIND_PATHS, sweep, 'w', watching);
     await startMonitors(bench, watching, teardown);
     await calm('converge');
     const converged = await measureConverge(bench, watching, limit.limitS, limitWatched.limitS, teardown);
+    rounds.push(roundResult(opts.rounds, limitWatched, converged));
+    if (opts.rounds > 1)
+      log(
+        `converge / limit with watches by round: ${rounds.map((r) => r.converge_over_limit_watched).join(', ')}; median ${medianRatio(rounds)}`,
+      );
     const changes = await measureChanges(bench, watching, converged);
     const podToStatus = opts.pods ? await measureDiagnosis(bench, converged) : null;
     await waitQuiet(bench);
@@ -100,6 +105,8 @@ async function main(): Promise<void> {
       converge_s: round(converged.convergeS),
       converge_over_limit: round(converged.convergeS / limit.limitS),
       converge_over_limit_watched: round(converged.convergeS / limitWatched.limitS),
+      rounds: opts.skipLimit ? [] : rounds,
+      converge_over_limit_watched_median: opts.skipLimit ? Number.NaN : medianRatio(rounds),
       status_converge_s: round(converged.statusConvergeS),
       limit_ready_s: opts.pods ? round(limit.readyS) : null,
       limit_watched_ready_s: opts.pods ? round(limitWatched.readyS) : null,
@@ -137,6 +144,7 @@ async function main(): Promise<void> {
           'converge_over_limit',
           'limit_watched_s',
           'converge_over_limit_watched',
+          'converge_over_limit_watched_median',
           'limit_ready_s',
           'limit_watched_ready_s',
         ]

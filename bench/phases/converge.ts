@@ -36,6 +36,8 @@ export interface Converged {
   readonly cpu: Record<string, number>;
   readonly cpuToRunning: Record<string, number>;
   readonly writes: ConvergeWrites;
+  /** Stops the bench's reading of the status stream (a round that is not the last one). */
+  readonly stopFollowing: () => Promise<void>;
 }
 
 /** What the monitors wrote from the table writes until every status item converged. */
@@ -62,10 +64,11 @@ export async function measureConverge(
   limitS: number,
   limitWatchedS: number,
   teardown: Teardown,
+  prefix = 'e',
 ): Promise<Converged> {
   const { regions, regionNames, N, width, opts, cpu, proxy, store, clients } = bench;
   const { listeners } = watching;
-  const names = Array.from({ length: N }, (_, i) => endpointName('e', i, width));
+  const names = Array.from({ length: N }, (_, i) => endpointName(prefix, i, width));
   const expected = names.map((n) =>
     render(endpointValue(n, regionNames), regionNames[0]!).map((o) => o.kind),
   );
@@ -138,13 +141,15 @@ export async function measureConverge(
   const statusListeners: ((s: RegionStatus) => void)[] = [];
   // `t`: when the DynamoDB server stored the write (its stream record's creation time, on this
   // machine's clock), not when the bench read it.
+  // The stream is read from its start: an earlier round's endpoints are in it too.
   const onStatus = (s: RegionStatus, t: number) => {
+    for (const l of statusListeners) l(s);
+    if (!nameSet.has(s.endpointName)) return;
     const key = `${s.region}/${s.endpointName}`;
     if (Number.isNaN(statusConvergeS) || (opts.pods && runningAt.size < totalPairs)) countWrite(s);
     latestStatus.set(key, s);
     if (s.state === 'running' && !runningAt.has(key)) runningAt.set(key, t);
     checkAtGeneration(s, t);
-    for (const l of statusListeners) l(s);
   };
   const statusDone = waitUntil(
     `every status item at its generation${opts.pods ? ' and running' : ''}`,
@@ -162,6 +167,7 @@ export async function measureConverge(
     onStatus(st, writtenAt - performance.timeOrigin),
   );
   teardown.add(() => follower.stop());
+  const stopFollowing = () => follower.stop();
   const convergeS = (allObjectsAt - tConverge) / 1000;
   // What the monitors asked of each server while converging (server side, as for idle).
   const requests = { k8s_by_verb: {} as Record<string, number>, dynamodb_by_operation: {} };
@@ -216,6 +222,7 @@ export async function measureConverge(
     cpu: cpuConverge,
     cpuToRunning,
     writes,
+    stopFollowing,
   };
 }
 

@@ -51,6 +51,8 @@ function limitObjects(bench: Bench, prefix: string, count: number, region: strin
   ).flat() as KubeObject[];
 }
 
+const LIMIT_SELECTOR = 'bench-limit=1';
+
 const createAll = async (r: Region, objs: KubeObject[], c: number) =>
   pool(objs, c, async (o) => {
     await r.executor.apply(o, { previous: null });
@@ -149,7 +151,7 @@ async function untilLimitDeploymentsReady(
       new KubeCaches(r.client, {
         namespaces: [NS],
         kinds: [{ apiVersion: 'apps/v1', kind: 'Deployment' }],
-        labelSelector: 'bench-limit=1',
+        labelSelector: LIMIT_SELECTOR,
       }),
   );
   // Ready Deployments per region, kept current from the watches' change reports.
@@ -191,12 +193,16 @@ async function countKind(r: Region, path: string): Promise<number> {
   return count;
 }
 
-/** Deletes everything the limit loop created and waits until it (and its pods) are gone. */
-async function cleanUp(
+/**
+ * Deletes everything the limit loop created (or, with another `selector`, everything a
+ * convergence created) and waits until it (and its pods) are gone.
+ */
+export async function cleanUp(
   r: Region,
   kindPaths: readonly string[],
   pods: boolean,
   timeoutMs: number,
+  selector = LIMIT_SELECTOR,
 ): Promise<void> {
   const deleteAll = async () => {
     for (const path of kindPaths) {
@@ -204,7 +210,7 @@ async function cleanUp(
         await r.client.send({
           method: 'DELETE',
           path,
-          query: { labelSelector: 'bench-limit=1', propagationPolicy: 'Background' },
+          query: { labelSelector: selector, propagationPolicy: 'Background' },
           verb: 'deletecollection',
         });
       } catch (err) {
@@ -216,7 +222,7 @@ async function cleanUp(
         const res = await r.client.send({
           method: 'GET',
           path,
-          query: { labelSelector: 'bench-limit=1' },
+          query: { labelSelector: selector },
           verb: 'list',
         });
         const items = (res.body as { items: KubeObject[] }).items;

@@ -61,11 +61,21 @@ export async function startWatches(bench: Bench, teardown: Teardown): Promise<Wa
   return { readyAt, listeners, monitors: [] };
 }
 
-export async function startMonitors(bench: Bench, watching: Watching, teardown: Teardown): Promise<void> {
+/**
+ * `instrumented`: the first region's monitor gets --cpu-prof and the heap snapshot option when the
+ * run asked for them (not in the rounds before the final one, whose monitors are stopped).
+ */
+export async function startMonitors(
+  bench: Bench,
+  watching: Watching,
+  teardown: Teardown,
+  instrumented = true,
+): Promise<void> {
   const { regions, opts } = bench;
-  const profDir = opts.cpuProf;
+  const profDir = instrumented ? opts.cpuProf : '';
+  const heapSnapshot = instrumented ? opts.heapSnapshot : '';
   if (profDir) mkdirSync(profDir, { recursive: true });
-  if (opts.heapSnapshot) mkdirSync(opts.heapSnapshot, { recursive: true });
+  if (heapSnapshot) mkdirSync(heapSnapshot, { recursive: true });
   const monitors = watching.monitors;
   teardown.add(() => Promise.all(monitors.map((m) => m.stop().catch(() => {}))));
   for (const [i, r] of regions.entries())
@@ -77,7 +87,7 @@ export async function startMonitors(bench: Bench, watching: Watching, teardown: 
         bench.proxyEndpoint,
         bench.logDir,
         i === 0 ? profDir : '',
-        i === 0 ? opts.heapSnapshot : '',
+        i === 0 ? heapSnapshot : '',
         opts.pods,
       ),
     );
