@@ -1,6 +1,6 @@
 // npm run bench -- --endpoints N --regions R [--json FILE] [--idle-seconds S] [--changes C]
 //   [--diagnoses D] [--no-pods] [--skip-limit] [--waves [--bake-seconds B] [--wave-gap-ms G]]
-//   [--cpu-prof DIR] [--heap-snapshot DIR] [--timeout-minutes M] [--dir DIR] [--log-dir DIR] [--tsx]
+//   [--cpu-prof DIR] [--heap-snapshot DIR] [--rounds K] [--timeout-minutes M] [--dir DIR] [--log-dir DIR] [--tsx]
 //
 // Brings up R local regions (kube-apiserver + etcd, with controllers, scheduler and simulated
 // nodes unless --no-pods) and the local DynamoDB server, starts R `inferctl monitor` processes
