@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { log } from './stats.js';
+import { log, sleep } from './stats.js';
 
 type CpuSnapshot = Record<string, number>;
 
@@ -90,15 +90,15 @@ export async function waitCalm(
   const start = meter.snapshot();
   const t0 = performance.now();
   const samples: { t: number; total: number }[] = [{ t: t0, total: sum(start) }];
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let reached = false;
   while (performance.now() - t0 < timeoutMs) {
     await sleep(1000);
     const t = performance.now();
-    samples.push({ t, total: sum(meter.snapshot()) });
+    const total = sum(meter.snapshot());
+    samples.push({ t, total });
     const first = samples.find((s) => t - s.t <= forMs + 500);
     if (!first || t - first.t < forMs - 500) continue;
-    if ((samples.at(-1)!.total - first.total) / ((t - first.t) / 1000) < maxCores) {
+    if ((total - first.total) / ((t - first.t) / 1000) < maxCores) {
       reached = true;
       break;
     }

@@ -6,7 +6,7 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { OWNED_LABEL_SELECTOR } from '../../src/model/index.js';
 import { waitCalmLogged } from '../cpu.js';
-import { log, pool } from '../stats.js';
+import { log, pool, round as round2 } from '../stats.js';
 import type { Teardown } from '../teardown.js';
 import { type Converged, measureConverge } from './converge.js';
 import { cleanUp, type LimitLoop, type LimitSweep, measureLimitLoop } from './limit.js';
@@ -85,5 +85,3 @@ export async function measureRound(
   );
   return result;
 }
-
-const round2 = (x: number) => Math.round(x * 100) / 100;
