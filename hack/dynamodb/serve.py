@@ -19,19 +19,47 @@ Three changes to moto_server, whose arguments (-H host -p port) this takes uncha
    (a listdir and 180 stat calls per request); the directory does not change while the server
    runs. Measured in-process on 2026-12-02 (400 conditional PutItems, three repetitions each):
    1.86-1.97 ms a PutItem before, 1.51-1.60 ms after.
+4. DynamoDB Streams' GetRecords answers with json.dumps. Its records are kept in the wire format
+   already (attribute values as {"S": ...}); moto walks each one through botocore's shape model to
+   serialize it all the same, which made a record cost about 0.9 ms of server CPU (measured over
+   HTTP on 2026-12-02: 400 status records read 40 at a time, 350 ms). Every monitor reads every
+   record of the endpoints stream, so this was a tenth of the server's CPU while a fleet converged.
+   The one value not already in wire form, ApproximateCreationDateTime, is written as moto's
+   serializer writes it: seconds since the epoch, to the millisecond.
 """
+import calendar
+import datetime
 import io
+import json
 import logging
 import sys
 import threading
 
 import moto.backends
 import moto.server
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 _moto_modules = tuple(moto.backends.list_of_moto_modules())
 moto.backends.list_of_moto_modules = lambda: _moto_modules
+
+
+
+def _epoch_seconds(value):
+    if isinstance(value, datetime.datetime):
+        # moto keeps naive datetimes in UTC; timegm reads them as UTC, as moto's serializer does
+        return calendar.timegm(value.utctimetuple()) + (value.microsecond // 1000) / 1000.0
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def get_records_as_json(self):
+    limit = self._get_param("Limit")
+    result = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
+    return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(result, default=_epoch_seconds)
+
+
+DynamoDBStreamsHandler.get_records = get_records_as_json
 
 _backend_lock = threading.Lock()
 
