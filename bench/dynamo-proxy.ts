@@ -47,10 +47,9 @@ export class CountingProxy {
             headers: req.headers,
           },
           (up) => {
-            // The local server closes every connection after its answer (werkzeug's development
-            // server); DynamoDB keeps them open. Its `Connection: close` is not passed on, so the
-            // monitors keep their connections to the proxy as they would to DynamoDB, and only the
-            // proxy pays a connection per request.
+            // Hop-by-hop headers are the proxy's own business with the server: the monitors keep
+            // their connections to the proxy, and the proxy its (Node's global agent keeps them
+            // alive) to the local server.
             const { connection: _hop, 'keep-alive': _alive, ...headers } = up.headers;
             res.writeHead(up.statusCode ?? 502, headers);
             up.pipe(res);

@@ -52,15 +52,16 @@ test.each([
 
 test('a second install of the same cache entry waits for the first and then uses what it installed', async () => {
   const cache = mkdtempSync(join(tmpdir(), 'inferctl-cache-'));
-  const version = readFileSync(join(repoRoot, 'hack', 'dynamodb', 'moto.version'), 'utf8').trim();
-  const entry = join(cache, `moto-${version}`);
+  const pinned = (name: string) => readFileSync(join(repoRoot, 'hack', 'dynamodb', name), 'utf8').trim();
+  const key = `moto-${pinned('moto.version')}-cheroot-${pinned('cheroot.version')}`;
+  const entry = join(cache, key);
   // The first run, mid-install: it holds the entry's lock, and the entry has no stamp yet.
-  const first = spawn('flock', [join(cache, `moto-${version}.lock`), 'cat'], {
+  const first = spawn('flock', [join(cache, `${key}.lock`), 'cat'], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   await waitFor(
     'the first run to hold the lock',
-    () => spawnSync('flock', ['-n', join(cache, `moto-${version}.lock`), 'true']).status === 1,
+    () => spawnSync('flock', ['-n', join(cache, `${key}.lock`), 'true']).status === 1,
   );
   const second = spawn('bash', [join(repoRoot, 'hack', 'install-dynamodb.sh')], {
     env: { ...process.env, INFERCTL_CACHE: cache },
