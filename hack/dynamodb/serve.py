@@ -108,8 +108,13 @@ def main():
     os.environ.setdefault("MOTO_PORT", str(args.port))
     app = one_at_a_time(DomainDispatcherApplication(backend_app))
     # Threads serve requests, not connections: idle keep-alive connections wait in cheroot's
-    # selector. 32 leaves room for the fault tests' stalled clients, each holding one.
-    server = wsgi.Server((args.host, args.port), app, numthreads=32, server_name="inferctl-dynamodb")
+    # selector. 32 leaves room for the fault tests' stalled clients, each holding one. The listen
+    # backlog is werkzeug's (cheroot's default is 5): while the server is frozen (SIGSTOP, the
+    # fault tests) the kernel still completes new connections into it, so a client's request
+    # times out waiting for its answer, as against a server that hangs, rather than its connect.
+    server = wsgi.Server(
+        (args.host, args.port), app, numthreads=32, request_queue_size=128, server_name="inferctl-dynamodb"
+    )
     try:
         server.start()
     except KeyboardInterrupt:
