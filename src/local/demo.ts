@@ -157,14 +157,9 @@ async function main(): Promise<void> {
     say('\nwaiting until every endpoint runs in every target region (the table below refreshes):');
     let last = '';
     await until('every endpoint to run everywhere', async () => {
-      const table = await inferctl(cliEnv, ['list'], { capture: true });
-      if (table !== last) {
-        process.stdout.write(`\n${new Date().toISOString()}\n${table}`);
-        last = table;
-      }
       const { endpoints } = await store.listEndpoints();
       const statuses = await store.listAllStatus();
-      return (
+      const everyoneRuns =
         endpoints.length === examples.length &&
         endpoints.every(
           (e) =>
@@ -172,8 +167,16 @@ async function main(): Promise<void> {
               e,
               statuses.filter((s) => s.endpointName === e.name),
             ).phase === 'running',
-        )
-      );
+        );
+      // The table is read after the check, so the last one printed shows at least what the check
+      // saw: read before it, a status written in between ended the wait under a table that still
+      // said "deploying".
+      const table = await inferctl(cliEnv, ['list'], { capture: true });
+      if (table !== last) {
+        process.stdout.write(`\n${new Date().toISOString()}\n${table}`);
+        last = table;
+      }
+      return everyoneRuns;
     });
     await inferctl(cliEnv, ['status', 'llama3-8b']);
     say(
