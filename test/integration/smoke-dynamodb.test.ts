@@ -1,12 +1,23 @@
 // Foundation smoke test: the local DynamoDB server speaks enough of the API for the store —
 // tables with streams, conditional writes, paginated scans past 1 MB, stream records.
-import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type _Record,
   DescribeStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { expect, test } from 'vitest';
 import { useLocalEnv } from '../helpers/local-env.js';
 import { freshStore } from '../helpers/store.js';
@@ -76,5 +87,71 @@ test('table with a stream, conditional put, >1 MB scan paginates, stream record 
   } while (startKey);
   expect(pages).toBeGreaterThan(1);
   expect(count).toBe(151);
+  clients.destroy();
+});
+
+test('a cancelled transaction writes nothing, leaves no stream record, and the stream goes on', async () => {
+  const { clients, tables } = await freshStore(handle.env.dynamodb.endpoint);
+  const { doc, dynamodb, streams } = clients;
+  await doc.send(new PutCommand({ TableName: tables.endpoints, Item: { endpoint_name: 'tx', v: 1 } }));
+  await doc.send(new PutCommand({ TableName: tables.endpoints, Item: { endpoint_name: 'taken', v: 1 } }));
+  // A follower positioned before the transaction, as a monitor's change feed is.
+  const described = await dynamodb.send(new DescribeTableCommand({ TableName: tables.endpoints }));
+  const streamArn = described.Table?.LatestStreamArn;
+  const shards = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+  let iterator = (
+    await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shards.StreamDescription?.Shards?.[0]?.ShardId,
+        ShardIteratorType: 'LATEST',
+      }),
+    )
+  ).ShardIterator;
+
+  // The first two writes succeed on their own (an update, and an insert into a table with a
+  // range key); the third loses its condition, so the whole transaction is cancelled.
+  await expect(
+    doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tables.endpoints,
+              Key: { endpoint_name: 'tx' },
+              UpdateExpression: 'SET v = :two',
+              ExpressionAttributeValues: { ':two': 2 },
+            },
+          },
+          {
+            Put: { TableName: tables.status, Item: { endpoint_name: 'tx', region: 'us-east-1', state: 'x' } },
+          },
+          {
+            Put: {
+              TableName: tables.endpoints,
+              Item: { endpoint_name: 'taken', v: 2 },
+              ConditionExpression: 'attribute_not_exists(endpoint_name)',
+            },
+          },
+        ],
+      }),
+    ),
+  ).rejects.toBeInstanceOf(TransactionCanceledException);
+  const tx = await doc.send(new GetCommand({ TableName: tables.endpoints, Key: { endpoint_name: 'tx' } }));
+  expect(tx.Item).toEqual({ endpoint_name: 'tx', v: 1 });
+  const status = await doc.send(
+    new GetCommand({ TableName: tables.status, Key: { endpoint_name: 'tx', region: 'us-east-1' } }),
+  );
+  expect(status.Item).toBeUndefined();
+
+  await doc.send(new PutCommand({ TableName: tables.endpoints, Item: { endpoint_name: 'after', v: 1 } }));
+  const seen: _Record[] = [];
+  await waitFor('the write after the cancelled transaction on the stream', async () => {
+    const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+    iterator = out.NextShardIterator;
+    seen.push(...(out.Records ?? []));
+    return seen.some((r) => r.dynamodb?.Keys?.endpoint_name?.S === 'after') || undefined;
+  });
+  expect(seen.map((r) => `${r.eventName} ${r.dynamodb?.Keys?.endpoint_name?.S}`)).toEqual(['INSERT after']);
   clients.destroy();
 });
