@@ -39,9 +39,15 @@ serves the same WSGI application (moto's DomainDispatcherApplication) with these
    follower of the table went deaf after one lost condition. Here the transaction runs on the live
    tables; on cancellation the items it names are put back as they were and their streams
    truncated to where they stood.
+6. Shard iterators expire 15 minutes after they are issued, as DynamoDB's do, and are then
+   forgotten; a GetRecords with one is refused with ExpiredIteratorException. moto kept every
+   iterator it ever issued, about 2 KB each, and a follower is issued one with every GetRecords:
+   the demo's server grew by about 60 MB an hour. INFERCTL_DYNAMODB_ITERATOR_SECONDS shortens
+   the lifetime for a test.
 """
 import argparse
 import calendar
+import collections
 import copy
 import datetime
 import functools
@@ -49,6 +55,7 @@ import io
 import json
 import os
 import threading
+import time
 
 # Read by moto.settings when it is first imported.
 os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
@@ -57,8 +64,10 @@ import moto.backends  # noqa: E402
 import moto.core.responses  # noqa: E402
 import moto.dynamodb.models as dynamodb_models  # noqa: E402
 from cheroot import wsgi  # noqa: E402
+from moto.core.exceptions import JsonRESTError  # noqa: E402
 from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend  # noqa: E402
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 
@@ -76,13 +85,49 @@ def _epoch_seconds(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+JSON_HEADERS = {"Content-Type": "application/x-amz-json-1.0"}
+
+# DynamoDB Streams: a shard iterator expires 15 minutes after it is issued. Tests shorten it.
+ITERATOR_LIFETIME_S = float(os.environ.get("INFERCTL_DYNAMODB_ITERATOR_SECONDS", "900"))
+# Every iterator issued, oldest first: when, and by which backend (moto keeps every one forever,
+# about 2 KB each, and a follower is issued a new one with every GetRecords).
+_issued = collections.OrderedDict()
+
+
+def _issue(backend, arn):
+    now = time.monotonic()
+    _issued[arn] = (now, backend)
+    _issued.move_to_end(arn)
+    while _issued:
+        oldest, (issued_at, issuer) = next(iter(_issued.items()))
+        if now - issued_at < ITERATOR_LIFETIME_S:
+            break
+        del _issued[oldest]
+        issuer.shard_iterators.pop(oldest, None)
+
+
 def get_records_as_json(self):
+    arn = self._get_param("ShardIterator")
+    if arn not in self.backend.shard_iterators:
+        # What DynamoDB answers for an iterator past its lifetime (moto: an internal error).
+        raise JsonRESTError("ExpiredIteratorException", "Iterator expired or unknown")
     limit = self._get_param("Limit")
-    result = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
-    return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(result, default=_epoch_seconds)
+    result = self.backend.get_records(arn, 1000 if limit is None else limit)
+    _issue(self.backend, result["NextShardIterator"])
+    return 200, JSON_HEADERS, json.dumps(result, default=_epoch_seconds)
 
 
 DynamoDBStreamsHandler.get_records = get_records_as_json
+_get_shard_iterator = DynamoDBStreamsBackend.get_shard_iterator
+
+
+def get_shard_iterator_expiring(self, *args, **kwargs):
+    iterator = _get_shard_iterator(self, *args, **kwargs)
+    _issue(self, iterator.arn)
+    return iterator
+
+
+DynamoDBStreamsBackend.get_shard_iterator = get_shard_iterator_expiring
 
 
 class _CopyAllButTables:
