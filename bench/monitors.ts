@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type MonitorProcess, spawnMonitor } from '../src/local/monitor-process.js';
 import type { TableNames } from '../src/store/index.js';
+import { MONITOR_ACCESS_KEY } from './dynamo-counts.js';
 import type { Region } from './fleet.js';
 
 const repoRoot = join(import.meta.dirname, '..');
@@ -63,7 +64,7 @@ export function startBenchMonitor(
       ...(heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
     ],
     env: {
-      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_ACCESS_KEY_ID: MONITOR_ACCESS_KEY,
       AWS_SECRET_ACCESS_KEY: 'bench',
       // The flags and allocator settings production runs the monitor with
       // (deploy/base/deployment.yaml), nothing else.

@@ -141,7 +141,7 @@ export function printTable(r: Result): void {
       `${r.idle.k8s_writes} writes, ${r.idle.k8s_reads} reads, ${r.idle.k8s_watches} watches, ${r.idle.k8s_lease_requests} lease requests in ${r.idle.seconds} s`,
     ],
     [
-      'idle DynamoDB (proxy)',
+      'idle DynamoDB (counted by the server)',
       `${r.idle.dynamodb_writes} writes (+${r.idle.dynamodb_heartbeats} heartbeats), ${r.idle.dynamodb_reads} reads ${JSON.stringify(r.idle.dynamodb_by_operation)}`,
     ],
     ['monitor peak RSS', `${r.monitor_rss_mb} MB (max of ${JSON.stringify(r.monitor_rss_mb_by_region)})`],

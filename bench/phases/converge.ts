@@ -5,7 +5,7 @@ import type { RegionStatus } from '../../src/model/index.js';
 import { parseSpecOrThrow } from '../../src/model/index.js';
 import { render } from '../../src/render/index.js';
 import { cpuBetween } from '../cpu.js';
-import { diffCounts } from '../dynamo-proxy.js';
+import { diffCounts } from '../dynamo-counts.js';
 import { benchRollout, endpointName, endpointValue, NS, SPEC } from '../fleet.js';
 import { type KubeCounts, scrapeAll, sumDiffs } from '../kube-side.js';
 import { metricSum } from '../monitors.js';
@@ -66,7 +66,7 @@ export async function measureConverge(
   teardown: Teardown,
   prefix = 'e',
 ): Promise<Converged> {
-  const { regions, regionNames, N, width, opts, cpu, proxy, store, clients } = bench;
+  const { regions, regionNames, N, width, opts, cpu, dynamoRequests, store, clients } = bench;
   const { listeners } = watching;
   const names = Array.from({ length: N }, (_, i) => endpointName(prefix, i, width));
   const expected = names.map((n) =>
@@ -100,7 +100,7 @@ export async function measureConverge(
     if (pending.size === 0) allObjectsAt = now();
   };
   listeners.push(checkPair);
-  const dynBeforeConverge = proxy.snapshot();
+  const dynBeforeConverge = await dynamoRequests.snapshot();
   const kubeClients = regions.map((r) => r.client);
   const kubeBeforeConverge = await scrapeAll(kubeClients);
   const passesBefore = await metricSum(watching.monitors, PASSES_METRIC);
@@ -171,7 +171,7 @@ export async function measureConverge(
   const convergeS = (allObjectsAt - tConverge) / 1000;
   // What the monitors asked of each server while converging (server side, as for idle).
   const requests = { k8s_by_verb: {} as Record<string, number>, dynamodb_by_operation: {} };
-  requests.dynamodb_by_operation = diffCounts(dynBeforeConverge, proxy.snapshot()).byOperation;
+  requests.dynamodb_by_operation = diffCounts(dynBeforeConverge, await dynamoRequests.snapshot()).byOperation;
   const kube = sumDiffs(kubeBeforeConverge, await scrapeAll(kubeClients));
   requests.k8s_by_verb = kube.monitor;
   log(

@@ -1,8 +1,8 @@
 // Phase 6: idle cost. First wait until the monitors stop writing (rollouts from the changes
 // finish, status settles), then count every request they make for `--idle-seconds`, server-side:
-// the API servers' own request counters and the DynamoDB proxy.
+// the API servers' own request counters and the DynamoDB server's.
 import { cpuBetween } from '../cpu.js';
-import { DYNAMO_WRITES, diffCounts } from '../dynamo-proxy.js';
+import { DYNAMO_WRITES, diffCounts } from '../dynamo-counts.js';
 import { diffKube, type KubeCounts, scrape, WRITE_VERBS } from '../kube-side.js';
 import { log, now, sleep } from '../stats.js';
 import type { Bench } from './setup.js';
@@ -23,14 +23,14 @@ export interface Idle {
 
 /** Until no monitor has written for 10 s (3 min at most). */
 export async function waitQuiet(bench: Bench): Promise<void> {
-  const { regions, proxy, opts } = bench;
+  const { regions, dynamoRequests, opts } = bench;
   const writesNow = async () => {
     let w = 0;
     for (const r of regions) {
       const c = (await scrape(r.client)).monitor;
       for (const [v, n] of Object.entries(c)) if (WRITE_VERBS.has(v)) w += n;
     }
-    const d = proxy.snapshot();
+    const d = await dynamoRequests.snapshot();
     for (const [op, n] of Object.entries(d.byOperation)) if (DYNAMO_WRITES.has(op)) w += n;
     return w - d.heartbeats;
   };
@@ -51,14 +51,14 @@ export async function waitQuiet(bench: Bench): Promise<void> {
 }
 
 export async function measureIdle(bench: Bench): Promise<{ idle: Idle; cpu: Record<string, number> }> {
-  const { regions, proxy, cpu, opts } = bench;
+  const { regions, dynamoRequests, cpu, opts } = bench;
   const kubeBefore: KubeCounts[] = [];
   for (const r of regions) kubeBefore.push(await scrape(r.client));
-  const dynBefore = proxy.snapshot();
+  const dynBefore = await dynamoRequests.snapshot();
   const cpuBeforeIdle = cpu.snapshot();
   const tIdle = now();
   await sleep(opts.idleSeconds * 1000);
-  const dynAfter = proxy.snapshot();
+  const dynAfter = await dynamoRequests.snapshot();
   const cpuIdle = cpuBetween(cpuBeforeIdle, cpu.snapshot());
   const idleSeconds = (now() - tIdle) / 1000;
   const kubeDiff: Record<string, number> = {};

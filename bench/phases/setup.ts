@@ -1,4 +1,4 @@
-// Phase 1: servers, the bench's clients, the monitors' identity, fresh tables, the counting proxy.
+// Phase 1: servers, the bench's clients, the monitors' identity, fresh tables, the request counter.
 import { join } from 'node:path';
 import { down, up } from '../../src/local/env.js';
 import {
@@ -10,7 +10,7 @@ import {
 } from '../../src/store/index.js';
 import type { BenchOptions } from '../args.js';
 import { CpuMeter } from '../cpu.js';
-import { CountingProxy } from '../dynamo-proxy.js';
+import { RequestCounter } from '../dynamo-counts.js';
 import { type Region, regionClient } from '../fleet.js';
 import { setUpMonitorIdentity } from '../kube-side.js';
 import { buildMonitor } from '../monitors.js';
@@ -36,9 +36,10 @@ export interface Bench {
   readonly clients: StoreClients;
   readonly statusStreamArn: string;
   readonly cpu: CpuMeter;
-  readonly proxy: CountingProxy;
-  /** Where the monitors reach DynamoDB: through the proxy, which counts their requests. */
-  readonly proxyEndpoint: string;
+  /** The monitors' DynamoDB requests, as the server counted them. */
+  readonly dynamoRequests: RequestCounter;
+  /** Where the monitors reach DynamoDB (the server itself). */
+  readonly dynamoEndpoint: string;
 }
 
 export async function setUp(
@@ -69,9 +70,7 @@ export async function setUp(
   await ensureTables(clients.dynamodb, tables);
   const statusStreamArn = await enableStatusStream(clients.dynamodb, tables.status);
   const cpu = new CpuMeter(dir);
-  const proxy = new CountingProxy(env.dynamodb.endpoint);
-  teardown.add(() => proxy.stop());
-  const proxyEndpoint = await proxy.start();
+  const dynamoRequests = new RequestCounter(env.dynamodb.endpoint);
   const N = opts.endpoints;
   return {
     opts,
@@ -87,7 +86,7 @@ export async function setUp(
     clients,
     statusStreamArn,
     cpu,
-    proxy,
-    proxyEndpoint,
+    dynamoRequests,
+    dynamoEndpoint: env.dynamodb.endpoint,
   };
 }

@@ -84,7 +84,7 @@ export async function startMonitors(
         bench.entry,
         r,
         bench.tables,
-        bench.proxyEndpoint,
+        bench.dynamoEndpoint,
         bench.logDir,
         i === 0 ? profDir : '',
         i === 0 ? heapSnapshot : '',

@@ -44,6 +44,11 @@ serves the same WSGI application (moto's DomainDispatcherApplication) with these
    iterator it ever issued, about 2 KB each, and a follower is issued one with every GetRecords:
    the demo's server grew by about 60 MB an hour. INFERCTL_DYNAMODB_ITERATOR_SECONDS shortens
    the lifetime for a test.
+7. It counts the requests it serves, by the access key that signed them and the operation, and
+   answers GET /_inferctl/requests with the counts (and the PutItems of a region heartbeat, by
+   key). The bench reads the monitors' requests there; it used to count them in a loopback proxy
+   of its own, a hop production does not have that cost the bench 0.35-0.56 ms of CPU a request
+   (measured on 2026-12-02, 1 000 PutItems through it against none).
 """
 import argparse
 import calendar
@@ -206,11 +211,52 @@ def backend_app(service):
 
 _backend_lock = threading.Lock()
 
+COUNTS_PATH = "/_inferctl/requests"
+_counts_lock = threading.Lock()
+# access key -> operation -> requests served; access key -> heartbeat PutItems.
+_requests = collections.defaultdict(collections.Counter)
+_heartbeats = collections.Counter()
+
+
+def _signing_key(environ):
+    """The access key of a SigV4 Authorization header ("... Credential=KEY/date/region/...")."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    at = auth.find("Credential=")
+    if at < 0:
+        return "(unsigned)"
+    return auth[at + len("Credential="):].split("/", 1)[0]
+
+
+def _count(environ, body):
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if not target:
+        return
+    operation = target.rsplit(".", 1)[-1]
+    key = _signing_key(environ)
+    with _counts_lock:
+        _requests[key][operation] += 1
+        # A region heartbeat (its endpoint_name is HEARTBEAT_KEY, src/store/status-codec.ts): a
+        # write the bench tells apart from the monitors' other writes.
+        if operation == "PutItem" and b'"_region"' in body:
+            _heartbeats[key] += 1
+
+
+def _answer_counts(start_response):
+    with _counts_lock:
+        counts = {"requests": {k: dict(v) for k, v in _requests.items()}, "heartbeats": dict(_heartbeats)}
+    body = json.dumps(counts).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
 
 def one_at_a_time(app):
     def serialised(environ, start_response):
+        if environ.get("PATH_INFO") == COUNTS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            return _answer_counts(start_response)
         # cheroot bounds the stream by Content-Length, or ends it at the last chunk.
-        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read())
+        body = environ["wsgi.input"].read()
+        environ["wsgi.input"] = io.BytesIO(body)
+        _count(environ, body)
         with _backend_lock:
             response = app(environ, start_response)
             try:

@@ -3,6 +3,7 @@
 import {
   ConditionalCheckFailedException,
   DescribeTableCommand,
+  DynamoDBClient,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -13,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import {
   BatchWriteCommand,
+  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   ScanCommand,
@@ -153,5 +155,42 @@ test('a cancelled transaction writes nothing, leaves no stream record, and the s
     return seen.some((r) => r.dynamodb?.Keys?.endpoint_name?.S === 'after') || undefined;
   });
   expect(seen.map((r) => `${r.eventName} ${r.dynamodb?.Keys?.endpoint_name?.S}`)).toEqual(['INSERT after']);
+  clients.destroy();
+});
+
+test('the server counts the requests it serves by the key that signed them, heartbeats apart', async () => {
+  const { clients, tables, endpoint } = await freshStore(handle.env.dynamodb.endpoint);
+  const key = `counted-${Date.now().toString(36)}`;
+  const counted = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: key, secretAccessKey: 'x' },
+    }),
+  );
+  const countsOf = async () => {
+    const res = await fetch(`${endpoint}/_inferctl/requests`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      requests: Record<string, Record<string, number>>;
+      heartbeats: Record<string, number>;
+    };
+    return { requests: body.requests[key], heartbeats: body.heartbeats[key] };
+  };
+  expect(await countsOf()).toEqual({ requests: undefined, heartbeats: undefined });
+
+  await counted.send(new PutCommand({ TableName: tables.endpoints, Item: { endpoint_name: 'a', v: 1 } }));
+  await counted.send(
+    new PutCommand({
+      TableName: tables.status,
+      Item: { endpoint_name: '_region', region: 'us-east-1', at: 1 },
+    }),
+  );
+  await counted.send(new GetCommand({ TableName: tables.endpoints, Key: { endpoint_name: 'a' } }));
+  // Another key's requests are its own.
+  await clients.doc.send(new GetCommand({ TableName: tables.endpoints, Key: { endpoint_name: 'a' } }));
+
+  expect(await countsOf()).toEqual({ requests: { PutItem: 2, GetItem: 1 }, heartbeats: 1 });
+  counted.destroy();
   clients.destroy();
 });
